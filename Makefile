@@ -1,0 +1,65 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CONFIG ?= etc/stampede.yaml
+
+APT_PACKAGES := build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-ev \
+	libev-dev libhiredis-dev rapidjson-dev libfmt-dev libyaml-cpp-dev libssl-dev \
+	libgtest-dev libgmock-dev libbenchmark-dev python3 python3-stomp redis-server nodejs npm
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps npm-deps build build-asan run test test-release test-asan clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null && command -v npm >/dev/null && \
+		missing=$$(echo "$$missing" | tr ' ' '\n' | grep -vx -e nodejs -e npm | tr '\n' ' '); \
+	if [ -n "$$(echo $$missing)" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+npm-deps:
+	@if [ ! -d tests/interop/node_modules ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules ]; then \
+		cd tests/interop && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+		-DSTAMPEDE_SANITIZE=ON -DSTAMPEDE_BENCHMARKS=OFF
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+run: build
+	./$(BUILD)/stampede --config $(CONFIG)
+
+# Runs every test twice: on the release build and on the ASan+UBSan build.
+test: deps npm-deps build build-asan
+	@start=$$(date +%s); \
+	echo "== release build =="; \
+	(cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600) || exit 1; \
+	mid=$$(date +%s); echo "== release build: $$((mid-start)) s"; \
+	echo "== asan+ubsan build =="; \
+	(cd $(ASAN_BUILD) && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --output-on-failure -j$(JOBS) --timeout 900) || exit 1; \
+	echo "== asan+ubsan build: $$(( $$(date +%s)-mid )) s"
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

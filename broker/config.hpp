@@ -1,0 +1,170 @@
+// Config: the YAML file as typed aggregates with their defaults, validated as a whole.
+// Loaded on the main thread at start and on SIGHUP; shards hold a shared_ptr<const Config>.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stampede::broker {
+
+struct TlsConfig {
+    std::string cert;
+    std::string key;
+    std::string ca;
+    std::string min_version = "1.2";
+};
+
+enum class ListenerProtocol { Ws, Tcp };
+
+struct ListenerConfig {
+    std::string name;
+    ListenerProtocol protocol = ListenerProtocol::Ws;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::string path = "/ws";
+    std::optional<bool> anonymous;  // null = follow auth.anonymous
+    std::vector<std::string> allowed_origins;
+    std::optional<TlsConfig> tls;
+};
+
+struct HttpConfig {
+    std::string health = "/health";
+    std::string metrics = "/metrics";
+    std::string publish = "/api/v1/publish";
+    std::string static_dir;
+};
+
+enum class SlowConsumerPolicy { Disconnect, DropOldest };
+
+struct Limits {
+    std::uint64_t max_frame_bytes = 1048576;
+    std::uint64_t max_headers = 64;
+    std::uint64_t max_header_line_bytes = 8192;
+    std::uint64_t max_subscriptions_per_connection = 1024;
+    std::uint64_t max_pending_bytes_per_connection = 4194304;
+    std::uint64_t max_transaction_bytes = 1048576;
+    std::uint64_t max_queue_messages = 100000;
+    SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::Disconnect;
+};
+
+struct HeartbeatConfig {
+    std::uint32_t server_ms = 10000;
+    std::uint32_t client_min_ms = 1000;
+    double grace = 2.0;
+};
+
+struct UserConfig {
+    std::string login;
+    std::string passcode_hash;
+    std::string passcode;  // development only, warned about
+    std::vector<std::string> roles;
+};
+
+struct JwtKeysConfig {
+    std::string secret;  // secret / secret_env / secret_file resolved into this
+    std::string public_key_file;
+    std::string jwks_file;
+    std::string jwks_url;
+    std::uint32_t jwks_refresh_s = 300;
+};
+
+struct JwtIssuerConfig {
+    std::string name;
+    std::string issuer;
+    std::vector<std::string> audience;
+    std::vector<std::string> algorithms;
+    JwtKeysConfig keys;
+    std::string principal_claim = "sub";
+    std::string roles_claim = "roles";
+    std::uint32_t leeway_s = 30;
+    bool disconnect_on_expiry = true;  // on_expiry: disconnect | ignore
+};
+
+struct AclRuleConfig {
+    std::string destination;
+    std::vector<std::string> subscribe;
+    std::vector<std::string> send;
+};
+
+struct AuthConfig {
+    bool anonymous = false;
+    std::string token_header;
+    std::uint32_t max_failures_per_minute = 10;
+    std::vector<std::string> revoked_jti;
+    std::string revoked_jti_file;
+    std::vector<std::string> trusted_proxies;
+    std::vector<UserConfig> users;
+    std::vector<JwtIssuerConfig> jwt;
+    std::vector<AclRuleConfig> acl;
+};
+
+struct HistoryConfig {
+    std::uint32_t max_messages = 100;
+    std::uint32_t max_age_s = 86400;
+};
+
+struct RoomConfig {
+    std::string pattern;
+    HistoryConfig history;
+    bool presence = false;
+};
+
+struct DestinationsConfig {
+    std::vector<std::string> topic_prefixes = {"/topic/"};
+    std::vector<std::string> queue_prefixes = {"/queue/"};
+    std::vector<RoomConfig> rooms;
+};
+
+struct StorageConfig {
+    std::string backend = "memory";  // memory | file | redis
+    std::string path;                // file backend
+};
+
+struct RedisConfig {
+    std::string url;  // empty = single node
+    std::string channel_prefix = "stampede";
+    std::uint64_t max_pending_bytes = 16777216;
+};
+
+enum class LogLevel { Debug, Info, Warn, Error };
+enum class LogFormat { Text, Json };
+
+struct LoggingConfig {
+    LogLevel level = LogLevel::Info;
+    LogFormat format = LogFormat::Text;
+};
+
+struct Config {
+    std::string path;     // the file it came from
+    std::string node_id;  // default hostname:pid, filled in by load_config
+    unsigned shards = 0;  // 0 in the file = one per core; load_config resolves it to >= 1
+    std::vector<ListenerConfig> listeners;
+    HttpConfig http;
+    Limits limits;
+    HeartbeatConfig heartbeat;
+    AuthConfig auth;
+    DestinationsConfig destinations;
+    StorageConfig storage;
+    RedisConfig redis;  // cluster.redis
+    LoggingConfig logging;
+    std::uint32_t drain_s = 10;  // shutdown.drain_s
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+struct ConfigResult {
+    ConfigPtr config;                 // null when errors is non-empty
+    std::vector<std::string> errors;  // every problem found, each "file:line: message"
+    std::vector<std::string> warnings;
+};
+
+/// Reads, interpolates ${VAR}, resolves K_file keys, types and validates the whole file.
+/// Never throws.
+ConfigResult load_config(const std::string& path);
+/// Same from text already in memory (`path` names it in messages). For tests.
+ConfigResult load_config_text(const std::string& text, const std::string& path);
+
+}  // namespace stampede::broker

@@ -1,0 +1,47 @@
+// Message: one published message, immutable after make(), shared by reference between every
+// subscriber queue, every shard and the relay. Safe to read from any thread.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "protocol/frame.hpp"
+
+namespace stampede::protocol {
+
+struct Message;
+using MessagePtr = std::shared_ptr<const Message>;
+
+struct Message {
+    std::string destination;
+    std::string id;  // message-id, unique per node
+    std::string origin_node;
+    /// Sender headers passed through to MESSAGE (content-type included when given); excludes
+    /// destination, message-id, subscription, ack, receipt, transaction, content-length,
+    /// x-sender. Order as received.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string sender;  // x-sender principal; empty = anonymous (no x-sender header)
+    std::string body;
+    bool body_is_utf8 = true;
+    /// Pre-encoded header block shared by every delivery, one per Version (index = Version):
+    /// "destination:..\nmessage-id:..\n[x-sender:..\n]<sender headers>\ncontent-length:N\n".
+    /// The writer adds "MESSAGE\nsubscription:..\n[ack:..\n]" before it and "\n<body>\0" after.
+    std::array<std::string, 3> encoded_headers;
+
+    /// Builds the message and its encoded header blocks. `headers` are the SEND frame's headers
+    /// (the excluded ones are dropped here).
+    static MessagePtr make(std::string_view destination, std::string id, std::string origin_node,
+                           std::string sender, const std::vector<Header>& headers,
+                           std::string_view body);
+    /// Same, from owned header pairs (relay, HTTP publish).
+    static MessagePtr make(std::string_view destination, std::string id, std::string origin_node,
+                           std::string sender,
+                           std::vector<std::pair<std::string, std::string>> headers,
+                           std::string body);
+};
+
+}  // namespace stampede::protocol
