@@ -1,0 +1,134 @@
+"""The rest of the ERROR vocabulary of docs/protocol.md (the limits are in test_limits.py):
+each bad input gets its exact `message` (and `receipt-id` when asked), the connection closes,
+and another client keeps working. Also the races that must NOT be errors."""
+
+import unittest
+
+from harness import BrokerTestCase, encode_frame
+
+# (case name, version, setup frames, offending frame bytes, expected message, receipt-id)
+CASES = [
+    ("malformed header", "1.2", [],
+     b"SEND\ndestination:/topic/x\nno-colon-here\nreceipt:m1\n\nbody\x00",
+     "malformed header", None),
+    ("undefined escape 1.2", "1.2", [],
+     b"SEND\ndestination:/topic/x\nx-bad:a\\tb\n\nbody\x00", "invalid header escape", None),
+    ("undefined escape 1.1", "1.1", [],
+     b"SEND\ndestination:/topic/x\nx-bad:a\\qb\n\nbody\x00", "invalid header escape", None),
+    ("\\r escape is 1.2 only", "1.1", [],
+     b"SEND\ndestination:/topic/x\nx-bad:a\\rb\n\nbody\x00", "invalid header escape", None),
+    ("dangling backslash", "1.2", [],
+     b"SEND\ndestination:/topic/x\nx-bad:ab\\\n\nbody\x00", "invalid header escape", None),
+    ("second CONNECT", "1.2", [],
+     encode_frame("CONNECT", [("accept-version", "1.2"), ("host", "h"), ("receipt", "c2")],
+                  content_length=False), "already connected", "c2"),
+    ("SUBSCRIBE without destination", "1.2", [],
+     encode_frame("SUBSCRIBE", [("id", "1"), ("receipt", "sd")], content_length=False),
+     "missing destination header", "sd"),
+    ("bad ack mode", "1.2", [],
+     encode_frame("SUBSCRIBE", [("destination", "/queue/q"), ("id", "1"), ("ack", "maybe")],
+                  content_length=False), "bad ack mode", None),
+    ("UNSUBSCRIBE without id 1.2", "1.2", [],
+     encode_frame("UNSUBSCRIBE", [("receipt", "u")], content_length=False),
+     "missing id header", "u"),
+    ("UNSUBSCRIBE without id or destination 1.0", "1.0", [],
+     encode_frame("UNSUBSCRIBE", [("receipt", "u")], content_length=False),
+     "missing id header", "u"),
+    ("ACK without id 1.2", "1.2", [],
+     encode_frame("ACK", [("subscription", "1")], content_length=False),
+     "missing id header", None),
+    ("NACK without id 1.2", "1.2", [],
+     encode_frame("NACK", [("subscription", "1")], content_length=False),
+     "missing id header", None),
+    ("ACK without message-id 1.1", "1.1", [],
+     encode_frame("ACK", [("subscription", "1"), ("id", "1")], content_length=False),
+     "missing id header", None),
+    ("BEGIN without transaction", "1.2", [],
+     encode_frame("BEGIN", [("receipt", "b")], content_length=False),
+     "missing transaction header", "b"),
+    ("COMMIT without transaction", "1.2", [],
+     encode_frame("COMMIT", [], content_length=False), "missing transaction header", None),
+    ("ABORT without transaction", "1.2", [],
+     encode_frame("ABORT", [], content_length=False), "missing transaction header", None),
+    ("BEGIN twice", "1.2",
+     [encode_frame("BEGIN", [("transaction", "t")], content_length=False)],
+     encode_frame("BEGIN", [("transaction", "t"), ("receipt", "bb")], content_length=False),
+     "transaction already begun", "bb"),
+    ("COMMIT unknown", "1.2", [],
+     encode_frame("COMMIT", [("transaction", "nope")], content_length=False),
+     "unknown transaction", None),
+    ("ABORT unknown", "1.2", [],
+     encode_frame("ABORT", [("transaction", "nope")], content_length=False),
+     "unknown transaction", None),
+    ("SEND in unknown transaction", "1.2", [],
+     encode_frame("SEND", [("destination", "/topic/x"), ("transaction", "nope"),
+                           ("receipt", "su")], b"x"), "unknown transaction", "su"),
+    ("COMMIT twice", "1.2",
+     [encode_frame("BEGIN", [("transaction", "t")], content_length=False),
+      encode_frame("COMMIT", [("transaction", "t")], content_length=False)],
+     encode_frame("COMMIT", [("transaction", "t")], content_length=False),
+     "unknown transaction", None),
+]
+
+
+class ErrorVocabularyTest(BrokerTestCase):
+
+    def test_each_error(self):
+        for name, version, setup, offending, message, receipt_id in CASES:
+            with self.subTest(case=name):
+                by = self.bystander()
+                bad = self.client(version=version)
+                for frame in setup:
+                    bad.send_bytes(frame)
+                bad.send_bytes(offending)
+                bad.expect_error(message, receipt_id=receipt_id)
+                self.assert_still_works(by)
+                by.close()
+
+    def test_unsupported_version(self):
+        by = self.bystander()
+        bad = self.broker.tcp_client(self)
+        bad.send_frame("CONNECT", [("accept-version", "2.0,3.1"), ("host", "h")],
+                       content_length=False)
+        bad.expect_error("unsupported version")
+        self.assert_still_works(by)
+
+    def test_stomp_frame_with_bad_heart_beat(self):
+        for value in ("abc", "100", "100,x", "-1,100", "100;100"):
+            with self.subTest(heart_beat=value):
+                by = self.bystander()
+                bad = self.broker.tcp_client(self)
+                bad.send_frame("CONNECT", [("accept-version", "1.2"), ("host", "h"),
+                                           ("heart-beat", value)], content_length=False)
+                bad.expect_error("bad heart-beat")
+                self.assert_still_works(by)
+                by.close()
+
+    def test_malformed_frame_over_long_command_line(self):
+        by = self.bystander()
+        bad = self.client()
+        bad.send_bytes(b"S" * 300000)  # no EOL: a command line longer than any command
+        bad.expect_error("malformed frame", timeout=10)
+        self.assert_still_works(by)
+
+    def test_race_tolerance_unknown_unsubscribe_and_ack_get_receipts(self):
+        c = self.client()
+        c.request(("UNSUBSCRIBE", [("id", "never-subscribed")]))
+        c.request(("ACK", [("id", "no-such-message")]))
+        c.request(("NACK", [("id", "no-such-message")]))
+        c.subscribe("/topic/after", "a")
+        c.send("/topic/after", b"alive", receipt=True)
+        self.assertEqual(c.expect("MESSAGE").body, b"alive")
+
+    def test_eols_before_connect_and_between_frames_are_heartbeats(self):
+        c = self.broker.tcp_client(self)
+        c.send_bytes(b"\n\r\n\n")
+        c.connect()
+        c.subscribe("/topic/eol", "e")
+        c.send_bytes(b"\n\n\r\n" + encode_frame("SEND", [("destination", "/topic/eol")], b"1")
+                     + b"\n\n" + encode_frame("SEND", [("destination", "/topic/eol")], b"2"))
+        self.assertEqual([m.body for m in c.read_messages(2)], [b"1", b"2"])
+
+
+if __name__ == "__main__":
+    unittest.main()
