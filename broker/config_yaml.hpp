@@ -1,0 +1,179 @@
+// Config reading helpers: YAML maps read as Sections with a known-keys check, ${VAR}
+// interpolation, K_file indirection and typed scalars, each problem reported as
+// "file:line: message". Internal to the config loader; main thread only (start and SIGHUP).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stampede::broker {
+struct AuthConfig;
+}
+
+namespace stampede::broker::config_yaml {
+
+/// Errors and warnings of one file, each kept with its 1-based line so they come out in
+/// file order whatever order the sections were read in.
+class Diagnostics {
+   public:
+    explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+
+    void error(const YAML::Mark& mark, const std::string& message);
+    void warn(const YAML::Mark& mark, const std::string& message);
+    bool has_errors() const { return !errors_.empty(); }
+    /// "file:line: message" lines, sorted by line (stable within a line).
+    std::vector<std::string> errors() const;
+    std::vector<std::string> warnings() const;
+
+   private:
+    struct Entry {
+        int line;
+        std::string message;
+    };
+    std::vector<std::string> format(std::vector<Entry> entries) const;
+
+    std::string file_;
+    std::vector<Entry> errors_;
+    std::vector<Entry> warnings_;
+};
+
+/// A value found under a key: either written in the file, or read from the file that
+/// `K_file` names (then `file_text` holds its contents, one trailing newline stripped).
+struct Field {
+    std::string name;  // dotted path used in messages, e.g. "listeners[0].port"
+    YAML::Node node;   // the value as written; unused when file_text is set
+    YAML::Mark mark;   // the key's position
+    std::optional<std::string> file_text;
+    bool failed = false;  // a K_file that could not be read (already reported)
+};
+
+/// Where a key was written, when it was.
+using Where = std::optional<YAML::Mark>;
+
+/// One YAML map. Every lookup marks its key (and K_file) as known; check_unknown() then
+/// reports whatever the file holds beyond that, so the readers are the list of known keys.
+class Section {
+   public:
+    /// `node` undefined or null means an absent section: every key reads as absent.
+    Section(const YAML::Node& node, std::string name, const YAML::Mark& mark, Diagnostics& diag);
+
+    bool present() const { return present_; }
+    const std::string& name() const { return name_; }
+    const YAML::Mark& mark() const { return mark_; }
+    Diagnostics& diag() const { return *diag_; }
+    /// "limits.max_frame_bytes"; just the key at the top level.
+    std::string qualify(std::string_view key) const;
+    /// Where `key` (or `key_file`) is written, without marking it as known.
+    Where where(const std::string& key) const;
+
+    /// The value under `key`, or read from the file named by `key_file` when `allow_file`.
+    std::optional<Field> field(const std::string& key, bool allow_file = true);
+    /// A nested map; an absent key gives an absent section. Not a map: an error.
+    Section section(const std::string& key);
+    /// A list of maps, each as a Section named "key[i]"; bad items are reported and skipped.
+    std::vector<Section> list(const std::string& key);
+
+    /// Reports a required key that is absent, at this section's line.
+    void missing(std::string_view key);
+    /// Reports every key that no field()/section()/list() call asked for.
+    void check_unknown();
+
+   private:
+    struct Entry {
+        std::string key;
+        YAML::Mark mark;
+        YAML::Node value;
+        bool used = false;
+    };
+    Entry* take(const std::string& key);
+    const Entry* find(const std::string& key) const;
+
+    std::string name_;
+    YAML::Mark mark_;
+    Diagnostics* diag_;
+    bool present_ = false;
+    std::vector<Entry> entries_;
+};
+
+/// Replaces every ${NAME} in `text` from the environment. A lone `$` stays literal.
+/// nullopt (reported) when a variable is unset or a reference is malformed.
+std::optional<std::string> interpolate_env(std::string_view text, const YAML::Mark& mark,
+                                           Diagnostics& diag);
+
+/// A field's scalar text after ${VAR} interpolation (file contents are taken verbatim).
+/// nullopt (reported as "<name> must be <expected>, got ...") when it is not a scalar.
+std::optional<std::string> scalar_text(const Field& f, std::string_view expected,
+                                       Diagnostics& diag);
+
+/// The text of a scalar key, as scalar_text().
+struct Text {
+    YAML::Mark mark;
+    std::optional<std::string> value;  // nullopt: present but unusable (already reported)
+};
+std::optional<Text> read_text(Section& s, const std::string& key, std::string_view expected,
+                              bool allow_file = true);
+
+// Typed readers: absent keys leave `out` at its default and return nullopt; present keys
+// return where they are, and a bad value is reported and leaves `out` unchanged.
+Where read_string(Section& s, const std::string& key, std::string& out, bool allow_file = true);
+/// A string that must be present and non-empty.
+Where read_required_string(Section& s, const std::string& key, std::string& out);
+/// A string that may be absent (the default stays) but not empty.
+Where read_nonempty_string(Section& s, const std::string& key, std::string& out);
+Where read_strings(Section& s, const std::string& key, std::vector<std::string>& out,
+                   bool allow_file = true);
+/// A string or a list of strings (JWT audience).
+Where read_string_or_list(Section& s, const std::string& key, std::vector<std::string>& out);
+Where read_bool(Section& s, const std::string& key, bool& out);
+/// null, true or false.
+Where read_optional_bool(Section& s, const std::string& key, std::optional<bool>& out);
+Where read_double(Section& s, const std::string& key, double& out, double min);
+Where read_u64(Section& s, const std::string& key, std::uint64_t& out, std::uint64_t min,
+               std::uint64_t max);
+
+template <class T>
+Where read_uint(Section& s, const std::string& key, T& out, std::uint64_t min = 0,
+                std::uint64_t max = std::numeric_limits<T>::max()) {
+    std::uint64_t value = out;
+    Where where = read_u64(s, key, value, min, max);
+    out = static_cast<T>(value);  // in range: read_u64 checked it against max
+    return where;
+}
+
+/// Reports "<name> must be a, b or c, got 'x'".
+void report_bad_choice(Diagnostics& diag, const YAML::Mark& mark, const std::string& name,
+                       const std::vector<std::string_view>& choices, const std::string& got);
+
+template <class E>
+Where read_enum(Section& s, const std::string& key, E& out,
+                std::initializer_list<std::pair<std::string_view, E>> choices) {
+    std::optional<Text> text = read_text(s, key, "a string");
+    if (!text) {
+        return std::nullopt;
+    }
+    if (text->value) {
+        std::vector<std::string_view> names;
+        for (const auto& [name, value] : choices) {
+            if (name == *text->value) {
+                out = value;
+                return text->mark;
+            }
+            names.push_back(name);
+        }
+        report_bad_choice(s.diag(), text->mark, s.qualify(key), names, *text->value);
+    }
+    return text->mark;
+}
+
+/// The `auth` section (config_auth.cpp).
+void read_auth(Section s, AuthConfig& auth);
+
+}  // namespace stampede::broker::config_yaml
