@@ -1,0 +1,334 @@
+// Config loader: YAML text -> Config, section by section, every problem collected with its
+// line. The auth section lives in config_auth.cpp, the YAML plumbing in config_yaml.cpp.
+// Main thread only (start, --check-config and SIGHUP); nothing here may throw out.
+#include "broker/config.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "broker/config_yaml.hpp"
+
+namespace stampede::broker {
+namespace {
+
+using config_yaml::Diagnostics;
+using config_yaml::read_bool;
+using config_yaml::read_double;
+using config_yaml::read_enum;
+using config_yaml::read_nonempty_string;
+using config_yaml::read_optional_bool;
+using config_yaml::read_required_string;
+using config_yaml::read_string;
+using config_yaml::read_strings;
+using config_yaml::read_uint;
+using config_yaml::Section;
+using config_yaml::Where;
+
+// More shards than this is a typo, not a machine.
+constexpr unsigned kMaxShards = 1024;
+
+/// A URL path: must start with '/' (or be empty when `may_be_empty`, which disables it).
+void read_url_path(Section& s, const std::string& key, std::string& out, bool may_be_empty) {
+    Where where = read_string(s, key, out);
+    if (where && !out.starts_with('/') && !(may_be_empty && out.empty())) {
+        s.diag().error(*where,
+                       fmt::format("{} must start with '/', got '{}'", s.qualify(key), out));
+    }
+}
+
+bool is_loopback(const std::string& host) {
+    if (host == "localhost") {
+        return true;
+    }
+    in_addr v4{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    }
+    std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']'
+                           ? host.substr(1, host.size() - 2)
+                           : host;
+    in6_addr v6{};
+    return inet_pton(AF_INET6, bare.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+void read_node(Section s, Config& c) {
+    read_string(s, "id", c.node_id);
+    read_uint(s, "shards", c.shards, 0, kMaxShards);
+    s.check_unknown();
+}
+
+void read_tls(Section s, std::optional<TlsConfig>& out) {
+    if (!s.present()) {
+        return;
+    }
+    TlsConfig tls;
+    read_required_string(s, "cert", tls.cert);
+    read_required_string(s, "key", tls.key);
+    read_string(s, "ca", tls.ca);
+    if (Where w = read_string(s, "min_version", tls.min_version);
+        w && tls.min_version != "1.2" && tls.min_version != "1.3") {
+        config_yaml::report_bad_choice(s.diag(), *w, s.qualify("min_version"), {"1.2", "1.3"},
+                                       tls.min_version);
+        tls.min_version = "1.2";
+    }
+    s.check_unknown();
+    out = std::move(tls);
+}
+
+ListenerConfig read_listener(Section& s) {
+    ListenerConfig l;
+    read_required_string(s, "name", l.name);
+    read_enum(s, "protocol", l.protocol,
+              {{"ws", ListenerProtocol::Ws}, {"tcp", ListenerProtocol::Tcp}});
+    read_nonempty_string(s, "host", l.host);
+    read_uint(s, "port", l.port);
+    read_url_path(s, "path", l.path, false);
+    read_optional_bool(s, "anonymous", l.anonymous);
+    read_strings(s, "allowed_origins", l.allowed_origins);
+    read_tls(s.section("tls"), l.tls);
+    s.check_unknown();
+    return l;
+}
+
+// Listeners need auth.anonymous for the exposure warning, so auth is read first.
+void read_listeners(Section& root, Config& c, Diagnostics& diag) {
+    std::map<std::string, int> names;                     // name -> index
+    std::map<std::pair<std::string, int>, int> bindings;  // host:port (non-zero) -> index
+    for (Section& s : root.list("listeners")) {
+        ListenerConfig l = read_listener(s);
+        int index = static_cast<int>(c.listeners.size());
+        if (!l.name.empty() && !names.emplace(l.name, index).second) {
+            diag.error(s.where("name").value_or(s.mark()),
+                       fmt::format("duplicate listener name '{}'", l.name));
+        }
+        if (l.port != 0) {
+            auto [it, fresh] = bindings.emplace(std::pair(l.host, int{l.port}), index);
+            if (!fresh) {
+                diag.error(s.where("port").value_or(s.mark()),
+                           fmt::format("listener '{}' uses {}:{} like listener '{}'", l.name,
+                                       l.host, l.port, c.listeners[it->second].name));
+            }
+        }
+        if (l.anonymous.value_or(c.auth.anonymous) && !is_loopback(l.host)) {
+            diag.warn(s.where("anonymous").value_or(s.where("host").value_or(s.mark())),
+                      fmt::format("listener '{}' allows anonymous clients on non-loopback "
+                                  "host {}",
+                                  l.name, l.host));
+        }
+        c.listeners.push_back(std::move(l));
+    }
+    if (c.listeners.empty()) {
+        diag.error(root.where("listeners").value_or(root.mark()),
+                   "at least one listener is required");
+    }
+}
+
+void read_http(Section s, HttpConfig& h) {
+    read_url_path(s, "health", h.health, true);
+    read_url_path(s, "metrics", h.metrics, true);
+    read_url_path(s, "publish", h.publish, true);
+    read_string(s, "static_dir", h.static_dir);
+    s.check_unknown();
+}
+
+void read_limits(Section s, Limits& l) {
+    read_uint(s, "max_frame_bytes", l.max_frame_bytes, 1);
+    read_uint(s, "max_headers", l.max_headers, 1);
+    read_uint(s, "max_header_line_bytes", l.max_header_line_bytes, 1);
+    read_uint(s, "max_subscriptions_per_connection", l.max_subscriptions_per_connection, 1);
+    read_uint(s, "max_pending_bytes_per_connection", l.max_pending_bytes_per_connection, 1);
+    read_uint(s, "max_transaction_bytes", l.max_transaction_bytes, 1);
+    read_uint(s, "max_queue_messages", l.max_queue_messages, 1);
+    read_enum(s, "slow_consumer", l.slow_consumer,
+              {{"disconnect", SlowConsumerPolicy::Disconnect},
+               {"drop_oldest", SlowConsumerPolicy::DropOldest}});
+    s.check_unknown();
+}
+
+void read_heartbeat(Section s, HeartbeatConfig& h) {
+    read_uint(s, "server_ms", h.server_ms);
+    read_uint(s, "client_min_ms", h.client_min_ms);
+    read_double(s, "grace", h.grace, 1.0);
+    s.check_unknown();
+}
+
+/// Destination prefixes: each starts and ends with '/'.
+void read_prefixes(Section& s, const std::string& key, std::vector<std::string>& out) {
+    Where where = read_strings(s, key, out);
+    if (!where) {
+        return;
+    }
+    if (out.empty()) {
+        s.diag().error(*where, fmt::format("{} must not be empty", s.qualify(key)));
+    }
+    for (const std::string& p : out) {
+        if (p.size() < 2 || !p.starts_with('/') || !p.ends_with('/')) {
+            s.diag().error(*where, fmt::format("{} entry '{}' must start and end with '/'",
+                                               s.qualify(key), p));
+        }
+    }
+}
+
+RoomConfig read_room(Section& s) {
+    RoomConfig r;
+    read_required_string(s, "pattern", r.pattern);
+    if (!r.pattern.empty() && !r.pattern.starts_with('/')) {
+        s.diag().error(
+            s.where("pattern").value_or(s.mark()),
+            fmt::format("{} must start with '/', got '{}'", s.qualify("pattern"), r.pattern));
+    }
+    Section history = s.section("history");
+    read_uint(history, "max_messages", r.history.max_messages);
+    read_uint(history, "max_age_s", r.history.max_age_s);
+    history.check_unknown();
+    read_bool(s, "presence", r.presence);
+    s.check_unknown();
+    return r;
+}
+
+void read_destinations(Section s, DestinationsConfig& d) {
+    read_prefixes(s, "topic_prefixes", d.topic_prefixes);
+    read_prefixes(s, "queue_prefixes", d.queue_prefixes);
+    for (const std::string& p : d.queue_prefixes) {
+        if (std::find(d.topic_prefixes.begin(), d.topic_prefixes.end(), p) !=
+            d.topic_prefixes.end()) {
+            s.diag().error(s.where("queue_prefixes").value_or(s.mark()),
+                           fmt::format("prefix '{}' is both a topic and a queue prefix", p));
+        }
+    }
+    for (Section& room : s.list("rooms")) {
+        d.rooms.push_back(read_room(room));
+    }
+    s.check_unknown();
+}
+
+void read_storage(Section s, StorageConfig& st, const RedisConfig& redis) {
+    Where backend = read_string(s, "backend", st.backend);
+    if (backend && st.backend != "memory" && st.backend != "file" && st.backend != "redis") {
+        config_yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
+                                       {"memory", "file", "redis"}, st.backend);
+    }
+    read_string(s, "path", st.path);
+    if (st.backend == "file" && st.path.empty()) {
+        s.diag().error(backend.value_or(s.mark()), "storage.backend file needs storage.path");
+    }
+    if (st.backend == "redis" && redis.url.empty()) {
+        s.diag().error(backend.value_or(s.mark()), "storage.backend redis needs cluster.redis.url");
+    }
+    s.check_unknown();
+}
+
+void read_cluster(Section s, RedisConfig& r) {
+    Section redis = s.section("redis");
+    if (Where w = read_string(redis, "url", r.url); w && !r.url.empty()) {
+        if (r.url.starts_with("rediss://")) {
+            redis.diag().error(*w,
+                               "cluster.redis.url: rediss:// (TLS) is not supported: "
+                               "Debian's hiredis 0.14 has no TLS; use redis:// on a "
+                               "private network or a TLS tunnel");
+        } else if (!r.url.starts_with("redis://")) {
+            redis.diag().error(*w, fmt::format("cluster.redis.url must start with redis://, "
+                                               "got '{}'",
+                                               r.url));
+        }
+    }
+    read_nonempty_string(redis, "channel_prefix", r.channel_prefix);
+    read_uint(redis, "max_pending_bytes", r.max_pending_bytes, 1);
+    redis.check_unknown();
+    s.check_unknown();
+}
+
+void read_logging(Section s, LoggingConfig& l) {
+    read_enum(s, "level", l.level,
+              {{"debug", LogLevel::Debug},
+               {"info", LogLevel::Info},
+               {"warn", LogLevel::Warn},
+               {"error", LogLevel::Error}});
+    read_enum(s, "format", l.format, {{"text", LogFormat::Text}, {"json", LogFormat::Json}});
+    s.check_unknown();
+}
+
+void read_shutdown(Section s, Config& c) {
+    read_uint(s, "drain_s", c.drain_s);
+    s.check_unknown();
+}
+
+std::string default_node_id() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) {
+        std::snprintf(host, sizeof host, "localhost");
+    }
+    return fmt::format("{}:{}", host, getpid());
+}
+
+void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
+    Section root(node, "", YAML::Mark(), diag);
+    read_node(root.section("node"), c);
+    config_yaml::read_auth(root.section("auth"), c.auth);
+    read_listeners(root, c, diag);
+    read_http(root.section("http"), c.http);
+    read_limits(root.section("limits"), c.limits);
+    read_heartbeat(root.section("heartbeat"), c.heartbeat);
+    read_destinations(root.section("destinations"), c.destinations);
+    read_cluster(root.section("cluster"), c.redis);
+    read_storage(root.section("storage"), c.storage, c.redis);
+    read_logging(root.section("logging"), c.logging);
+    read_shutdown(root.section("shutdown"), c);
+    root.check_unknown();
+}
+
+}  // namespace
+
+ConfigResult load_config_text(const std::string& text, const std::string& path) {
+    ConfigResult result;
+    try {
+        Diagnostics diag(path);
+        auto config = std::make_shared<Config>();
+        config->path = path;
+        try {
+            read_root(YAML::Load(text), *config, diag);
+        } catch (const YAML::Exception& e) {
+            diag.error(e.mark, e.msg);
+        }
+        if (config->node_id.empty()) {
+            config->node_id = default_node_id();
+        }
+        if (config->shards == 0) {
+            config->shards = std::max(1U, std::thread::hardware_concurrency());
+        }
+        result.errors = diag.errors();
+        result.warnings = diag.warnings();
+        if (result.errors.empty()) {
+            result.config = std::move(config);
+        }
+    } catch (const std::exception& e) {
+        result.config.reset();
+        result.errors.push_back(fmt::format("{}:1: cannot load the config: {}", path, e.what()));
+    }
+    return result;
+}
+
+ConfigResult load_config(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        ConfigResult result;
+        result.errors.push_back(
+            fmt::format("{}:1: cannot read the config file: {}", path, std::strerror(errno)));
+        return result;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return load_config_text(text.str(), path);
+}
+
+}  // namespace stampede::broker
