@@ -1,0 +1,133 @@
+// Every lws callback: noexcept, no logic, dispatching to Shard and Session methods.
+// Shard thread only (lws calls back on the thread that runs the shard's loop).
+#include "broker/lws_glue.hpp"
+
+#include <libwebsockets.h>
+
+#include <exception>
+
+#include "broker/server.hpp"
+#include "broker/shard.hpp"
+
+namespace stampede::broker {
+namespace {
+
+struct PerSession {
+    Connection* connection;  // lws zeroes this memory; null until ESTABLISHED / RAW_ADOPT
+};
+
+Shard& shard_of(lws* wsi) {
+    return *static_cast<Shard*>(lws_context_user(lws_get_context(wsi)));
+}
+
+const ShardListener& listener_of(lws* wsi) {
+    return *static_cast<const ShardListener*>(lws_vhost_user(lws_get_vhost(wsi)));
+}
+
+bool path_matches(lws* wsi, const ShardListener& listener) {
+    char uri[512];
+    const int length = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+    return length > 0 && listener.config.path == std::string_view(uri, length);
+}
+
+int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
+                     size_t len) {
+    switch (reason) {
+        case LWS_CALLBACK_HTTP:
+            return shard_of(wsi).serve_http(
+                wsi, std::string_view(static_cast<const char*>(in), len), listener_of(wsi));
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return 0;
+        case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+            // Refuse upgrades on other paths and while draining (before any STOMP byte).
+            return path_matches(wsi, listener_of(wsi)) && !shard_of(wsi).draining() ? 0 : 1;
+        case LWS_CALLBACK_ESTABLISHED:
+            pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
+            return 0;
+        case LWS_CALLBACK_RECEIVE:
+            if (pss->connection != nullptr) {
+                pss->connection->session().on_bytes(
+                    std::string_view(static_cast<const char*>(in), len));
+            }
+            return 0;
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection)
+                                              : 0;
+        case LWS_CALLBACK_CLOSED:
+            if (pss->connection != nullptr) {
+                shard_of(wsi).close_connection(pss->connection);
+                pss->connection = nullptr;
+            }
+            return 0;
+        default:
+            return 0;
+    }
+}
+
+int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in, size_t len) {
+    switch (reason) {
+        case LWS_CALLBACK_RAW_ADOPT:
+            pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
+            return 0;
+        case LWS_CALLBACK_RAW_RX:
+            if (pss->connection != nullptr && !pss->connection->lingering) {
+                pss->connection->session().on_bytes(
+                    std::string_view(static_cast<const char*>(in), len));
+            }
+            return 0;
+        case LWS_CALLBACK_RAW_WRITEABLE:
+            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection)
+                                              : 0;
+        case LWS_CALLBACK_RAW_CLOSE:
+            if (pss->connection != nullptr) {
+                shard_of(wsi).close_connection(pss->connection);
+                pss->connection = nullptr;
+            }
+            return 0;
+        default:
+            return 0;
+    }
+}
+
+template <auto Handler>
+int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) noexcept {
+    try {
+        return Handler(wsi, reason, static_cast<PerSession*>(user), in, len);
+    } catch (const std::exception& e) {
+        shard_of(wsi).server().log().error("callback {}: {}", static_cast<int>(reason), e.what());
+    } catch (...) {
+        shard_of(wsi).server().log().error("callback {}: unknown exception",
+                                           static_cast<int>(reason));
+    }
+    return -1;  // only this connection goes
+}
+
+int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                       size_t len) {
+    return guarded<handle_websocket>(wsi, reason, user, in, len);
+}
+
+int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    return guarded<handle_raw>(wsi, reason, user, in, len);
+}
+
+constexpr std::size_t kRxBufferBytes = 64 * 1024;
+
+const lws_protocols kWebsocketProtocols[] = {
+    {"v12.stomp", websocket_callback, sizeof(PerSession), kRxBufferBytes, 0, nullptr, 0},
+    {"v11.stomp", websocket_callback, sizeof(PerSession), kRxBufferBytes, 0, nullptr, 0},
+    {"v10.stomp", websocket_callback, sizeof(PerSession), kRxBufferBytes, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+const lws_protocols kRawProtocols[] = {
+    {"stomp-raw", raw_callback, sizeof(PerSession), kRxBufferBytes, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+}  // namespace
+
+const lws_protocols* websocket_protocols() { return kWebsocketProtocols; }
+const lws_protocols* raw_protocols() { return kRawProtocols; }
+
+}  // namespace stampede::broker

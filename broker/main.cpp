@@ -1,0 +1,71 @@
+// The stampede command line: load the config, then run the Server. Nothing else.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "broker/config.hpp"
+#include "broker/server.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: stampede --config FILE       run the broker\n"
+    "       stampede --check-config FILE validate FILE and exit (0 good, 2 bad)\n"
+    "       stampede --version | --help\n";
+
+int fail_usage(const char* message) {
+    std::fprintf(stderr, "stampede: %s\n%s", message, kUsage);
+    return 2;
+}
+
+// Prints warnings and errors; returns the config or null.
+stampede::broker::ConfigPtr load(const std::string& path) {
+    auto result = stampede::broker::load_config(path);
+    for (const auto& warning : result.warnings) {
+        std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    }
+    for (const auto& error : result.errors) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+    }
+    return result.config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+        std::printf("stampede %s\n", STAMPEDE_VERSION);
+        return 0;
+    }
+    if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    if (argc != 3) {
+        return fail_usage("expected one option and its FILE");
+    }
+    const std::string_view option = argv[1];
+    if (option == "--check-config") {
+        const auto config = load(argv[2]);
+        if (!config) {
+            return 2;
+        }
+        std::printf("%s: ok\n", argv[2]);
+        return 0;
+    }
+    if (option != "--config") {
+        return fail_usage("unknown option");
+    }
+    const auto config = load(argv[2]);
+    if (!config) {
+        return 2;
+    }
+    try {
+        stampede::broker::Server server(config);
+        return server.run();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "stampede: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,219 @@
+// Server: listening sockets, shard start/stop, and the main thread's signal loop.
+#include "broker/server.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include <libwebsockets.h>
+
+#include "broker/shard.hpp"
+
+namespace stampede::broker {
+namespace {
+
+// Opens one non-blocking SO_REUSEPORT listening socket; -1 and `error` set on failure.
+int open_listening_socket(const std::string& host, std::uint16_t port, std::string& error) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+        error = ::gai_strerror(rc);
+        return -1;
+    }
+    int fd = -1;
+    for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            continue;
+        }
+        const int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 4096) != 0) {
+            error = std::strerror(errno);
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ::freeaddrinfo(found);
+    return fd;
+}
+
+std::uint16_t bound_port(int fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    if (address.ss_family == AF_INET6) {
+        return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
+    }
+    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+}
+
+}  // namespace
+
+Server::Server(ConfigPtr config)
+    : config_(std::move(config)),
+      node_id_(config_->node_id),
+      queues_([this](const QueueConsumer& consumer, const protocol::MessagePtr& message) {
+          deliver_queue_message(consumer, message);
+      }) {
+    log_.set_level(config_->logging.level);
+    log_.set_format(config_->logging.format);
+    queues_.set_max_messages(config_->limits.max_queue_messages);
+}
+
+Server::~Server() = default;
+
+void Server::deliver_queue_message(const QueueConsumer& consumer,
+                                   const protocol::MessagePtr& message) {
+    // Always through the inbox, even for the caller's own shard: the QueueManager may be
+    // called from inside a session's frame handler, and a delivery must not re-enter it.
+    InboxItem item;
+    item.kind = InboxItem::Kind::QueueDeliver;
+    item.message = message;
+    item.session_id = consumer.session_id;
+    item.subscription_id = consumer.subscription_id;
+    shards_.at(consumer.shard)->post(std::move(item));
+}
+
+bool Server::open_listeners(std::vector<std::vector<int>>& fds) {
+    fds.assign(config_->shards, {});
+    for (const auto& listener : config_->listeners) {
+        std::uint16_t port = listener.port;
+        for (unsigned shard = 0; shard < config_->shards; ++shard) {
+            std::string error;
+            const int fd = open_listening_socket(listener.host, port, error);
+            if (fd < 0) {
+                log_.error("cannot listen on {} {}:{}: {}", listener.name, listener.host, port,
+                           error);
+                return false;
+            }
+            port = bound_port(fd);  // with port 0 the other shards join the one chosen
+            fds[shard].push_back(fd);
+        }
+        log_.info("listening on {} {}:{}", listener.name, listener.host, port);
+    }
+    return true;
+}
+
+int Server::run() {
+    // Signals are taken synchronously by this thread only: block them before any shard starts
+    // so every thread inherits the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    // lws's libev plugin logs every fd change at NOTICE: keep lws to errors and warnings.
+    lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);
+
+    std::vector<std::vector<int>> fds;
+    if (!open_listeners(fds)) {
+        return 1;
+    }
+    for (unsigned index = 0; index < config_->shards; ++index) {
+        std::vector<ShardListener> listeners;
+        for (std::size_t i = 0; i < config_->listeners.size(); ++i) {
+            ShardListener listener;
+            listener.config = config_->listeners[i];
+            listener.fd = fds[index][i];
+            listeners.push_back(std::move(listener));
+        }
+        shards_.push_back(std::make_unique<Shard>(index, *this, config_, std::move(listeners)));
+    }
+    for (auto& shard : shards_) {
+        if (!shard->start()) {
+            drain_and_stop();
+            return 1;
+        }
+    }
+    log_.info("stampede {} started: node {}, {} shard(s)", STAMPEDE_VERSION, node_id_,
+              shards_.size());
+    while (true) {
+        siginfo_t info{};
+        const int signal = ::sigwaitinfo(&signals, &info);
+        if (signal == SIGHUP) {
+            reload();
+        } else if (signal == SIGINT || signal == SIGTERM) {
+            log_.info("signal {}: draining", signal);
+            drain_and_stop();
+            return 0;
+        }
+    }
+}
+
+void Server::reload() {
+    ConfigResult result = load_config(config_->path);
+    for (const auto& warning : result.warnings) {
+        log_.warn("{}", warning);
+    }
+    if (!result.config) {
+        for (const auto& error : result.errors) {
+            log_.error("{}", error);
+        }
+        log_.error("reload refused: keeping the running config");
+        return;
+    }
+    auto next = std::make_shared<Config>(*result.config);
+    // Restart-only settings keep their running values.
+    next->listeners = config_->listeners;
+    next->shards = config_->shards;
+    next->node_id = config_->node_id;
+    next->storage = config_->storage;
+    next->redis = config_->redis;
+    config_ = next;
+    log_.set_level(config_->logging.level);
+    log_.set_format(config_->logging.format);
+    queues_.set_max_messages(config_->limits.max_queue_messages);
+    for (auto& shard : shards_) {
+        InboxItem item;
+        item.kind = InboxItem::Kind::Reload;
+        item.config = config_;
+        shard->post(std::move(item));
+    }
+    log_.info("config reloaded from {}", config_->path);
+}
+
+void Server::drain_and_stop() {
+    for (auto& shard : shards_) {
+        InboxItem item;
+        item.kind = InboxItem::Kind::Drain;
+        shard->post(std::move(item));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_->drain_s);
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::size_t open = 0;
+        for (auto& shard : shards_) {
+            open += shard->connection_count();
+        }
+        if (open == 0) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (auto& shard : shards_) {
+        InboxItem item;
+        item.kind = InboxItem::Kind::Stop;
+        shard->post(std::move(item));
+    }
+    for (auto& shard : shards_) {
+        shard->join();
+    }
+    log_.info("stopped");
+}
+
+}  // namespace stampede::broker

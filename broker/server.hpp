@@ -1,0 +1,48 @@
+// Server: the node. Opens the listening sockets, starts the shards, owns what they share
+// (queues, logger, node id), and runs the signal loop on the main thread: SIGHUP reloads the
+// config, SIGTERM/SIGINT drain and stop.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/config.hpp"
+#include "broker/log.hpp"
+#include "broker/queues.hpp"
+
+namespace stampede::broker {
+
+class Shard;
+
+class Server {
+   public:
+    explicit Server(ConfigPtr config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds, starts the shards and serves until a stop signal has been handled.
+    /// Returns the process exit code.
+    int run();
+
+    Logger& log() { return log_; }
+    QueueManager& queues() { return queues_; }
+    const std::string& node_id() const { return node_id_; }
+    std::vector<std::unique_ptr<Shard>>& shards() { return shards_; }
+
+   private:
+    bool open_listeners(std::vector<std::vector<int>>& fds);
+    void reload();
+    void drain_and_stop();
+    void deliver_queue_message(const struct QueueConsumer& consumer,
+                               const protocol::MessagePtr& message);
+
+    ConfigPtr config_;
+    Logger log_;
+    std::string node_id_;
+    QueueManager queues_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace stampede::broker

@@ -1,0 +1,128 @@
+// Session: one connection's STOMP state machine, CONNECT to DISCONNECT, with its
+// subscriptions, transactions, pending acks, heart-beats and outbound queue. No lws here:
+// bytes come in through on_bytes(), frames go out through drain_into(). Shard thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/config.hpp"
+#include "broker/outbound.hpp"
+#include "broker/session_host.hpp"
+#include "broker/subscription.hpp"
+#include "broker/transport.hpp"
+#include "protocol/heartbeat.hpp"
+#include "protocol/parser.hpp"
+
+namespace stampede::broker {
+
+using Clock = std::chrono::steady_clock;
+
+class Session final : private protocol::FrameSink {
+   public:
+    enum class State { AwaitingConnect, Connected, Closing };
+
+    Session(std::uint64_t id, SessionHost& host, Transport& transport, bool anonymous_allowed);
+    ~Session() override;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    std::uint64_t id() const { return id_; }
+    State state() const { return state_; }
+    /// "<shard>-<id>", the CONNECTED session header.
+    std::string name() const;
+
+    /// Bytes from the client, any split.
+    void on_bytes(std::string_view bytes);
+    /// The transport's timer fired (heart-beats).
+    void on_timer();
+
+    /// Encodes what is queued into `out` (one batch). `close_after` is set when the session
+    /// has nothing more to say and the connection should now be closed.
+    struct Batch {
+        std::size_t bytes = 0;
+        bool binary = false;
+        bool close_after = false;
+    };
+    Batch drain_into(std::string& out, std::size_t max_bytes);
+    bool has_output() const { return !outbound_.empty(); }
+
+    /// A topic message matched one of this session's subscriptions.
+    void deliver_topic(const protocol::MessagePtr& message, const Subscription& sub);
+    /// The QueueManager chose this session; false when the subscription is gone (the caller
+    /// puts the message back).
+    bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
+
+    /// Sends ERROR `message` (+ detail body) and closes once it is written.
+    void fail(std::string_view message, std::string_view detail,
+              const protocol::Frame* offending = nullptr);
+    /// A new config was loaded (SIGHUP): limits apply from the next frame.
+    void apply_config();
+
+   private:
+    struct PendingAck {
+        protocol::MessagePtr message;
+        Subscription* sub;
+    };
+    struct HeldFrame {
+        protocol::Command command;
+        std::vector<std::pair<std::string, std::string>> headers;
+        std::string body;
+    };
+    struct Transaction {
+        std::vector<HeldFrame> frames;
+        std::size_t bytes = 0;
+    };
+
+    bool on_frame(const protocol::Frame& frame) override;
+    void on_heartbeat() override {}
+
+    void dispatch(const protocol::Frame& frame);
+    void handle_connect(const protocol::Frame& frame);
+    void handle_send(const protocol::Frame& frame);
+    void handle_subscribe(const protocol::Frame& frame);
+    void handle_unsubscribe(const protocol::Frame& frame);
+    void handle_ack(const protocol::Frame& frame, bool positive);
+    void handle_begin(const protocol::Frame& frame);
+    void handle_commit(const protocol::Frame& frame, bool commit);
+    void handle_disconnect(const protocol::Frame& frame);
+    bool hold_in_transaction(const protocol::Frame& frame);
+    void send_receipt(const protocol::Frame& frame);
+
+    void push_message(const protocol::MessagePtr& message, const Subscription& sub,
+                      std::uint64_t ack_id);
+    void enforce_pending_limit();
+    void remove_subscription(Subscription& sub);
+    void requeue(const protocol::MessagePtr& message);
+    void schedule_heartbeat_timer();
+    void wake_writer();
+
+    std::uint64_t id_;
+    SessionHost& host_;
+    Transport& transport_;
+    bool anonymous_allowed_;
+    State state_ = State::AwaitingConnect;
+    protocol::Version version_ = protocol::Version::V1_2;
+    protocol::FrameParser parser_;
+    OutboundQueue outbound_;
+    bool write_requested_ = false;
+    bool close_after_flush_ = false;
+    bool in_commit_ = false;
+
+    std::unordered_map<std::string, std::unique_ptr<Subscription>> subscriptions_;
+    std::map<std::uint64_t, PendingAck> pending_acks_;  // ack id -> queue delivery awaiting ACK
+    std::uint64_t next_ack_id_ = 1;
+    std::unordered_map<std::string, Transaction> transactions_;
+
+    protocol::HeartBeatPlan heartbeat_;
+    Clock::time_point last_received_;
+    Clock::time_point last_sent_;
+};
+
+}  // namespace stampede::broker

@@ -1,0 +1,398 @@
+// Shard: thread, libev loop, lws context, inbox, connection registry, local fan-out.
+// Everything here runs on the shard thread except post(), start() and join().
+#include "broker/shard.hpp"
+
+#include <ev.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "broker/lws_glue.hpp"
+#include "broker/server.hpp"
+#include "protocol/destination.hpp"
+
+namespace stampede::broker {
+
+namespace {
+constexpr std::size_t kMaxInboxItems = 1 << 20;
+constexpr std::size_t kMaxBatchBytes = 64 * 1024;
+}  // namespace
+
+struct ConnectionTimer {
+    ev_timer watcher;
+};
+
+struct ShardWatchers {
+    ev_async inbox;
+    std::vector<ev_io> listeners;
+};
+
+// ---------------------------------------------------------------------------------------
+// Connection
+
+Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, std::uint64_t id)
+    : shard_(shard),
+      wsi_(wsi),
+      websocket_(listener.config.protocol == ListenerProtocol::Ws),
+      timer_(std::make_unique<ConnectionTimer>()) {
+    char address[128] = "";
+    lws_get_peer_simple(wsi, address, sizeof address);
+    peer_ = address;
+    ev_timer_init(&timer_->watcher, reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(
+                                        &Connection::on_timer_event),
+                  0., 0.);
+    timer_->watcher.data = this;
+    const bool anonymous = listener.config.anonymous.value_or(shard.config().auth.anonymous);
+    session_ = std::make_unique<Session>(id, shard, *this, anonymous);
+}
+
+Connection::~Connection() {
+    ev_timer_stop(shard_.loop(), &timer_->watcher);
+    session_.reset();
+}
+
+void Connection::request_write() { lws_callback_on_writable(wsi_); }
+
+void Connection::schedule_timer(std::uint32_t delay_ms) {
+    ev_timer_stop(shard_.loop(), &timer_->watcher);
+    ev_timer_set(&timer_->watcher, delay_ms / 1000.0, 0.);
+    ev_timer_start(shard_.loop(), &timer_->watcher);
+}
+
+void Connection::on_timer_event(struct ev_loop*, void* watcher, int) {
+    auto* self = static_cast<Connection*>(static_cast<ev_timer*>(watcher)->data);
+    try {
+        self->session_->on_timer();
+    } catch (const std::exception& e) {
+        self->shard_.server().log().error("heart-beat timer: {}", e.what());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shard lifecycle
+
+Shard::Shard(unsigned index, Server& server, ConfigPtr config,
+             std::vector<ShardListener> listeners)
+    : index_(index),
+      server_(server),
+      config_(std::move(config)),
+      listeners_(std::move(listeners)),
+      watchers_(std::make_unique<ShardWatchers>()) {
+    for (auto& listener : listeners_) {
+        listener.shard = this;
+    }
+}
+
+Shard::~Shard() {
+    join();
+    for (auto& listener : listeners_) {
+        if (listener.fd >= 0) {
+            ::close(listener.fd);
+        }
+    }
+}
+
+bool Shard::start() {
+    thread_ = std::thread([this] { run(); });
+    std::unique_lock lock(start_mutex_);
+    start_cv_.wait(lock, [this] { return started_; });
+    return start_ok_;
+}
+
+void Shard::join() {
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void Shard::run() {
+    const bool ok = setup();
+    {
+        const std::lock_guard lock(start_mutex_);
+        started_ = true;
+        start_ok_ = ok;
+    }
+    start_cv_.notify_all();
+    if (ok) {
+        ev_run(loop_, 0);
+    }
+    teardown();
+}
+
+namespace {
+
+void on_inbox_event(struct ev_loop*, ev_async* watcher, int) {
+    static_cast<Shard*>(watcher->data)->drain_inbox();
+}
+
+void on_listener_event(struct ev_loop*, ev_io* watcher, int) {
+    auto* listener = static_cast<ShardListener*>(watcher->data);
+    listener->shard->accept_ready(*listener);
+}
+
+}  // namespace
+
+bool Shard::setup() {
+    loop_ = ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV));
+    if (loop_ == nullptr) {
+        server_.log().error("shard {}: cannot create an epoll loop", index_);
+        return false;
+    }
+    ev_async_init(&watchers_->inbox, on_inbox_event);
+    watchers_->inbox.data = this;
+    ev_async_start(loop_, &watchers_->inbox);
+
+    lws_context_creation_info info{};
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV |
+                   LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    void* foreign_loops[1] = {loop_};
+    info.foreign_loops = foreign_loops;
+    info.user = this;
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    info.fd_limit_per_thread = 0;
+    context_ = lws_create_context(&info);
+    if (context_ == nullptr) {
+        server_.log().error("shard {}: lws_create_context failed", index_);
+        return false;
+    }
+    watchers_->listeners.resize(listeners_.size());
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+        ShardListener& listener = listeners_[i];
+        lws_context_creation_info vinfo{};
+        vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+        vinfo.vhost_name = listener.config.name.c_str();
+        vinfo.user = &listener;
+        vinfo.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        if (listener.config.protocol == ListenerProtocol::Ws) {
+            vinfo.protocols = websocket_protocols();
+        } else {
+            vinfo.protocols = raw_protocols();
+        }
+        listener.vhost = lws_create_vhost(context_, &vinfo);
+        if (listener.vhost == nullptr) {
+            server_.log().error("shard {}: cannot create vhost {}", index_, listener.config.name);
+            return false;
+        }
+        ev_io& watcher = watchers_->listeners[i];
+        ev_io_init(&watcher, on_listener_event, listener.fd, EV_READ);
+        watcher.data = &listener;
+        ev_io_start(loop_, &watcher);
+    }
+    return true;
+}
+
+void Shard::teardown() {
+    for (auto& watcher : watchers_->listeners) {
+        ev_io_stop(loop_, &watcher);
+    }
+    if (context_ != nullptr) {
+        lws_context_destroy(context_);  // closes every wsi; CLOSED callbacks free connections
+        context_ = nullptr;
+    }
+    connections_.clear();
+    connection_count_ = 0;
+    if (loop_ != nullptr) {
+        ev_async_stop(loop_, &watchers_->inbox);
+        ev_loop_destroy(loop_);
+        loop_ = nullptr;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Accepting
+
+void Shard::accept_ready(ShardListener& listener) {
+    while (true) {
+        const int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                server_.log().warn("accept on {}: {}", listener.config.name, std::strerror(errno));
+            }
+            return;
+        }
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        lws* wsi = nullptr;
+        if (listener.config.protocol == ListenerProtocol::Ws) {
+            wsi = lws_adopt_socket_vhost(listener.vhost, fd);
+        } else {
+            lws_sock_file_fd_type descriptor{};
+            descriptor.sockfd = fd;
+            wsi = lws_adopt_descriptor_vhost(listener.vhost, LWS_ADOPT_SOCKET, descriptor,
+                                             "stomp-raw", nullptr);
+        }
+        if (wsi == nullptr) {
+            server_.log().warn("{}: lws could not adopt a connection", listener.config.name);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections
+
+Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
+    const std::uint64_t id = next_connection_id_++;
+    auto connection = std::make_unique<Connection>(*this, wsi, listener, id);
+    Connection* raw = connection.get();
+    connections_.emplace(id, std::move(connection));
+    connection_count_ = connections_.size();
+    if (draining_) {
+        raw->session().fail("server shutting down", "the broker is draining");
+    }
+    return raw;
+}
+
+void Shard::close_connection(Connection* connection) {
+    connections_.erase(connection->session().id());
+    connection_count_ = connections_.size();
+}
+
+int Shard::write_pending(Connection& connection) {
+    Session& session = connection.session();
+    write_scratch_.assign(LWS_PRE, '\0');
+    const Session::Batch batch = session.drain_into(write_scratch_, kMaxBatchBytes);
+    lws* wsi = connection.wsi();
+    if (batch.bytes > 0) {
+        const auto mode = !connection.websocket() ? LWS_WRITE_RAW
+                          : batch.binary          ? LWS_WRITE_BINARY
+                                                  : LWS_WRITE_TEXT;
+        auto* data = reinterpret_cast<unsigned char*>(write_scratch_.data()) + LWS_PRE;
+        if (lws_write(wsi, data, batch.bytes, mode) < static_cast<int>(batch.bytes)) {
+            return -1;
+        }
+    }
+    if (!batch.close_after) {
+        return 0;
+    }
+    if (lws_partial_buffered(wsi)) {
+        lws_callback_on_writable(wsi);  // close once lws has sent what it still holds
+        return 0;
+    }
+    if (connection.websocket()) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+        return -1;
+    }
+    if (!connection.lingering) {
+        // Half-close so the ERROR reaches the client even if it is still sending: closing a
+        // socket with unread input would reset the connection and could lose the ERROR.
+        connection.lingering = true;
+        ::shutdown(lws_get_socket_fd(wsi), SHUT_WR);
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+        return 0;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Inbox
+
+bool Shard::post(InboxItem item) {
+    {
+        const std::lock_guard lock(inbox_mutex_);
+        if (inbox_.size() >= kMaxInboxItems && item.kind == InboxItem::Kind::Publish) {
+            ++inbox_overflow_;
+            return false;
+        }
+        inbox_.push_back(std::move(item));
+    }
+    if (!inbox_pending_.exchange(true)) {
+        ev_async_send(loop_, &watchers_->inbox);
+    }
+    return true;
+}
+
+void Shard::drain_inbox() {
+    inbox_pending_ = false;  // cleared before taking, so a post racing with us wakes us again
+    std::deque<InboxItem> items;
+    {
+        const std::lock_guard lock(inbox_mutex_);
+        items.swap(inbox_);
+    }
+    for (InboxItem& item : items) {
+        switch (item.kind) {
+            case InboxItem::Kind::Publish: {
+                const std::string_view destination = item.message->destination;
+                deliver_local(item.message, destination.substr(0, item.prefix_length),
+                              destination.substr(item.prefix_length));
+                break;
+            }
+            case InboxItem::Kind::QueueDeliver: {
+                const auto it = connections_.find(item.session_id);
+                if (it == connections_.end() ||
+                    !it->second->session().deliver_queue(item.message, item.subscription_id)) {
+                    server_.queues().requeue(item.message);
+                }
+                break;
+            }
+            case InboxItem::Kind::Reload:
+                config_ = std::move(item.config);
+                for (auto& [id, connection] : connections_) {
+                    connection->session().apply_config();
+                }
+                break;
+            case InboxItem::Kind::Drain:
+                begin_drain();
+                break;
+            case InboxItem::Kind::Stop:
+                ev_break(loop_, EVBREAK_ALL);
+                return;
+        }
+    }
+}
+
+void Shard::begin_drain() {
+    draining_ = true;
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+        // TCP stops accepting; a ws listener keeps answering HTTP (/health says 503) and
+        // refuses new STOMP sessions.
+        if (listeners_[i].config.protocol == ListenerProtocol::Tcp) {
+            ev_io_stop(loop_, &watchers_->listeners[i]);
+        }
+    }
+    for (auto& [id, connection] : connections_) {
+        connection->session().fail("server shutting down", "the broker is draining");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// SessionHost
+
+const std::string& Shard::node_id() const { return server_.node_id(); }
+
+QueueManager& Shard::queues() { return server_.queues(); }
+
+std::string Shard::make_message_id() {
+    return fmt::format("{}-{}", index_, next_message_id_++);
+}
+
+void Shard::deliver_local(const protocol::MessagePtr& message, std::string_view prefix,
+                          std::string_view name) {
+    match_scratch_.clear();
+    router_.match(prefix, name, match_scratch_);
+    for (Subscription* sub : match_scratch_) {
+        sub->session->deliver_topic(message, *sub);
+    }
+}
+
+void Shard::publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
+                          std::string_view name) {
+    deliver_local(message, prefix, name);
+    for (auto& shard : server_.shards()) {
+        if (shard.get() != this) {
+            InboxItem item;
+            item.kind = InboxItem::Kind::Publish;
+            item.message = message;
+            item.prefix_length = prefix.size();
+            shard->post(std::move(item));
+        }
+    }
+}
+
+}  // namespace stampede::broker

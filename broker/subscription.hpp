@@ -1,0 +1,29 @@
+// Subscription: one SUBSCRIBE of one session. Owned by its Session; indexed (non-owning) by the
+// shard's Router or registered with the QueueManager. Shard thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/destination.hpp"
+
+namespace stampede::broker {
+
+class Session;
+
+enum class AckMode : std::uint8_t { Auto, Client, ClientIndividual };
+
+struct Subscription {
+    Session* session = nullptr;
+    std::string id;
+    std::string destination;  // full destination as subscribed, e.g. "/topic/room.*"
+    protocol::DestinationKind kind = protocol::DestinationKind::Topic;
+    std::string name;  // destination without its prefix ("room.*"), the router's key
+    AckMode ack = AckMode::Auto;
+    bool wildcard = false;
+    /// Router bookkeeping: the match pass that last saw this subscription, so a message
+    /// reaching it through two trie paths is delivered once.
+    mutable std::uint64_t last_match = 0;
+};
+
+}  // namespace stampede::broker
