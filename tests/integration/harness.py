@@ -149,7 +149,7 @@ class BrokerProcess:
         self._reader = None
         self._tmp = tempfile.TemporaryDirectory(prefix="stampede-it-")
         self.config_path = os.path.join(self._tmp.name, "stampede.yaml")
-        self.exit_checked = False
+        self.expect_exit = False  # set by tests that make the broker exit on purpose
 
     # -- lifecycle
 
@@ -250,12 +250,15 @@ class BrokerProcess:
     def stop(self, testcase=None):
         if self.proc is None:
             return
-        if self.proc.poll() is None:
+        crashed = self.proc.poll()
+        killed = False
+        if crashed is None:
             # A graceful stop first, so LeakSanitizer gets to report at exit in the ASan build.
             self.proc.send_signal(signal.SIGTERM)
             drain = self.config.get("shutdown", {}).get("drain_s", 10) if self.config else 10
             if self.wait_exit(deadline_s(drain + 5)) is None:
                 self.proc.send_signal(signal.SIGKILL)
+                killed = True
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -265,6 +268,31 @@ class BrokerProcess:
         self.proc.stdout.close()
         self._tmp.cleanup()
         self.check_sanitizers(testcase)
+        if crashed is not None and not self.expect_exit:
+            self._report(testcase, "broker exited on its own during the test "
+                         f"(status {crashed}{self._signal_name(crashed)})")
+        status = self.proc.returncode
+        if crashed is None and not killed and status != 0:
+            self._report(testcase, f"broker exited with status {status}"
+                         f"{self._signal_name(status)} on SIGTERM")
+        if killed:
+            print(f"warning: broker ignored SIGTERM for {deadline_s(drain + 5):.0f}s; killed",
+                  flush=True)
+
+    @staticmethod
+    def _signal_name(status):
+        if status is not None and status < 0:
+            try:
+                return f", {signal.Signals(-status).name}"
+            except ValueError:
+                return ""
+        return ""
+
+    def _report(self, testcase, message):
+        text = f"{message}; broker output:\n{self.output()[-8000:]}"
+        if testcase is not None:
+            testcase.fail(text)
+        raise AssertionError(text)
 
     def check_sanitizers(self, testcase=None):
         text = self.output()
@@ -504,6 +532,21 @@ class RawStomp:
                 self._fill(left)
             except ConnectionClosed:
                 return self.reader.next_frame()
+
+    def wait_heartbeats(self, count, timeout=5):
+        """Waits until `count` heart-beat EOLs arrived in all; a frame meanwhile is an error."""
+        end = time.monotonic() + deadline_s(timeout)
+        while True:
+            frame = self.reader.next_frame()
+            if frame is not None:
+                raise AssertionError(f"expected heart-beats, got {frame!r}")
+            if self.reader.heartbeats >= count:
+                return self.reader.heartbeats
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"only {self.reader.heartbeats} of {count} heart-beats "
+                                     f"in {deadline_s(timeout):.1f}s")
+            self._fill(left)
 
     def expect(self, command, timeout=5, **header_checks):
         frame = self.read_frame(timeout)

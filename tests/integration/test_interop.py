@@ -1,0 +1,44 @@
+"""@stomp/stompjs 7 and `ws` (Node) against the real broker: runs each tests/interop/*.test.mjs
+(node:test) with STAMPEDE_WS_URL pointing at a fresh broker."""
+
+import glob
+import os
+import unittest
+
+from harness import (INTEROP_DIR, NODE, BrokerTestCase, default_config, deadline_s,
+                     node_available)
+import subprocess
+
+
+class InteropTest(BrokerTestCase):
+
+    def config(self):
+        return default_config(heartbeat={"server_ms": 100, "client_min_ms": 100, "grace": 2.0})
+
+    def setUp(self):
+        ok, why = node_available()
+        if not ok:
+            self.fail(why)  # `make test` runs `make npm-deps` first: missing deps are a failure
+        super().setUp()
+
+    def run_scenario(self, script):
+        env = dict(os.environ, STAMPEDE_WS_URL=self.broker.ws_url)
+        proc = subprocess.run([NODE, "--test", "--test-reporter=spec", script], cwd=INTEROP_DIR,
+                              env=env, capture_output=True, timeout=deadline_s(120))
+        output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+        print(output)
+        self.assertEqual(proc.returncode, 0, f"{script} failed:\n{output}")
+        self.assertRegex(output, r"pass [1-9]", "no node test ran")
+        self.assertRegex(output, r"fail 0", output)
+
+
+def _add(script):
+    name = "test_" + os.path.basename(script).replace(".test.mjs", "").replace("-", "_")
+    setattr(InteropTest, name, lambda self: self.run_scenario(script))
+
+
+for _script in sorted(glob.glob(os.path.join(INTEROP_DIR, "*.test.mjs"))):
+    _add(_script)
+
+if __name__ == "__main__":
+    unittest.main()
