@@ -296,7 +296,11 @@ ConfigResult load_config_text(const std::string& text, const std::string& path) 
         auto config = std::make_shared<Config>();
         config->path = path;
         try {
-            read_root(YAML::Load(text), *config, diag);
+            std::vector<YAML::Node> documents = YAML::LoadAll(text);
+            if (documents.size() > 1) {
+                diag.error(documents[1].Mark(), "only one YAML document is allowed");
+            }
+            read_root(documents.empty() ? YAML::Node() : documents[0], *config, diag);
         } catch (const YAML::Exception& e) {
             diag.error(e.mark, e.msg);
         }

@@ -315,11 +315,16 @@ Where read_string(Section& s, const std::string& key, std::string& out, bool all
 }
 
 Where read_nonempty_string(Section& s, const std::string& key, std::string& out) {
-    Where where = read_string(s, key, out);
-    if (where && out.empty()) {
-        s.diag().error(*where, fmt::format("{} must not be empty", s.qualify(key)));
+    std::optional<Text> text = read_text(s, key, "a string");
+    if (!text) {
+        return std::nullopt;
     }
-    return where;
+    if (text->value && text->value->empty()) {
+        s.diag().error(text->mark, fmt::format("{} must not be empty", s.qualify(key)));
+    } else if (text->value) {
+        out = *text->value;
+    }
+    return text->mark;
 }
 
 Where read_required_string(Section& s, const std::string& key, std::string& out) {

@@ -398,6 +398,18 @@ TEST(ConfigTest, YamlSyntaxErrorsHaveALine) {
                 ElementsAre("t.yaml:3: end of map flow not found"));
 }
 
+TEST(ConfigTest, OnlyOneYamlDocumentIsAllowed) {
+    EXPECT_THAT(errors_of("listeners: [ { name: web } ]\n---\nlogging: {}\n"),
+                ElementsAre("t.yaml:3: only one YAML document is allowed"));
+}
+
+TEST(ConfigTest, AWrongTypeIsReportedOnce) {
+    EXPECT_THAT(errors_of("listeners: [ { name: [web] } ]\n"),
+                ElementsAre("t.yaml:1: listeners[0].name must be a string, got a list"));
+    EXPECT_THAT(errors_of("listeners: [ { name: web, port: } ]\n"),
+                ElementsAre("t.yaml:1: listeners[0].port must be an integer, got an empty value"));
+}
+
 TEST(ConfigTest, RedissIsRefusedWithTheReason) {
     std::vector<std::string> errors = errors_of(R"(
 listeners: [ { name: web } ]
