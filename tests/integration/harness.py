@@ -389,7 +389,7 @@ def encode_frame(command, headers=(), body=b"", content_length=True, eol=b"\n"):
     return out + eol + body + b"\x00"
 
 
-class ConnectionClosed(Exception):
+class ConnectionClosed(ConnectionError):
     pass
 
 
