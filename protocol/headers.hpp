@@ -12,6 +12,13 @@ namespace stampede::protocol {
 /// `command` matters because CONNECT/STOMP/CONNECTED headers are never escaped.
 void append_escaped(std::string& out, std::string_view text, Version version, Command command);
 
+/// Appends one header line "name:value\n", both escaped for `version` and `command`. Bytes
+/// that no escape can carry in that context are written as a space instead, so no value can end
+/// the line or the frame early and inject headers: NUL always; CR and LF where escaping is off
+/// (1.0, CONNECT/STOMP/CONNECTED); and ':' in a name there. Writer and Message use this.
+void append_header_line(std::string& out, std::string_view name, std::string_view value,
+                        Version version, Command command);
+
 /// Unescapes in place; returns the new length, or npos for an undefined escape sequence
 /// (an error in 1.1 and 1.2). 1.0 and CONNECT/CONNECTED frames return the text unchanged.
 std::size_t unescape_in_place(char* text, std::size_t length, Version version, Command command);
