@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "protocol/error.hpp"
 #include "protocol/frame.hpp"
@@ -23,7 +25,8 @@ class FrameSink {
    public:
     virtual ~FrameSink() = default;
     /// Returns false to stop parsing (e.g. after DISCONNECT or an error the session raised);
-    /// feed() then returns without consuming more.
+    /// feed() then returns without consuming more. The bytes after that frame stay buffered
+    /// and the next feed() (an empty span will do) parses them first.
     virtual bool on_frame(const Frame& frame) = 0;
     /// One EOL ("\n" or "\r\n") between frames: a heart-beat.
     virtual void on_heartbeat() = 0;
@@ -31,7 +34,7 @@ class FrameSink {
 
 struct FeedResult {
     ProtocolError error = ProtocolError::None;  // set: the stream is broken, stop feeding
-    bool stopped = false;                        // the sink returned false
+    bool stopped = false;                       // the sink returned false
 };
 
 class FrameParser {
@@ -55,15 +58,43 @@ class FrameParser {
    private:
     // Implementation detail: the buffer of the current partial frame plus parse state.
     // (Filled in by parser.cpp; fields may be added freely.)
+    enum class State : std::uint8_t { Idle, CommandLine, HeaderLines, BodyToNul, BodyFixed };
+    enum class LineScan : std::uint8_t { NeedMore, Complete, NulAtLineStart, Failed };
+    // Header positions relative to the frame's first byte, so they survive buffer compaction.
+    struct HeaderSpan {
+        std::size_t name_offset;
+        std::size_t name_length;
+        std::size_t value_offset;
+        std::size_t value_length;
+    };
+
+    FeedResult parse(FrameSink& sink);
+    bool skip_heartbeats(FrameSink& sink);
+    LineScan scan_line(std::size_t& eol);
+    bool finish_command_line(std::size_t eol);
+    bool finish_header_line(std::size_t eol);
+    bool start_body();
+    bool emit_frame(std::size_t nul, FrameSink& sink);
+    FeedResult fail(ProtocolError error);
+    void compact();
+
     ParserLimits limits_;
     Version version_ = Version::V1_2;
     std::string buffer_;
-    std::size_t scan_pos_ = 0;
-    int state_ = 0;
-    std::size_t header_count_ = 0;
-    std::size_t line_start_ = 0;
+    State state_ = State::Idle;
+    ProtocolError error_ = ProtocolError::None;
+    std::size_t pos_ = 0;          // Idle: first byte not yet consumed
+    std::size_t frame_start_ = 0;  // the current frame's command byte
+    std::size_t line_start_ = 0;   // the command or header line being read
+    std::size_t scan_pos_ = 0;     // where the delimiter search resumes
     std::size_t body_start_ = 0;
-    long long content_length_ = -1;
+    std::size_t command_length_ = 0;
+    std::uint64_t content_length_ = 0;
+    bool has_content_length_ = false;
+    bool unescape_ = false;  // this frame's headers are escaped (version and command)
+    Command command_ = Command::Unknown;
+    std::vector<HeaderSpan> spans_;
+    Frame frame_;  // reused so that steady-state parsing allocates nothing
 };
 
 }  // namespace stampede::protocol

@@ -1,0 +1,362 @@
+// Incremental STOMP frame parser. One instance per connection, used by its shard thread only.
+// Bytes are appended to one buffer and parsed in place (header unescaping shrinks values where
+// they lie); positions are offsets, so the buffer may grow or be compacted between feeds.
+// Delimiters are found with memchr and every search resumes where the last one stopped, so each
+// byte is scanned about once whatever the split of the stream.
+#include "protocol/parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <optional>
+
+#include "protocol/headers.hpp"
+
+namespace stampede::protocol {
+
+namespace {
+
+// Above this, an idle buffer gives its memory back: one large frame must not pin a
+// max_frame_bytes allocation per connection for the connection's lifetime.
+constexpr std::size_t kRetainedCapacity = 64 * 1024;
+constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
+
+std::size_t saturating_add(std::size_t a, std::size_t b) {
+    return b > kSizeMax - a ? kSizeMax : a + b;
+}
+
+// All decimal digits, no sign, no spaces, fits in 64 bits.
+std::optional<std::uint64_t> parse_content_length(std::string_view text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
+            return std::nullopt;
+        }
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
+bool is_connection_command(Command command) {
+    return command == Command::Connect || command == Command::Stomp ||
+           command == Command::Connected;
+}
+
+}  // namespace
+
+FrameParser::FrameParser(ParserLimits limits) : limits_(limits) {
+    spans_.reserve(std::min<std::size_t>(limits_.max_headers, 64));
+    frame_.headers.reserve(spans_.capacity());
+}
+
+FeedResult FrameParser::feed(std::span<const char> bytes, FrameSink& sink) {
+    if (error_ != ProtocolError::None) {
+        return {error_, false};
+    }
+    buffer_.append(bytes.data(), bytes.size());
+    const FeedResult result = parse(sink);
+    compact();
+    return result;
+}
+
+std::size_t FrameParser::buffered() const {
+    return buffer_.size() - (state_ == State::Idle ? pos_ : frame_start_);
+}
+
+FeedResult FrameParser::fail(ProtocolError error) {
+    error_ = error;
+    return {error, false};
+}
+
+FeedResult FrameParser::parse(FrameSink& sink) {
+    for (;;) {
+        switch (state_) {
+            case State::Idle:
+                if (!skip_heartbeats(sink)) {
+                    return {};
+                }
+                break;
+            case State::CommandLine:
+            case State::HeaderLines: {
+                std::size_t eol = 0;
+                switch (scan_line(eol)) {
+                    case LineScan::NeedMore:
+                        return {};
+                    case LineScan::Failed:
+                        return {error_, false};
+                    case LineScan::NulAtLineStart:
+                        // "DISCONNECT\nreceipt:77\n^@" (a spec example) has no blank line:
+                        // a NUL where a header line would start ends the frame, body empty.
+                        if (has_content_length_ && content_length_ != 0) {
+                            return fail(ProtocolError::BadContentLength);
+                        }
+                        body_start_ = line_start_;
+                        if (!emit_frame(line_start_, sink)) {
+                            return {ProtocolError::None, true};
+                        }
+                        break;
+                    case LineScan::Complete: {
+                        const bool ok = state_ == State::CommandLine ? finish_command_line(eol)
+                                                                     : finish_header_line(eol);
+                        if (!ok) {
+                            return {error_, false};
+                        }
+                        break;
+                    }
+                }
+                break;
+            }
+            case State::BodyToNul: {
+                const char* data = buffer_.data();
+                const std::size_t frame_cap = saturating_add(frame_start_, limits_.max_frame_bytes);
+                const std::size_t stop = std::min(buffer_.size(), frame_cap);
+                const void* nul = scan_pos_ < stop
+                                      ? std::memchr(data + scan_pos_, '\0', stop - scan_pos_)
+                                      : nullptr;
+                if (nul == nullptr) {
+                    scan_pos_ = stop;
+                    // Every byte the frame may hold is here and none is the NUL.
+                    return stop == frame_cap ? fail(ProtocolError::FrameTooLarge) : FeedResult{};
+                }
+                if (!emit_frame(static_cast<std::size_t>(static_cast<const char*>(nul) - data),
+                                sink)) {
+                    return {ProtocolError::None, true};
+                }
+                break;
+            }
+            case State::BodyFixed: {
+                const std::size_t nul = body_start_ + content_length_;
+                if (buffer_.size() <= nul) {
+                    return {};
+                }
+                if (buffer_[nul] != '\0') {
+                    return fail(ProtocolError::MissingNul);
+                }
+                if (!emit_frame(nul, sink)) {
+                    return {ProtocolError::None, true};
+                }
+                break;
+            }
+        }
+    }
+}
+
+// Consumes heart-beat EOLs; true when a frame starts at pos_.
+bool FrameParser::skip_heartbeats(FrameSink& sink) {
+    const char* data = buffer_.data();
+    const std::size_t end = buffer_.size();
+    while (pos_ < end) {
+        const char c = data[pos_];
+        if (c == '\n') {
+            ++pos_;
+            sink.on_heartbeat();
+            continue;
+        }
+        if (c == '\r') {
+            if (pos_ + 1 == end) {
+                return false;  // "\r\n" split across feeds: wait for the next byte
+            }
+            if (data[pos_ + 1] == '\n') {
+                pos_ += 2;
+                sink.on_heartbeat();
+                continue;
+            }
+        }
+        frame_start_ = line_start_ = scan_pos_ = pos_;
+        state_ = State::CommandLine;
+        has_content_length_ = false;
+        content_length_ = 0;
+        spans_.clear();
+        return true;
+    }
+    return false;
+}
+
+// Looks for the end of the line at line_start_. On Complete, `eol` is the index of its '\n'.
+// Limits are judged on what has arrived: a line or frame that can no longer fit fails now.
+FrameParser::LineScan FrameParser::scan_line(std::size_t& eol) {
+    const char* data = buffer_.data();
+    const std::size_t end = buffer_.size();
+    const bool command_line = state_ == State::CommandLine;
+    const ProtocolError too_long =
+        command_line ? ProtocolError::BadCommandLine : ProtocolError::HeaderLineTooLong;
+    const std::size_t max_line = limits_.max_header_line_bytes;
+    // The '\n' of a line of max_line bytes is at most max_line + 1 bytes in (after a '\r').
+    const std::size_t line_cap = saturating_add(line_start_, saturating_add(max_line, 2));
+    const std::size_t frame_cap = saturating_add(frame_start_, limits_.max_frame_bytes);
+    const std::size_t stop = std::min({end, line_cap, frame_cap});
+    const std::size_t from = std::min(scan_pos_, stop);
+
+    const auto* newline = static_cast<const char*>(
+        from < stop ? std::memchr(data + from, '\n', stop - from) : nullptr);
+    const std::size_t searched_to =
+        newline != nullptr ? static_cast<std::size_t>(newline - data) : stop;
+    // A NUL inside a command or header line would let a truncated frame pass for a complete
+    // one; only a NUL where a header line starts is accepted (see NulAtLineStart).
+    if (from < searched_to) {
+        const void* nul = std::memchr(data + from, '\0', searched_to - from);
+        if (nul != nullptr) {
+            if (!command_line && nul == data + line_start_) {
+                return LineScan::NulAtLineStart;
+            }
+            fail(command_line ? ProtocolError::BadCommandLine : ProtocolError::MalformedHeader);
+            return LineScan::Failed;
+        }
+    }
+    if (newline != nullptr) {
+        eol = static_cast<std::size_t>(newline - data);
+        if (eol + 1 >= frame_cap) {  // no room left for the NUL
+            fail(ProtocolError::FrameTooLarge);
+            return LineScan::Failed;
+        }
+        const std::size_t line_end = eol > line_start_ && data[eol - 1] == '\r' ? eol - 1 : eol;
+        if (line_end - line_start_ > max_line) {
+            fail(too_long);
+            return LineScan::Failed;
+        }
+        return LineScan::Complete;
+    }
+    scan_pos_ = stop;
+    if (stop == frame_cap) {
+        fail(ProtocolError::FrameTooLarge);
+        return LineScan::Failed;
+    }
+    std::size_t pending = end - line_start_;
+    if (pending > 0 && data[end - 1] == '\r') {
+        --pending;  // may yet be the CR of a CRLF
+    }
+    if (pending > max_line) {
+        fail(too_long);
+        return LineScan::Failed;
+    }
+    return LineScan::NeedMore;
+}
+
+bool FrameParser::finish_command_line(std::size_t eol) {
+    const char* data = buffer_.data();
+    const std::size_t line_end = eol > line_start_ && data[eol - 1] == '\r' ? eol - 1 : eol;
+    command_length_ = line_end - frame_start_;
+    command_ = parse_command({data + frame_start_, command_length_});
+    unescape_ = version_ != Version::V1_0 && !is_connection_command(command_);
+    line_start_ = scan_pos_ = eol + 1;
+    state_ = State::HeaderLines;
+    return true;
+}
+
+bool FrameParser::finish_header_line(std::size_t eol) {
+    char* data = buffer_.data();
+    const std::size_t start = line_start_;
+    const std::size_t line_end = eol > start && data[eol - 1] == '\r' ? eol - 1 : eol;
+    line_start_ = scan_pos_ = eol + 1;
+    if (line_end == start) {
+        body_start_ = eol + 1;
+        return start_body();
+    }
+    if (spans_.size() >= limits_.max_headers) {
+        fail(ProtocolError::TooManyHeaders);
+        return false;
+    }
+    // Split at the first ':'. A raw ':' later in the value is accepted: 1.0 has no escapes and
+    // lenient 1.1/1.2 senders exist.
+    const auto* colon = static_cast<char*>(std::memchr(data + start, ':', line_end - start));
+    if (colon == nullptr || colon == data + start) {
+        fail(ProtocolError::MalformedHeader);
+        return false;
+    }
+    std::size_t name_length = static_cast<std::size_t>(colon - (data + start));
+    const std::size_t value_start = start + name_length + 1;
+    std::size_t value_length = line_end - value_start;
+    if (unescape_) {
+        name_length = unescape_in_place(data + start, name_length, version_, command_);
+        value_length = unescape_in_place(data + value_start, value_length, version_, command_);
+        if (name_length == std::string_view::npos || value_length == std::string_view::npos) {
+            fail(ProtocolError::BadEscape);
+            return false;
+        }
+    }
+    spans_.push_back({start - frame_start_, name_length, value_start - frame_start_, value_length});
+    // The first content-length wins, like every repeated header; later ones are not judged.
+    if (!has_content_length_ && std::string_view(data + start, name_length) == "content-length") {
+        const auto length = parse_content_length({data + value_start, value_length});
+        if (!length) {
+            fail(ProtocolError::BadContentLength);
+            return false;
+        }
+        has_content_length_ = true;
+        content_length_ = *length;
+    }
+    return true;
+}
+
+bool FrameParser::start_body() {
+    if (!has_content_length_) {
+        state_ = State::BodyToNul;
+        scan_pos_ = body_start_;
+        return true;
+    }
+    // The declared length fixes the frame's size now: refuse it before its body arrives.
+    const std::size_t head_bytes = body_start_ - frame_start_;
+    if (head_bytes >= limits_.max_frame_bytes ||
+        content_length_ > limits_.max_frame_bytes - head_bytes - 1) {
+        fail(ProtocolError::FrameTooLarge);
+        return false;
+    }
+    state_ = State::BodyFixed;
+    // Grow once to the frame's end rather than doubling repeatedly through a large body.
+    const std::size_t frame_end = body_start_ + content_length_ + 1;
+    if (frame_end > buffer_.capacity()) {
+        buffer_.reserve(frame_end);
+    }
+    return true;
+}
+
+bool FrameParser::emit_frame(std::size_t nul, FrameSink& sink) {
+    const char* data = buffer_.data();
+    const char* frame = data + frame_start_;
+    frame_.command = command_;
+    frame_.command_text = {frame, command_length_};
+    frame_.headers.clear();
+    for (const HeaderSpan& span : spans_) {
+        frame_.headers.push_back({{frame + span.name_offset, span.name_length},
+                                  {frame + span.value_offset, span.value_length}});
+    }
+    frame_.body = {data + body_start_, nul - body_start_};
+    frame_.has_content_length = has_content_length_;
+    pos_ = nul + 1;
+    state_ = State::Idle;
+    return sink.on_frame(frame_);
+}
+
+// Drops consumed bytes so the buffer holds only what is still needed: the partial frame, or
+// (after the sink stopped) the unparsed rest.
+void FrameParser::compact() {
+    const std::size_t keep_from = state_ == State::Idle ? pos_ : frame_start_;
+    if (keep_from == buffer_.size()) {
+        buffer_.clear();
+    } else if (keep_from > 0) {
+        buffer_.erase(0, keep_from);
+    }
+    if (state_ == State::Idle) {
+        pos_ = 0;
+    } else {
+        frame_start_ -= keep_from;
+        line_start_ -= keep_from;
+        scan_pos_ -= keep_from;
+        if (state_ == State::BodyToNul || state_ == State::BodyFixed) {
+            body_start_ -= keep_from;
+        }
+    }
+    if (buffer_.capacity() > kRetainedCapacity && buffer_.size() <= kRetainedCapacity / 4 &&
+        state_ != State::BodyFixed) {
+        buffer_.shrink_to_fit();
+    }
+}
+
+}  // namespace stampede::protocol
