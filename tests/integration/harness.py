@@ -138,6 +138,7 @@ class BrokerProcess:
     """The real broker on a temporary config. Use start(testcase) so cleanup is registered."""
 
     def __init__(self, config=None, env=None, config_text=None):
+        self.binary = broker_binary()  # skips the test early when there is no binary
         self.config = config if config is not None else default_config()
         self.config_text = config_text
         self.extra_env = env or {}
@@ -165,7 +166,7 @@ class BrokerProcess:
         env = dict(os.environ)
         env.update(self.extra_env)
         self.proc = subprocess.Popen(
-            [broker_binary(), "--config", self.config_path],
+            [self.binary, "--config", self.config_path],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env=env)
         self._reader = threading.Thread(target=self._read_output, daemon=True)

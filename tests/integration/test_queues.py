@@ -116,10 +116,27 @@ class QueueTest(BrokerTestCase):
         a.request(("ACK", [("id", got[2].headers["ack"])]))  # acks c0, c1, c2
         b = self.client()
         b.subscribe("/queue/c", "b")
-        a.disconnect()
+        a.close()
         self.assertEqual(sorted(bodies(b.read_messages(2))), [b"c3", b"c4"])
         pub.send("/queue/c", b"marker", receipt=True)
         self.assertEqual(b.expect("MESSAGE").body, b"marker")
+
+    def test_disconnect_frame_redelivers_unacked(self):
+        """A graceful DISCONNECT is a disconnect too: unacked messages go to another consumer."""
+        for mode in ("client", "client-individual"):
+            with self.subTest(ack=mode):
+                dest = f"/queue/graceful.{mode}"
+                a = self.client()
+                a.subscribe(dest, "a", ack=mode)
+                pub = self.client()
+                for n in range(3):
+                    pub.send(dest, f"g{n}".encode(), receipt=True)
+                got = a.read_messages(3)
+                a.request(("ACK", [("id", got[0].headers["ack"])]))
+                b = self.client()
+                b.subscribe(dest, "b")
+                a.disconnect()
+                self.assertEqual(sorted(bodies(b.read_messages(2))), [b"g1", b"g2"])
 
     def test_ack_with_message_id_in_1_1(self):
         a = self.client(version="1.1")
