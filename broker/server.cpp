@@ -103,9 +103,17 @@ bool Server::open_listeners(std::vector<std::vector<int>>& fds) {
             port = bound_port(fd);  // with port 0 the other shards join the one chosen
             fds[shard].push_back(fd);
         }
-        log_.info("listening on {} {}:{}", listener.name, listener.host, port);
+        bound_ports_.push_back(port);
     }
+    log_listeners();
     return true;
+}
+
+void Server::log_listeners() {
+    for (std::size_t i = 0; i < config_->listeners.size(); ++i) {
+        const auto& listener = config_->listeners[i];
+        log_.info("listening on {} {}:{}", listener.name, listener.host, bound_ports_[i]);
+    }
 }
 
 int Server::run() {
@@ -186,6 +194,7 @@ void Server::reload() {
         shard->post(std::move(item));
     }
     log_.info("config reloaded from {}", config_->path);
+    log_listeners();  // listeners are restart-only: the same sockets go on serving
 }
 
 void Server::drain_and_stop() {

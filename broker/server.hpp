@@ -3,6 +3,7 @@
 // config, SIGTERM/SIGINT drain and stop.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ class Server {
 
    private:
     bool open_listeners(std::vector<std::vector<int>>& fds);
+    void log_listeners();
     void reload();
     void drain_and_stop();
     void deliver_queue_message(const struct QueueConsumer& consumer,
@@ -43,6 +45,7 @@ class Server {
     std::string node_id_;
     QueueManager queues_;
     std::vector<std::unique_ptr<Shard>> shards_;
+    std::vector<std::uint16_t> bound_ports_;  // per listener, the real port
 };
 
 }  // namespace stampede::broker
