@@ -91,14 +91,16 @@ void OutboundQueue::remove_subscription(const Subscription* sub,
     }
 }
 
-void OutboundQueue::clear(const std::function<void(OutboundItem&)>& removed) {
-    for (auto& item : items_) {
-        if (item.message) {
-            removed(item);
+void OutboundQueue::remove_messages(const std::function<void(OutboundItem&)>& removed) {
+    for (auto it = items_.begin(); it != items_.end();) {
+        if (!it->message) {
+            ++it;
+            continue;
         }
+        pending_bytes_ -= it->bytes;
+        removed(*it);
+        it = items_.erase(it);
     }
-    items_.clear();
-    pending_bytes_ = 0;
 }
 
 }  // namespace stampede::broker

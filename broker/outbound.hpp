@@ -48,8 +48,8 @@ class OutboundQueue {
     /// Removes every item of `sub`, handing each to `removed`.
     void remove_subscription(const Subscription* sub,
                              const std::function<void(OutboundItem&)>& removed);
-    /// Removes everything, handing each message item to `removed`.
-    void clear(const std::function<void(OutboundItem&)>& removed);
+    /// Removes every message item (control frames stay), handing each to `removed`.
+    void remove_messages(const std::function<void(OutboundItem&)>& removed);
 
    private:
     std::deque<OutboundItem> items_;

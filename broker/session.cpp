@@ -66,12 +66,13 @@ Session::Session(std::uint64_t id, SessionHost& host, Transport& transport,
     parser_.set_version(Version::V1_0);
 }
 
-Session::~Session() {
+Session::~Session() { release_subscriptions(); }
+
+void Session::release_subscriptions() {
     // Unsubscribe everything so neither the router nor the queues keep a dangling pointer,
     // and give unacknowledged queue messages back for another consumer.
-    outbound_.clear([this](OutboundItem& item) {
-        if (item.sub != nullptr && item.sub->kind == protocol::DestinationKind::Queue &&
-            item.sub->ack == AckMode::Auto) {
+    outbound_.remove_messages([this](OutboundItem& item) {
+        if (item.sub->kind == protocol::DestinationKind::Queue && item.sub->ack == AckMode::Auto) {
             requeue(item.message);
         }
     });
@@ -542,7 +543,7 @@ void Session::enforce_pending_limit() {
         return;
     }
     // Disconnect: what is queued is not going to be read in time; the ERROR goes out alone.
-    outbound_.clear(give_back);
+    outbound_.remove_messages(give_back);
     fail("slow consumer",
          fmt::format("more than max_pending_bytes_per_connection ({}) bytes were waiting",
                      limits.max_pending_bytes_per_connection));
@@ -550,6 +551,12 @@ void Session::enforce_pending_limit() {
 
 Session::Batch Session::drain_into(std::string& out, std::size_t max_bytes) {
     write_requested_ = false;
+    if (close_after_flush_ && !subscriptions_.empty()) {
+        // Closing: give queue messages back now rather than when the socket finally closes.
+        // Done here, never in fail(), because fail() may run inside a fan-out loop that still
+        // holds pointers to this session's subscriptions.
+        release_subscriptions();
+    }
     const DrainResult drained = outbound_.drain_into(out, max_bytes, version_);
     if (drained.bytes > 0) {
         last_sent_ = Clock::now();

@@ -99,6 +99,7 @@ class Session final : private protocol::FrameSink {
                       std::uint64_t ack_id);
     void enforce_pending_limit();
     void remove_subscription(Subscription& sub);
+    void release_subscriptions();
     void requeue(const protocol::MessagePtr& message);
     void schedule_heartbeat_timer();
     void wake_writer();
