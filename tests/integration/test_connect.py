@@ -7,7 +7,7 @@ import unittest
 
 import stomp
 
-from harness import BrokerTestCase, broker_binary, deadline_s, encode_frame, wait_for
+from harness import BrokerTestCase, broker_binary, encode_frame, wait_for
 
 SESSION_RE = re.compile(r"^(\d+)-(\S+)$")
 
@@ -136,6 +136,14 @@ class ConnectTest(BrokerTestCase):
                 c.subscribe("/topic/sp", "1")
                 c.send("/topic/sp", b"ws")
                 self.assertEqual(c.expect("MESSAGE").body, b"ws")
+
+    def test_websocket_upgrade_only_on_the_configured_path(self):
+        from harness import RawStomp
+        with self.assertRaises((AssertionError, ConnectionError)):
+            RawStomp.websocket("127.0.0.1", self.broker.ws_port, "/not-the-path").close()
+        ok = RawStomp.websocket("127.0.0.1", self.broker.ws_port, "/ws")
+        self.addCleanup(ok.close)
+        ok.connect()
 
     def test_many_connections_at_once(self):
         clients = [self.client() for _ in range(40)]

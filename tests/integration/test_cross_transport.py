@@ -2,7 +2,6 @@
 the TCP listener, @stomp/stompjs in Node on the WebSocket listener (tests/interop/peer.mjs),
 plus raw clients on both for binary bodies."""
 
-import base64
 import threading
 import unittest
 

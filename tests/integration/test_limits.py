@@ -5,7 +5,7 @@ docs/protocol.md, the offending connection is closed, and a client that was conn
 import time
 import unittest
 
-from harness import BrokerTestCase, RawStomp, encode_frame
+from harness import BrokerTestCase, encode_frame
 
 SMALL_LIMITS = {
     "max_frame_bytes": 4096,

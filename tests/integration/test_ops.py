@@ -255,7 +255,6 @@ class ReloadTest(BrokerTestCase):
 
     def test_bad_file_on_sighup_keeps_the_old_config(self):
         c = self.client()
-        lines = self.broker.line_count()
         self.reload(text="limits:\n  max_frame_bytes: 2048\n  no_such_limit: 1\n")
         # the refusal is logged as file:line: message
         self.broker.wait_log_count(re.escape(self.broker.config_path) + r":3: .*no_such_limit", 1,
