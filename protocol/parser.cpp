@@ -72,6 +72,18 @@ std::size_t FrameParser::buffered() const {
 
 FeedResult FrameParser::fail(ProtocolError error) {
     error_ = error;
+    // Keep the broken frame's receipt (if its header was read) so the ERROR can carry a
+    // receipt-id, as the spec asks, even though the frame itself never completed.
+    error_receipt_.reset();
+    if (state_ != State::Idle && state_ != State::CommandLine) {
+        const char* base = buffer_.data() + frame_start_;
+        for (const HeaderSpan& span : spans_) {
+            if (std::string_view(base + span.name_offset, span.name_length) == "receipt") {
+                error_receipt_.emplace(base + span.value_offset, span.value_length);
+                break;
+            }
+        }
+    }
     return {error, false};
 }
 

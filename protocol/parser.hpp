@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,6 +56,10 @@ class FrameParser {
     /// Bytes buffered for a frame not yet complete.
     std::size_t buffered() const;
 
+    /// After an error: the `receipt` header of the frame it interrupted, when that header
+    /// had been read (the ERROR frame then carries it as receipt-id).
+    const std::optional<std::string>& error_receipt() const { return error_receipt_; }
+
    private:
     // Implementation detail: the buffer of the current partial frame plus parse state.
     // (Filled in by parser.cpp; fields may be added freely.)
@@ -95,6 +100,7 @@ class FrameParser {
     Command command_ = Command::Unknown;
     std::vector<HeaderSpan> spans_;
     Frame frame_;  // reused so that steady-state parsing allocates nothing
+    std::optional<std::string> error_receipt_;
 };
 
 }  // namespace stampede::protocol

@@ -2,6 +2,7 @@
 // frame is still incomplete (a peer must not be able to make us wait for a NUL to refuse it).
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "parser_harness.hpp"
@@ -205,6 +206,25 @@ TEST(ParserErrors, FramesBeforeTheErrorAreDelivered) {
         expect_split_invariant(wire("SEND\n\na^@\nSEND\nbroken\n\n^@SEND\n\nb^@"));
     EXPECT_EQ(outcome.error, ProtocolError::MalformedHeader);
     EXPECT_EQ(outcome.events, "FH");
+}
+
+TEST(ParserErrors, ErrorKeepsTheReceiptOfTheFrameItInterrupted) {
+    const auto receipt_after = [](std::string_view stream, ParserLimits limits = {}) {
+        FrameParser parser(limits);
+        RecordingSink sink;
+        EXPECT_NE(parser.feed(stream, sink).error, ProtocolError::None);
+        return parser.error_receipt();
+    };
+    // The declared body is too large: known at the blank line, the receipt was read before.
+    EXPECT_EQ(receipt_after("SEND\nreceipt:big-1\nreceipt:second\ncontent-length:5000\n\n",
+                            frame_limit(4096)),
+              "big-1");
+    EXPECT_EQ(receipt_after("SEND\nreceipt:r\\c1\nbad\n"), "r:1");  // unescaped like any value
+    EXPECT_EQ(receipt_after(wire("SEND\nreceipt:r2\ncontent-length:1\n\nab^@")), "r2");
+    EXPECT_EQ(receipt_after("SEND\nbad\nreceipt:late\n"), std::nullopt);
+    EXPECT_EQ(receipt_after(std::string(50, 'C'), frame_limit(40)), std::nullopt);
+    // A receipt from an earlier, complete frame does not leak into a later error.
+    EXPECT_EQ(receipt_after(wire("SEND\nreceipt:old\n\n^@SEND\nbad\n")), std::nullopt);
 }
 
 }  // namespace
