@@ -97,7 +97,8 @@ void Session::on_bytes(std::string_view bytes) {
     last_received_ = Clock::now();
     const auto result = parser_.feed(std::span<const char>(bytes.data(), bytes.size()), *this);
     if (result.error != protocol::ProtocolError::None && state_ != State::Closing) {
-        fail(protocol::error_message(result.error), "the frame was refused while parsing");
+        fail(protocol::error_message(result.error), "the frame was refused while parsing",
+             nullptr, parser_.error_receipt());
     }
 }
 
@@ -471,12 +472,16 @@ void Session::handle_disconnect(const Frame& frame) {
     wake_writer();
 }
 
-void Session::fail(std::string_view message, std::string_view detail, const Frame* offending) {
+void Session::fail(std::string_view message, std::string_view detail, const Frame* offending,
+                   const std::optional<std::string>& partial_receipt) {
     if (state_ == State::Closing && close_after_flush_) {
         return;  // one ERROR per connection
     }
     std::string out;
-    const auto receipt = offending != nullptr ? offending->header("receipt") : std::nullopt;
+    auto receipt = offending != nullptr ? offending->header("receipt") : std::nullopt;
+    if (!receipt && partial_receipt) {
+        receipt = *partial_receipt;
+    }
     if (receipt) {
         protocol::append_frame(out, Command::Error,
                                {{"message", message}, {"receipt-id", *receipt},

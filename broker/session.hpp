@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,7 +62,8 @@ class Session final : private protocol::FrameSink {
 
     /// Sends ERROR `message` (+ detail body) and closes once it is written.
     void fail(std::string_view message, std::string_view detail,
-              const protocol::Frame* offending = nullptr);
+              const protocol::Frame* offending = nullptr,
+              const std::optional<std::string>& partial_receipt = std::nullopt);
     /// A new config was loaded (SIGHUP): limits apply from the next frame.
     void apply_config();
 
