@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "broker/metrics.hpp"
+#include "broker/server.hpp"
 #include "broker/shard.hpp"
 
 namespace stampede::broker {
@@ -35,6 +37,8 @@ int Shard::serve_http(lws* wsi, std::string_view uri, const ShardListener&) {
         } else {
             respond(wsi, HTTP_STATUS_OK, "text/plain", "ok");
         }
+    } else if (uri == http.metrics) {
+        respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", render_metrics(server_));
     } else {
         respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "not found");
     }

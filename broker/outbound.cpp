@@ -52,6 +52,7 @@ DrainResult OutboundQueue::drain_into(std::string& out, std::size_t max_bytes,
             char ack_buffer[24];
             protocol::append_message(out, *item.message, item.sub->id,
                                      format_ack(item.ack_id, ack_buffer), version);
+            ++result.messages;
         } else {
             out += item.control;
         }

@@ -26,6 +26,7 @@ struct OutboundItem {
 struct DrainResult {
     std::size_t bytes = 0;  // appended to the buffer
     bool binary = false;    // some frame in the batch is not valid UTF-8
+    std::size_t messages = 0;  // MESSAGE frames among them
 };
 
 class OutboundQueue {

@@ -11,6 +11,7 @@
 #include "broker/config.hpp"
 #include "broker/log.hpp"
 #include "broker/queues.hpp"
+#include "broker/relay.hpp"
 
 namespace stampede::broker {
 
@@ -31,6 +32,7 @@ class Server {
     QueueManager& queues() { return queues_; }
     const std::string& node_id() const { return node_id_; }
     std::vector<std::unique_ptr<Shard>>& shards() { return shards_; }
+    RelayCounters& relay_counters() { return relay_counters_; }
 
    private:
     bool open_listeners(std::vector<std::vector<int>>& fds);
@@ -44,6 +46,7 @@ class Server {
     Logger log_;
     std::string node_id_;
     QueueManager queues_;
+    RelayCounters relay_counters_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<std::uint16_t> bound_ports_;  // per listener, the real port
 };

@@ -199,8 +199,15 @@ void Session::send_receipt(const Frame& frame) {
     if (!receipt || in_commit_) {
         return;
     }
+    send_receipt_id(*receipt);
+}
+
+void Session::send_receipt_id(std::string_view receipt) {
+    if (state_ != State::Connected) {
+        return;
+    }
     std::string out;
-    protocol::append_frame(out, Command::Receipt, {{"receipt-id", *receipt}}, {}, version_,
+    protocol::append_frame(out, Command::Receipt, {{"receipt-id", receipt}}, {}, version_,
                            false);
     outbound_.push_control(std::move(out));
     wake_writer();
@@ -253,6 +260,7 @@ void Session::handle_send(const Frame& frame) {
     }
     auto message = protocol::Message::make(*destination, host_.make_message_id(),
                                            host_.node_id(), {}, frame.headers, frame.body);
+    host_.count_message_in();
     if (where.kind == protocol::DestinationKind::Topic) {
         host_.publish_topic(message, where.prefix, where.name);
     } else if (!host_.queues().enqueue(message)) {
@@ -316,8 +324,11 @@ void Session::handle_subscribe(const Frame& frame) {
     Subscription* raw = sub.get();
     subscriptions_.emplace(raw->id, std::move(sub));
     if (raw->kind == protocol::DestinationKind::Topic) {
-        host_.router().add(raw);
-        send_receipt(frame);
+        host_.add_topic_subscription(raw);
+        const auto receipt = frame.header("receipt");
+        if (!receipt || !host_.defer_subscribe_receipt(*raw, *receipt)) {
+            send_receipt(frame);
+        }
     } else {
         send_receipt(frame);  // before the backlog, so the client knows it is subscribed
         host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id});
@@ -343,7 +354,7 @@ void Session::remove_subscription(Subscription& sub) {
     if (is_queue) {
         host_.queues().remove_consumer(sub.destination, {host_.shard_index(), id_, sub.id});
     } else {
-        host_.router().remove(&sub);
+        host_.remove_topic_subscription(&sub);
     }
     // Messages not yet written: queue ones go back for another consumer (client-acked ones
     // are in pending_acks_ and go back below), topic ones are simply not sent.
@@ -566,7 +577,7 @@ Session::Batch Session::drain_into(std::string& out, std::size_t max_bytes) {
     if (drained.bytes > 0) {
         last_sent_ = Clock::now();
     }
-    Batch batch{drained.bytes, drained.binary, false};
+    Batch batch{drained.bytes, drained.binary, false, drained.messages};
     if (!outbound_.empty()) {
         wake_writer();
     } else if (close_after_flush_) {

@@ -50,6 +50,7 @@ class Session final : private protocol::FrameSink {
         std::size_t bytes = 0;
         bool binary = false;
         bool close_after = false;
+        std::size_t messages = 0;
     };
     Batch drain_into(std::string& out, std::size_t max_bytes);
     bool has_output() const { return !outbound_.empty(); }
@@ -64,6 +65,8 @@ class Session final : private protocol::FrameSink {
     void fail(std::string_view message, std::string_view detail,
               const protocol::Frame* offending = nullptr,
               const std::optional<std::string>& partial_receipt = std::nullopt);
+    /// Sends RECEIPT for a frame whose receipt was deferred (cluster SUBSCRIBE).
+    void send_receipt_id(std::string_view receipt);
     /// A new config was loaded (SIGHUP): limits apply from the next frame.
     void apply_config();
 

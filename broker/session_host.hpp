@@ -12,7 +12,7 @@
 namespace stampede::broker {
 
 class QueueManager;
-class Router;
+struct Subscription;
 struct ListenerConfig;
 
 class SessionHost {
@@ -26,9 +26,16 @@ class SessionHost {
     /// once, the other shards through their inboxes).
     virtual void publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
                                std::string_view name) = 0;
-    virtual Router& router() = 0;
+    /// Indexes a topic subscription (and tells the relay when the node gains interest).
+    virtual void add_topic_subscription(Subscription* sub) = 0;
+    virtual void remove_topic_subscription(Subscription* sub) = 0;
+    /// With a cluster, a SUBSCRIBE's RECEIPT waits until Redis confirmed the node's channel
+    /// subscription: returns true when the host will call Session::send_receipt_id later.
+    virtual bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) = 0;
     virtual QueueManager& queues() = 0;
     virtual bool draining() const = 0;
+    /// Counts an accepted SEND (metrics).
+    virtual void count_message_in() = 0;
     /// Counts a message dropped by the drop_oldest slow-consumer policy.
     virtual void count_dropped(std::size_t messages) = 0;
 };

@@ -12,6 +12,7 @@
 #include <cerrno>
 
 #include "broker/lws_glue.hpp"
+#include "broker/relay.hpp"
 #include "broker/server.hpp"
 #include "protocol/destination.hpp"
 
@@ -182,10 +183,17 @@ bool Shard::setup() {
         watcher.data = &listener;
         ev_io_start(loop_, &watcher);
     }
+    if (is_home() && clustered()) {
+        start_relay();
+    }
     return true;
 }
 
 void Shard::teardown() {
+    if (relay_) {
+        relay_->stop();
+        relay_.reset();
+    }
     for (auto& watcher : watchers_->listeners) {
         ev_io_stop(loop_, &watcher);
     }
@@ -267,6 +275,7 @@ int Shard::write_pending(Connection& connection) {
         if (lws_write(wsi, data, batch.bytes, mode) < static_cast<int>(batch.bytes)) {
             return -1;
         }
+        counters_.messages_out.fetch_add(batch.messages, std::memory_order_relaxed);
     }
     if (!batch.close_after) {
         return 0;
@@ -297,7 +306,7 @@ bool Shard::post(InboxItem item) {
     {
         const std::lock_guard lock(inbox_mutex_);
         if (inbox_.size() >= kMaxInboxItems && item.kind == InboxItem::Kind::Publish) {
-            ++inbox_overflow_;
+            counters_.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
         inbox_.push_back(std::move(item));
@@ -331,6 +340,17 @@ void Shard::drain_inbox() {
                 }
                 break;
             }
+            case InboxItem::Kind::RelayPublish:
+                if (relay_) {
+                    relay_->publish(item.message);
+                }
+                break;
+            case InboxItem::Kind::RelayDeliver:
+                deliver_relayed(item.message, item.glob, item.all);
+                break;
+            case InboxItem::Kind::Run:
+                item.task(*this);
+                break;
             case InboxItem::Kind::Reload:
                 config_ = std::move(item.config);
                 for (auto& [id, connection] : connections_) {
@@ -369,6 +389,10 @@ const std::string& Shard::node_id() const { return server_.node_id(); }
 QueueManager& Shard::queues() { return server_.queues(); }
 
 std::string Shard::make_message_id() {
+    // Unique per node; with a cluster the node id keeps ids unique across nodes too.
+    if (clustered()) {
+        return fmt::format("{}/{}-{}", server_.node_id(), index_, next_message_id_++);
+    }
     return fmt::format("{}-{}", index_, next_message_id_++);
 }
 
@@ -384,6 +408,16 @@ void Shard::deliver_local(const protocol::MessagePtr& message, std::string_view 
 void Shard::publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
                           std::string_view name) {
     deliver_local(message, prefix, name);
+    if (clustered()) {
+        if (relay_) {
+            relay_->publish(message);
+        } else {
+            InboxItem item;
+            item.kind = InboxItem::Kind::RelayPublish;
+            item.message = message;
+            server_.shards().front()->post(std::move(item));
+        }
+    }
     for (auto& shard : server_.shards()) {
         if (shard.get() != this) {
             InboxItem item;
@@ -391,6 +425,121 @@ void Shard::publish_topic(const protocol::MessagePtr& message, std::string_view 
             item.message = message;
             item.prefix_length = prefix.size();
             shard->post(std::move(item));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cluster: interest, receipts and relayed deliveries. The relay lives on the home shard.
+
+void Shard::run_on_home(std::function<void(Shard&)> task) {
+    Shard& home = *server_.shards().front();
+    if (&home == this) {
+        task(*this);
+        return;
+    }
+    InboxItem item;
+    item.kind = InboxItem::Kind::Run;
+    item.task = std::move(task);
+    home.post(std::move(item));
+}
+
+void Shard::start_relay() {
+    auto deliver = [this](const protocol::MessagePtr& message, const std::string& glob,
+                          bool all) {
+        for (auto& shard : server_.shards()) {
+            if (shard.get() == this) {
+                deliver_relayed(message, glob, all);
+                continue;
+            }
+            InboxItem item;
+            item.kind = InboxItem::Kind::RelayDeliver;
+            item.message = message;
+            item.glob = glob;
+            item.all = all;
+            shard->post(std::move(item));
+        }
+    };
+    auto receipt = [this](const ReceiptWaiter& waiter) {
+        auto send = [waiter](Shard& shard) {
+            if (const auto it = shard.connections_.find(waiter.session_id);
+                it != shard.connections_.end()) {
+                it->second->session().send_receipt_id(waiter.receipt);
+            }
+        };
+        if (waiter.shard == index_) {
+            send(*this);
+            return;
+        }
+        InboxItem item;
+        item.kind = InboxItem::Kind::Run;
+        item.task = send;
+        server_.shards().at(waiter.shard)->post(std::move(item));
+    };
+    auto post_home = [this](std::function<void()> task) {
+        InboxItem item;
+        item.kind = InboxItem::Kind::Run;
+        item.task = [task = std::move(task)](Shard&) { task(); };
+        post(std::move(item));
+    };
+    relay_ = std::make_unique<Relay>(*config_, server_.node_id(), server_.log(),
+                                     server_.relay_counters(), std::move(deliver),
+                                     std::move(receipt), std::move(post_home));
+    relay_->start(loop_);
+}
+
+void Shard::add_topic_subscription(Subscription* sub) {
+    if (clustered()) {
+        const std::string_view prefix(sub->destination.data(),
+                                      sub->destination.size() - sub->name.size());
+        sub->relay_key = sub->wildcard
+                             ? relay_pattern(config_->redis.channel_prefix, prefix, sub->name)
+                             : relay_channel(config_->redis.channel_prefix, sub->destination);
+    }
+    if (router_.add(sub) && clustered()) {
+        run_on_home([key = sub->relay_key, pattern = sub->wildcard](Shard& home) {
+            home.relay().add_interest(key, pattern);
+        });
+    }
+}
+
+void Shard::remove_topic_subscription(Subscription* sub) {
+    if (router_.remove(sub) && clustered()) {
+        run_on_home([key = sub->relay_key, pattern = sub->wildcard](Shard& home) {
+            home.relay().remove_interest(key, pattern);
+        });
+    }
+}
+
+bool Shard::defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) {
+    if (!clustered()) {
+        return false;
+    }
+    ReceiptWaiter waiter{index_, sub.session->id(), std::string(receipt)};
+    run_on_home([key = sub.relay_key, pattern = sub.wildcard,
+                 waiter = std::move(waiter)](Shard& home) mutable {
+        home.relay().await_confirmation(key, pattern, std::move(waiter));
+    });
+    return true;
+}
+
+void Shard::deliver_relayed(const protocol::MessagePtr& message, const std::string& glob,
+                            bool all) {
+    const auto& destinations = config_->destinations;
+    const auto where = protocol::classify(message->destination, destinations.topic_prefixes,
+                                          destinations.queue_prefixes);
+    if (where.kind != protocol::DestinationKind::Topic) {
+        return;
+    }
+    match_scratch_.clear();
+    router_.match(where.prefix, where.name, match_scratch_);
+    for (Subscription* sub : match_scratch_) {
+        // A relayed message arrives once per Redis channel or glob the node listens on;
+        // each copy is for the subscriptions of that channel or glob only.
+        const bool mine = all || (glob.empty() ? !sub->wildcard
+                                               : sub->wildcard && sub->relay_key == glob);
+        if (mine) {
+            sub->session->deliver_topic(message, *sub);
         }
     }
 }

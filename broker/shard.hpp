@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,7 @@ struct ev_loop;
 
 namespace stampede::broker {
 
+class Relay;
 class Server;
 class Shard;
 
@@ -40,10 +42,13 @@ struct ShardListener {
 
 /// What another thread asks of a shard.
 struct InboxItem {
-    enum class Kind { Publish, QueueDeliver, Reload, Drain, Stop };
+    enum class Kind { Publish, QueueDeliver, RelayPublish, RelayDeliver, Run, Reload, Drain, Stop };
     Kind kind = Kind::Publish;
     protocol::MessagePtr message;
     std::size_t prefix_length = 0;  // Publish: destination = prefix + name
+    std::string glob;               // RelayDeliver: see Relay::DeliverFn
+    bool all = false;               // RelayDeliver
+    std::function<void(Shard&)> task;  // Run
     std::uint64_t session_id = 0;   // QueueDeliver
     std::string subscription_id;    // QueueDeliver
     ConfigPtr config;               // Reload
@@ -88,6 +93,15 @@ class Shard final : public SessionHost {
     /// Any thread. Returns false when the inbox is full (the item is dropped and counted).
     bool post(InboxItem item);
     std::size_t connection_count() const { return connection_count_.load(); }
+    /// Counters for /metrics, read from any thread.
+    struct Counters {
+        std::atomic<std::uint64_t> messages_in{0};   // SENDs accepted (topics and queues)
+        std::atomic<std::uint64_t> messages_out{0};  // MESSAGE frames written
+        std::atomic<std::uint64_t> slow_consumer_dropped{0};
+        std::atomic<std::uint64_t> inbox_overflow{0};
+    };
+    const Counters& counters() const { return counters_; }
+
 
     // SessionHost
     const Config& config() const override { return *config_; }
@@ -96,10 +110,17 @@ class Shard final : public SessionHost {
     std::string make_message_id() override;
     void publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
                        std::string_view name) override;
-    Router& router() override { return router_; }
+    void add_topic_subscription(Subscription* sub) override;
+    void remove_topic_subscription(Subscription* sub) override;
+    bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) override;
     QueueManager& queues() override;
     bool draining() const override { return draining_; }
-    void count_dropped(std::size_t messages) override { dropped_messages_ += messages; }
+    void count_message_in() override {
+        counters_.messages_in.fetch_add(1, std::memory_order_relaxed);
+    }
+    void count_dropped(std::size_t messages) override {
+        counters_.slow_consumer_dropped.fetch_add(messages, std::memory_order_relaxed);
+    }
 
     // Called by lws_glue.cpp on the shard thread.
     Connection* open_connection(lws* wsi, const ShardListener& listener);
@@ -117,6 +138,13 @@ class Shard final : public SessionHost {
     void teardown();
     void deliver_local(const protocol::MessagePtr& message, std::string_view prefix,
                        std::string_view name);
+    void deliver_relayed(const protocol::MessagePtr& message, const std::string& glob, bool all);
+    /// Runs `task` on the home shard (the relay's), at once when this is it.
+    void run_on_home(std::function<void(Shard&)> task);
+    void start_relay();
+    Relay& relay() { return *relay_; }
+    bool is_home() const { return index_ == 0; }
+    bool clustered() const { return !config_->redis.url.empty(); }
     void begin_drain();
 
     unsigned index_;
@@ -131,7 +159,6 @@ class Shard final : public SessionHost {
     std::mutex inbox_mutex_;
     std::deque<InboxItem> inbox_;
     std::atomic<bool> inbox_pending_{false};
-    std::atomic<std::uint64_t> inbox_overflow_{0};
 
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     std::atomic<std::size_t> connection_count_{0};
@@ -141,7 +168,8 @@ class Shard final : public SessionHost {
     std::vector<Subscription*> match_scratch_;
     std::string write_scratch_;
     bool draining_ = false;
-    std::uint64_t dropped_messages_ = 0;
+    Counters counters_;
+    std::unique_ptr<Relay> relay_;  // home shard only, with a cluster configured
 
     std::mutex start_mutex_;
     bool started_ = false;

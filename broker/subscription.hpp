@@ -21,6 +21,10 @@ struct Subscription {
     std::string name;  // destination without its prefix ("room.*"), the router's key
     AckMode ack = AckMode::Auto;
     bool wildcard = false;
+    /// With a cluster: the Redis channel (exact) or glob (wildcard) this subscription
+    /// listens on; a relayed pmessage reaches only the subscriptions of its glob, so a
+    /// message arriving as both `message` and `pmessage` is still delivered once each.
+    std::string relay_key;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message
     /// reaching it through two trie paths is delivered once.
     mutable std::uint64_t last_match = 0;

@@ -43,10 +43,15 @@ class FakeHost final : public SessionHost {
             sub->session->deliver_topic(message, *sub);
         }
     }
-    Router& router() override { return router_; }
+    void add_topic_subscription(Subscription* sub) override { router_.add(sub); }
+    void remove_topic_subscription(Subscription* sub) override { router_.remove(sub); }
+    bool defer_subscribe_receipt(const Subscription&, std::string_view) override {
+        return false;
+    }
     QueueManager& queues() override { return queues_; }
     bool draining() const override { return false; }
     void count_dropped(std::size_t n) override { dropped += n; }
+    void count_message_in() override {}
 
     std::shared_ptr<Config> mutable_config() { return std::const_pointer_cast<Config>(config_); }
     std::size_t dropped = 0;

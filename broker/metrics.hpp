@@ -1,0 +1,13 @@
+// /metrics: the node's counters in the Prometheus text format. The counters are relaxed
+// atomics owned by each shard (and the relay); this only reads and sums them. Any thread.
+#pragma once
+
+#include <string>
+
+namespace stampede::broker {
+
+class Server;
+
+std::string render_metrics(Server& server);
+
+}  // namespace stampede::broker
