@@ -148,8 +148,7 @@ bool Shard::setup() {
     ev_async_start(loop_, &watchers_->inbox);
 
     lws_context_creation_info info{};
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV |
-                   LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
     void* foreign_loops[1] = {loop_};
     info.foreign_loops = foreign_loops;
     info.user = this;
@@ -167,7 +166,6 @@ bool Shard::setup() {
         vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
         vinfo.vhost_name = listener.config.name.c_str();
         vinfo.user = &listener;
-        vinfo.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         if (listener.config.protocol == ListenerProtocol::Ws) {
             vinfo.protocols = websocket_protocols();
         } else {
