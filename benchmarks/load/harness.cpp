@@ -1,6 +1,8 @@
 // Phases of one measurement, and the shared part of its JSON line.
 #include "harness.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <chrono>
@@ -120,6 +122,7 @@ void Harness::measure(Results& results) {
     run_.phase = Phase::Running;
     sleep_seconds(options_.warmup_s);
     const SelfSample self_before = sample_self();
+    const MachineSample machine_before = sample_machine();
     if (options_.broker_pid > 0) {
         results.broker_before = sample_process(options_.broker_pid);
     }
@@ -129,6 +132,7 @@ void Harness::measure(Results& results) {
     const std::uint64_t window_end = now_ns();
     run_.measure_end_ns = window_end;
     const SelfSample self_after = sample_self();
+    results.machine_busy_pct = busy_percent(machine_before, sample_machine());
     if (options_.broker_pid > 0) {
         results.broker_after = sample_process(options_.broker_pid);
     }
@@ -251,6 +255,15 @@ JsonObject results_json(const Options& options, const Results& results) {
         // A worker thread near 100% of a core means the figure may be the generator's limit.
         .add("saturated", results.busiest_thread_pct >= 90.0);
     json.add("generator", generator);
+    if (results.machine_busy_pct >= 0) {
+        // What other processes (compilers of other engineers...) took during the window.
+        JsonObject machine;
+        const double ours = results.generator_cpu_pct + std::max(0.0, results.broker_cpu_pct);
+        machine.add("cores", static_cast<long>(sysconf(_SC_NPROCESSORS_ONLN)))
+            .add("busy_pct", results.machine_busy_pct)
+            .add("others_pct", std::max(0.0, results.machine_busy_pct - ours));
+        json.add("machine", machine);
+    }
     json.add("errors", results.merged.errors);
     return json;
 }

@@ -32,6 +32,7 @@ struct Results {
     std::optional<ProcessSample> broker_before;  // at the start of the window (or of connecting)
     std::optional<ProcessSample> broker_after;
     double broker_cpu_pct = -1;
+    double machine_busy_pct = -1;  // every process, in percent of one core
 };
 
 class Harness {

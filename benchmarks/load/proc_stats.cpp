@@ -82,6 +82,33 @@ double cpu_percent(const SelfSample& before, const SelfSample& after) {
                        : 0;
 }
 
+MachineSample sample_machine() {
+    MachineSample sample;
+    sample.at_ns = now_ns();
+    std::ifstream stat("/proc/stat");
+    std::string label;
+    stat >> label;  // "cpu"
+    std::uint64_t value = 0;
+    for (int field = 0; field < 10 && stat >> value; ++field) {
+        sample.total_ticks += value;
+        // user nice system idle iowait irq softirq steal guest guest_nice: idle and iowait
+        // are not busy; guest time is already inside user.
+        if (field != 3 && field != 4 && field < 8) {
+            sample.busy_ticks += value;
+        }
+    }
+    return sample;
+}
+
+double busy_percent(const MachineSample& before, const MachineSample& after) {
+    const double seconds = static_cast<double>(after.at_ns - before.at_ns) / 1e9;
+    if (seconds <= 0) {
+        return 0;
+    }
+    return 100.0 * static_cast<double>(after.busy_ticks - before.busy_ticks) /
+           static_cast<double>(sysconf(_SC_CLK_TCK)) / seconds;
+}
+
 std::uint64_t raise_file_limit(std::uint64_t wanted) {
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);

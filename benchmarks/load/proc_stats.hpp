@@ -29,6 +29,16 @@ SelfSample sample_self();
 std::uint64_t thread_cpu_us();
 double cpu_percent(const SelfSample& before, const SelfSample& after);
 
+/// The whole machine's CPU time from the first line of /proc/stat (clock ticks).
+struct MachineSample {
+    std::uint64_t busy_ticks = 0;
+    std::uint64_t total_ticks = 0;
+    std::uint64_t at_ns = 0;
+};
+MachineSample sample_machine();
+/// Busy CPU between two samples in percent of one core (200 = both cores of two busy).
+double busy_percent(const MachineSample& before, const MachineSample& after);
+
 /// Raises RLIMIT_NOFILE (soft, and hard when allowed) to at least `wanted`; returns the soft
 /// limit in effect afterwards.
 std::uint64_t raise_file_limit(std::uint64_t wanted);
