@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -126,6 +127,24 @@ void Shard::run() {
 
 namespace {
 
+// TLS for one vhost (wss:// or stomp+ssl). The vhost itself must carry DO_SSL_GLOBAL_INIT:
+// on the context alone, lws silently serves plaintext (STACK-NOTES.md).
+void configure_tls(lws_context_creation_info& vinfo, const TlsConfig& tls) {
+    vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    vinfo.ssl_cert_filepath = tls.cert.c_str();
+    vinfo.ssl_private_key_filepath = tls.key.c_str();
+    if (!tls.ca.empty()) {
+        // A CA means mutual TLS: clients must present a certificate it signed.
+        vinfo.ssl_ca_filepath = tls.ca.c_str();
+        vinfo.options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+    }
+    long disabled = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+    if (tls.min_version == "1.3") {
+        disabled |= SSL_OP_NO_TLSv1_2;
+    }
+    vinfo.ssl_options_set = disabled;
+}
+
 void on_inbox_event(struct ev_loop*, ev_async* watcher, int) {
     static_cast<Shard*>(watcher->data)->drain_inbox();
 }
@@ -166,6 +185,9 @@ bool Shard::setup() {
         vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
         vinfo.vhost_name = listener.config.name.c_str();
         vinfo.user = &listener;
+        if (listener.config.tls) {
+            configure_tls(vinfo, *listener.config.tls);
+        }
         if (listener.config.protocol == ListenerProtocol::Ws) {
             vinfo.protocols = websocket_protocols();
         } else {
@@ -185,6 +207,21 @@ bool Shard::setup() {
         start_relay();
     }
     return true;
+}
+
+void Shard::reload_certificates() {
+    // A renewed certificate (certbot) is picked up by new handshakes; open ones go on.
+    for (const auto& listener : listeners_) {
+        if (!listener.config.tls) {
+            continue;
+        }
+        const auto& tls = *listener.config.tls;
+        if (lws_tls_cert_updated(context_, tls.cert.c_str(), tls.key.c_str(), nullptr, 0,
+                                 nullptr, 0) != 0) {
+            server_.log().error("{}: cannot reload the certificate {}", listener.config.name,
+                                tls.cert);
+        }
+    }
 }
 
 void Shard::teardown() {
@@ -231,8 +268,10 @@ void Shard::accept_ready(ShardListener& listener) {
         } else {
             lws_sock_file_fd_type descriptor{};
             descriptor.sockfd = fd;
-            wsi = lws_adopt_descriptor_vhost(listener.vhost, LWS_ADOPT_SOCKET, descriptor,
-                                             "stomp-raw", nullptr);
+            const int tls = listener.config.tls ? LWS_ADOPT_ALLOW_SSL : 0;
+            wsi = lws_adopt_descriptor_vhost(
+                listener.vhost, static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | tls),
+                descriptor, "stomp-raw", nullptr);
         }
         if (wsi == nullptr) {
             server_.log().warn("{}: lws could not adopt a connection", listener.config.name);
@@ -351,6 +390,7 @@ void Shard::drain_inbox() {
                 break;
             case InboxItem::Kind::Reload:
                 config_ = std::move(item.config);
+                reload_certificates();
                 for (auto& [id, connection] : connections_) {
                     connection->session().apply_config();
                 }

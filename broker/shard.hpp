@@ -142,6 +142,7 @@ class Shard final : public SessionHost {
     /// Runs `task` on the home shard (the relay's), at once when this is it.
     void run_on_home(std::function<void(Shard&)> task);
     void start_relay();
+    void reload_certificates();
     Relay& relay() { return *relay_; }
     bool is_home() const { return index_ == 0; }
     bool clustered() const { return !config_->redis.url.empty(); }

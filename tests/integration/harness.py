@@ -460,18 +460,22 @@ class RawStomp:
         self.pending = []  # frames read while waiting for a RECEIPT, in arrival order
 
     @classmethod
-    def tcp(cls, host, port, rcvbuf=None, timeout=10):
+    def tcp(cls, host, port, rcvbuf=None, timeout=10, tls=None):
+        """tls: an ssl.SSLContext for stomp+ssl listeners."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         sock.settimeout(deadline_s(timeout))
         sock.connect((host, port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            sock = tls.wrap_socket(sock, server_hostname="localhost")
         return cls(TcpStream(sock))
 
     @classmethod
-    def websocket(cls, host, port, path="/ws", subprotocols=("v12.stomp",), timeout=10):
-        return cls(WsStream.connect(host, port, path, subprotocols, timeout))
+    def websocket(cls, host, port, path="/ws", subprotocols=("v12.stomp",), timeout=10,
+                  tls=None):
+        return cls(WsStream.connect(host, port, path, subprotocols, timeout, tls))
 
     def close(self):
         self.stream.close()
@@ -710,9 +714,11 @@ class WsStream:
         self._eof = False
 
     @classmethod
-    def connect(cls, host, port, path, subprotocols, timeout=10):
+    def connect(cls, host, port, path, subprotocols, timeout=10, tls=None):
         sock = socket.create_connection((host, port), timeout=deadline_s(timeout))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            sock = tls.wrap_socket(sock, server_hostname="localhost")
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket",
                  "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
