@@ -4,7 +4,9 @@
 
 #include <libwebsockets.h>
 
+#include <algorithm>
 #include <exception>
+#include <string_view>
 
 #include "broker/server.hpp"
 #include "broker/shard.hpp"
@@ -24,6 +26,21 @@ const ShardListener& listener_of(lws* wsi) {
     return *static_cast<const ShardListener*>(lws_vhost_user(lws_get_vhost(wsi)));
 }
 
+// allowed_origins empty = any Origin (and none). Otherwise the browser's Origin must be listed.
+bool origin_allowed(lws* wsi, const ShardListener& listener) {
+    const auto& allowed = listener.config.allowed_origins;
+    if (allowed.empty()) {
+        return true;
+    }
+    char origin[512];
+    const int length = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+    if (length <= 0) {
+        return false;
+    }
+    const std::string_view value(origin, static_cast<std::size_t>(length));
+    return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
 bool path_matches(lws* wsi, const ShardListener& listener) {
     char uri[512];
     const int length = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
@@ -40,6 +57,10 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
             return 0;
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             // Refuse upgrades on other paths and while draining (before any STOMP byte).
+            if (!origin_allowed(wsi, listener_of(wsi))) {
+                lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
+                return 1;
+            }
             return path_matches(wsi, listener_of(wsi)) && !shard_of(wsi).draining() ? 0 : 1;
         case LWS_CALLBACK_ESTABLISHED:
             pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
