@@ -34,7 +34,8 @@ class OriginTest(BrokerTestCase):
         port = self.broker.ws_port
         self.assertIn(" 101 ", upgrade_status(port, "https://chat.example.com"))
         self.assertIn(" 403 ", upgrade_status(port, "https://evil.example.com"))
-        self.assertIn(" 403 ", upgrade_status(port, None))
+        self.assertIn(" 403 ", upgrade_status(port, "null"))
+        self.assertIn(" 101 ", upgrade_status(port, None))  # not a browser: no hijack possible
         self.assertIn(" 101 ", upgrade_status(port, "https://chat.example.com"))
         self.assertEqual(self.broker.http_get("/health"), (200, b"ok"))
 
