@@ -43,6 +43,8 @@ struct X509Free {
     void operator()(X509* p) const { X509_free(p); }
 };
 
+int refuse_passphrase(char*, std::size_t, std::size_t*, const OSSL_PARAM[], void*) { return 0; }
+
 PublicKeyPtr adopt(EVP_PKEY* key) { return PublicKeyPtr(key, EVP_PKEY_free); }
 
 PublicKeyResult fail(std::string why) {
@@ -139,7 +141,10 @@ PublicKeyResult public_key_from_pem(std::string_view pem) {
         &key, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr));
     const unsigned char* data = bytes(pem);
     std::size_t length = pem.size();
-    if (!ctx || OSSL_DECODER_from_data(ctx.get(), &data, &length) != 1 || key == nullptr) {
+    // An encrypted private key in the file would otherwise make OpenSSL's default UI ask for
+    // a passphrase on the terminal: a daemon must fail instead of waiting.
+    if (!ctx || OSSL_DECODER_CTX_set_passphrase_cb(ctx.get(), refuse_passphrase, nullptr) != 1 ||
+        OSSL_DECODER_from_data(ctx.get(), &data, &length) != 1 || key == nullptr) {
         EVP_PKEY_free(key);
         return fail("not a PEM public key (expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)");
     }

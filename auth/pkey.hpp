@@ -23,7 +23,8 @@ struct PublicKeyResult {
 };
 
 /// One public key from PEM: SubjectPublicKeyInfo ("PUBLIC KEY"), PKCS#1 ("RSA PUBLIC KEY")
-/// or the key of an X.509 certificate ("CERTIFICATE").
+/// or the key of an X.509 certificate ("CERTIFICATE"). Private keys,
+/// encrypted or not, are refused.
 PublicKeyResult public_key_from_pem(std::string_view pem);
 
 /// RSA from big-endian modulus and exponent bytes (JWK "n", "e").

@@ -110,6 +110,27 @@ TEST_F(KeySetTest, PemRefusals) {
     EXPECT_FALSE(KeySet::from_pem_file("/nonexistent/key.pem").ok());
 }
 
+TEST_F(KeySetTest, PrivateKeyPemsAreRefused) {
+    // An encrypted private key is refused without asking for a passphrase.
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    ASSERT_EQ(PEM_write_bio_PKCS8PrivateKey(bio.get(), p256_.get(), EVP_aes_256_cbc(), "pass", 4,
+                                            nullptr, nullptr),
+              1);
+    char* data = nullptr;
+    long length = BIO_get_mem_data(bio.get(), &data);
+    const std::string encrypted(data, static_cast<size_t>(length));
+    ASSERT_NE(encrypted.find("ENCRYPTED PRIVATE KEY"), std::string::npos);
+    EXPECT_FALSE(KeySet::from_pem(encrypted).ok());
+    // A plain private key is refused too: public_key_file is for public keys only.
+    std::unique_ptr<BIO, decltype(&BIO_free)> plain(BIO_new(BIO_s_mem()), BIO_free);
+    ASSERT_EQ(
+        PEM_write_bio_PrivateKey(plain.get(), p256_.get(), nullptr, nullptr, 0, nullptr, nullptr),
+        1);
+    length = BIO_get_mem_data(plain.get(), &data);
+    const KeySetResult set = KeySet::from_pem(std::string(data, static_cast<size_t>(length)));
+    EXPECT_FALSE(set.ok());
+}
+
 TEST_F(KeySetTest, JwksWithEveryKeyTypeForRotation) {
     const std::string jwks =
         std::string(R"({"keys":[)") +
