@@ -277,7 +277,7 @@ void Conn::on_stomp_frame(const StompFrame& frame) {
             case Role::Consumer: {
                 state_ = State::Subscribing;
                 const auto prefetch = static_cast<std::uint32_t>(std::max<std::size_t>(
-                    1, run.window / std::max<std::size_t>(1, plan_.group->receivers)));
+                    1, run.window.load() / std::max<std::size_t>(1, plan_.group->receivers)));
                 send_stomp(subscribe_frame(plan_.group->destination, "sub-0", "client-individual",
                                            "subscribed", prefetch));
                 return;
@@ -517,6 +517,7 @@ void Worker::start_connections() {
 
 bool Worker::pump_publishers(std::uint64_t now) {
     bool more = false;
+    const std::size_t window = run_.window.load(std::memory_order_relaxed);
     const std::uint64_t start = run_.publish_start_ns.load(std::memory_order_relaxed);
     const double elapsed_s = now > start ? static_cast<double>(now - start) / 1e9 : 0.0;
     for (Conn* publisher : publishers_) {
@@ -545,14 +546,14 @@ bool Worker::pump_publishers(std::uint64_t now) {
             }
             return group.receivers == 0 ? sent : low;
         };
-        if (sent - publisher->cached_min >= run_.window) {
+        if (sent - publisher->cached_min >= window) {
             publisher->cached_min = lowest();
         }
         const std::uint64_t in_flight = sent - std::min(sent, publisher->cached_min);
-        if (in_flight >= run_.window) {
+        if (in_flight >= window) {
             continue;
         }
-        allowed = std::min<std::size_t>(allowed, run_.window - in_flight);
+        allowed = std::min<std::size_t>(allowed, window - in_flight);
         if (publisher->publish(now, allowed) && allowed == kPublishBurst) {
             more = true;
         }

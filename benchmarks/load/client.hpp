@@ -54,10 +54,10 @@ struct Run {
     std::atomic<std::uint64_t> publish_start_ns{0};
     std::atomic<std::uint64_t> measure_start_ns{UINT64_MAX};
     std::atomic<std::uint64_t> measure_end_ns{UINT64_MAX};
-    std::atomic<std::uint64_t> ready{0};   // connections CONNECTED (+ subscribed)
-    std::atomic<std::uint64_t> failed{0};  // connections that could not be set up
-    std::atomic<std::uint64_t> closed{0};  // ready connections lost later
-    std::size_t window = 1000;             // messages in flight per group
+    std::atomic<std::uint64_t> ready{0};    // connections CONNECTED (+ subscribed)
+    std::atomic<std::uint64_t> failed{0};   // connections that could not be set up
+    std::atomic<std::uint64_t> closed{0};   // ready connections lost later
+    std::atomic<std::size_t> window{1000};  // messages in flight per group (may be tuned live)
     std::size_t payload = 128;
     std::string login;
     std::string passcode;

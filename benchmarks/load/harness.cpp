@@ -114,13 +114,89 @@ std::uint64_t Harness::loss() const {
     return lost;
 }
 
+std::uint64_t Harness::progress() const {
+    std::uint64_t total = 0;
+    for (const auto& group : run_.groups) {
+        if (group->queue) {
+            total += group->acked.load();
+            continue;
+        }
+        for (std::size_t i = 0; i < group->receivers; ++i) {
+            total += group->received[i].load();
+        }
+    }
+    return total;
+}
+
+std::uint64_t Harness::max_in_flight() const {
+    std::uint64_t worst = 0;
+    for (const auto& group : run_.groups) {
+        const std::uint64_t published = group->published.load();
+        std::uint64_t low = published;
+        if (group->queue) {
+            low = std::min(low, group->acked.load());
+        }
+        for (std::size_t i = 0; !group->queue && i < group->receivers; ++i) {
+            low = std::min(low, group->received[i].load());
+        }
+        worst = std::max(worst, published - low);
+    }
+    return worst;
+}
+
+// Brokers differ in the queue depth they like: a deep one lets one batch writes, another
+// slows down as its backlog grows. So with --window 0 and no rate, each candidate window is
+// tried for a moment, from small to large, stopping when a larger one no longer helps, and
+// the smallest within 5% of the best is kept.
+void Harness::tune_window(Results& results) {
+    constexpr std::size_t kCandidates[] = {16, 64, 256, 1024};
+    constexpr double kSettle = 0.3;
+    constexpr double kProbe = 1.0;
+    double best = 0;
+    for (const std::size_t candidate : kCandidates) {
+        run_.window = candidate;
+        sleep_seconds(kSettle);
+        const std::uint64_t before = progress();
+        const std::uint64_t start = now_ns();
+        sleep_seconds(kProbe);
+        const double rate = static_cast<double>(progress() - before) /
+                            (static_cast<double>(now_ns() - start) / 1e9);
+        results.window_probes.emplace_back(candidate, rate);
+        const double previous = best;
+        best = std::max(best, rate);
+        if (previous > 0 && rate < previous * 1.10) {
+            break;  // no longer worth the extra queueing
+        }
+    }
+    for (const auto& [candidate, rate] : results.window_probes) {
+        if (rate >= best * 0.95) {
+            run_.window = candidate;
+            break;
+        }
+    }
+    // Let a backlog left by a larger probe drain before measuring.
+    const std::uint64_t deadline = now_ns() + 30'000'000'000ull;
+    while (max_in_flight() > run_.window.load() && now_ns() < deadline) {
+        sleep_seconds(0.01);
+    }
+    sleep_seconds(kSettle);
+}
+
 void Harness::measure(Results& results) {
     if (options_.settle_s > 0) {
         sleep_seconds(options_.settle_s);
     }
+    const bool tune = options_.window == 0 && options_.rate == 0 && run_.window.load() != SIZE_MAX;
+    if (tune) {
+        run_.window = 16;
+    }
     run_.publish_start_ns = now_ns();
     run_.phase = Phase::Running;
     sleep_seconds(options_.warmup_s);
+    if (tune) {
+        tune_window(results);
+    }
+    results.window = run_.window.load();
     const SelfSample self_before = sample_self();
     const MachineSample machine_before = sample_machine();
     if (options_.broker_pid > 0) {
@@ -132,7 +208,9 @@ void Harness::measure(Results& results) {
     const std::uint64_t window_end = now_ns();
     run_.measure_end_ns = window_end;
     const SelfSample self_after = sample_self();
-    results.machine_busy_pct = busy_percent(machine_before, sample_machine());
+    const MachineSample machine_after = sample_machine();
+    results.machine_busy_pct = busy_percent(machine_before, machine_after);
+    results.machine_irq_pct = irq_percent(machine_before, machine_after);
     if (options_.broker_pid > 0) {
         results.broker_after = sample_process(options_.broker_pid);
     }
@@ -218,6 +296,16 @@ JsonObject results_json(const Options& options, const Results& results) {
              results.connect_s > 0 ? static_cast<double>(results.ready) / results.connect_s : 0.0);
     json.add("connections", connect);
     json.add("window_s", results.window_s);
+    if (results.window > 0 && results.window != SIZE_MAX) {
+        json.add("flow_window", results.window);
+    }
+    if (!results.window_probes.empty()) {
+        JsonObject probes;
+        for (const auto& [candidate, rate] : results.window_probes) {
+            probes.add(std::to_string(candidate), rate);
+        }
+        json.add("window_probes", probes);
+    }
     json.add("published", results.published);
     json.add("delivered", results.merged.delivered);
     json.add("publish_rate", static_cast<double>(results.merged.published_window) / window);
@@ -258,10 +346,13 @@ JsonObject results_json(const Options& options, const Results& results) {
     if (results.machine_busy_pct >= 0) {
         // What other processes (compilers of other engineers...) took during the window.
         JsonObject machine;
+        // Softirq work can be charged to a process and to irq time both: an estimate.
         const double ours = results.generator_cpu_pct + std::max(0.0, results.broker_cpu_pct);
+        const double everything = results.machine_busy_pct + results.machine_irq_pct;
         machine.add("cores", static_cast<long>(sysconf(_SC_NPROCESSORS_ONLN)))
             .add("busy_pct", results.machine_busy_pct)
-            .add("others_pct", std::max(0.0, results.machine_busy_pct - ours));
+            .add("irq_pct", results.machine_irq_pct)
+            .add("others_pct", std::max(0.0, everything - ours));
         json.add("machine", machine);
     }
     json.add("errors", results.merged.errors);

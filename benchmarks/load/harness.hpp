@@ -32,7 +32,10 @@ struct Results {
     std::optional<ProcessSample> broker_before;  // at the start of the window (or of connecting)
     std::optional<ProcessSample> broker_after;
     double broker_cpu_pct = -1;
-    double machine_busy_pct = -1;  // every process, in percent of one core
+    double machine_busy_pct = -1;  // user+system of every process, in percent of one core
+    double machine_irq_pct = -1;   // interrupt and softirq time (loopback TCP lands here)
+    std::size_t window = 0;        // flow-control window in force during the measurement
+    std::vector<std::pair<std::size_t, double>> window_probes;  // auto: window -> deliveries/s
 };
 
 class Harness {
@@ -59,6 +62,11 @@ class Harness {
 
    private:
     bool all_caught_up() const;
+    /// Deliveries so far (in-order receipts for topics, acks for queues), all groups.
+    std::uint64_t progress() const;
+    /// Largest distance between a publisher and its slowest receiver.
+    std::uint64_t max_in_flight() const;
+    void tune_window(Results& results);
     std::uint64_t loss() const;
 
     const Options& options_;

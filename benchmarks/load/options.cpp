@@ -30,8 +30,12 @@ Options:
   --name NAME               destination base name [bench]
   --login L --passcode P    CONNECT credentials; --vhost H for the host header [/]
   --rate R                  msgs/s published in total; 0 = as fast as flow control allows [0]
-  --window W                messages a publisher may be ahead of its slowest receiver [1000]
-  --duration S --warmup S --drain S --settle S       seconds [10, 1, 5, 0]
+  --window W                messages a publisher may be ahead of its slowest receiver; 0 =
+                            auto: with --rate 0, tried at 16/64/256/1024 during warm-up and
+                            the best kept (brokers differ: a deep queue helps one, hurts
+                            another); with a rate, 1000 [0]
+  --duration S --warmup S --drain S --settle S       seconds [10, 1, 30, 0]
+                            (the drain ends as soon as every receiver caught up)
   --payload BYTES           body size, at least 43 [128]
   --subscribers S --rooms R --members M --connections C
   --idle N                  extra idle subscribed connections during a throughput run [0]

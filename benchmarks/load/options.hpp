@@ -25,7 +25,7 @@ struct Options {
     double rate = 0;          // msgs/s published in total; 0 = as fast as the window allows
     double duration_s = 10;
     double warmup_s = 1;
-    double drain_s = 5;
+    double drain_s = 30;  // ends as soon as every receiver caught up
     double settle_s = 0;  // pause between subscribing and publishing (relay: 1)
     std::size_t payload = 128;
     std::size_t subscribers = 1;
@@ -33,7 +33,7 @@ struct Options {
     std::size_t members = 10;
     std::size_t connections = 1000;
     std::size_t idle = 0;              // extra idle connections, each subscribed once
-    std::size_t window = 1000;         // messages in flight per publisher
+    std::size_t window = 0;            // messages in flight per publisher; 0 = auto
     std::size_t source_addresses = 8;  // spread over 127.0.0.2.. (0 = never bind)
     std::size_t max_connecting = 256;  // handshakes in progress at once
     unsigned threads = 1;

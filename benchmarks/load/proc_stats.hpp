@@ -31,13 +31,15 @@ double cpu_percent(const SelfSample& before, const SelfSample& after);
 
 /// The whole machine's CPU time from the first line of /proc/stat (clock ticks).
 struct MachineSample {
-    std::uint64_t busy_ticks = 0;
+    std::uint64_t busy_ticks = 0;  // user, nice, system
+    std::uint64_t irq_ticks = 0;   // irq, softirq
     std::uint64_t total_ticks = 0;
     std::uint64_t at_ns = 0;
 };
 MachineSample sample_machine();
 /// Busy CPU between two samples in percent of one core (200 = both cores of two busy).
 double busy_percent(const MachineSample& before, const MachineSample& after);
+double irq_percent(const MachineSample& before, const MachineSample& after);
 
 /// Raises RLIMIT_NOFILE (soft, and hard when allowed) to at least `wanted`; returns the soft
 /// limit in effect afterwards.

@@ -62,7 +62,9 @@ std::string iso_time() {
 
 JsonObject params_json(const Options& options) {
     JsonObject params;
-    params.add("payload", options.payload).add("rate", options.rate).add("window", options.window);
+    params.add("payload", options.payload)
+        .add("rate", options.rate)
+        .add("window", options.window == 0 ? std::string("auto") : std::to_string(options.window));
     params.add("duration_s", options.duration_s).add("warmup_s", options.warmup_s);
     if (options.scenario == "fanout" || options.scenario == "relay" ||
         options.scenario == "queue") {
@@ -99,7 +101,8 @@ int run_scenario(const Options& options) {
         return 2;
     }
     Run run;
-    run.window = options.window == 0 ? 1 : options.window;
+    // Auto: start at the largest candidate; the harness tunes it during warm-up.
+    run.window = options.window != 0 ? options.window : options.rate > 0 ? 1000 : 1024;
     run.payload = options.payload;
     run.login = options.login;
     run.passcode = options.passcode;
