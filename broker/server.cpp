@@ -129,6 +129,17 @@ int Server::run() {
     // lws's libev plugin logs every fd change at NOTICE: keep lws to errors and warnings.
     lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);
 
+    SecurityResult security = load_security(*config_);
+    for (const auto& warning : security.warnings) {
+        log_.warn("{}", warning);
+    }
+    if (!security.security) {
+        for (const auto& error : security.errors) {
+            log_.error("{}", error);
+        }
+        return 2;
+    }
+    security_ = std::move(security.security);
     std::vector<std::vector<int>> fds;
     if (!open_listeners(fds)) {
         return 1;
@@ -141,7 +152,8 @@ int Server::run() {
             listener.fd = fds[index][i];
             listeners.push_back(std::move(listener));
         }
-        shards_.push_back(std::make_unique<Shard>(index, *this, config_, std::move(listeners)));
+        shards_.push_back(
+            std::make_unique<Shard>(index, *this, config_, security_, std::move(listeners)));
     }
     for (auto& shard : shards_) {
         if (!shard->start()) {
@@ -176,6 +188,18 @@ void Server::reload() {
         log_.error("reload refused: keeping the running config");
         return;
     }
+    SecurityResult security = load_security(*result.config);
+    for (const auto& warning : security.warnings) {
+        log_.warn("{}", warning);
+    }
+    if (!security.security) {
+        for (const auto& error : security.errors) {
+            log_.error("{}", error);
+        }
+        log_.error("reload refused: keeping the running config and keys");
+        return;
+    }
+    security_ = std::move(security.security);
     auto next = std::make_shared<Config>(*result.config);
     // Restart-only settings keep their running values.
     next->listeners = config_->listeners;
@@ -191,6 +215,7 @@ void Server::reload() {
         InboxItem item;
         item.kind = InboxItem::Kind::Reload;
         item.config = config_;
+        item.security = security_;
         shard->post(std::move(item));
     }
     log_.info("config reloaded from {}", config_->path);

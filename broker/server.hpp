@@ -12,6 +12,8 @@
 #include "broker/log.hpp"
 #include "broker/queues.hpp"
 #include "broker/relay.hpp"
+#include "broker/security.hpp"
+#include "broker/worker.hpp"
 
 namespace stampede::broker {
 
@@ -33,6 +35,8 @@ class Server {
     const std::string& node_id() const { return node_id_; }
     std::vector<std::unique_ptr<Shard>>& shards() { return shards_; }
     RelayCounters& relay_counters() { return relay_counters_; }
+    FailureTracker& failures() { return failures_; }
+    Worker& worker() { return worker_; }
 
    private:
     bool open_listeners(std::vector<std::vector<int>>& fds);
@@ -47,6 +51,9 @@ class Server {
     std::string node_id_;
     QueueManager queues_;
     RelayCounters relay_counters_;
+    SecurityPtr security_;
+    FailureTracker failures_;
+    Worker worker_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<std::uint16_t> bound_ports_;  // per listener, the real port
 };

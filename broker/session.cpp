@@ -18,30 +18,8 @@ using protocol::Command;
 using protocol::Frame;
 using protocol::Version;
 
-constexpr std::string_view kServerName = "Stampede/" STAMPEDE_VERSION;
-
 protocol::ParserLimits parser_limits(const Limits& limits) {
     return {limits.max_frame_bytes, limits.max_headers, limits.max_header_line_bytes};
-}
-
-// Highest version both sides speak; nullopt when the client offers none we know.
-std::optional<Version> negotiate_version(std::optional<std::string_view> accept) {
-    if (!accept) {
-        return Version::V1_0;  // no accept-version: a 1.0 client
-    }
-    std::optional<Version> best;
-    std::string_view rest = *accept;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const std::string_view item = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        for (const Version v : {Version::V1_0, Version::V1_1, Version::V1_2}) {
-            if (item == protocol::version_name(v) && (!best || v > *best)) {
-                best = v;
-            }
-        }
-    }
-    return best;
 }
 
 std::uint64_t parse_u64(std::string_view text) {
@@ -104,7 +82,9 @@ void Session::on_bytes(std::string_view bytes) {
 
 bool Session::on_frame(const Frame& frame) {
     dispatch(frame);
-    return state_ != State::Closing;
+    // While a CONNECT is being authenticated the parser keeps the following frames buffered;
+    // on_authenticated resumes it.
+    return state_ == State::Connected || state_ == State::AwaitingConnect;
 }
 
 void Session::dispatch(const Frame& frame) {
@@ -142,56 +122,6 @@ void Session::dispatch(const Frame& frame) {
             return fail("unknown command",
                         fmt::format("'{}' is not a client frame", frame.command_text), &frame);
     }
-}
-
-void Session::handle_connect(const Frame& frame) {
-    const auto version = negotiate_version(frame.header("accept-version"));
-    if (!version) {
-        std::string error;
-        protocol::append_frame(error, Command::Error,
-                               {{"message", "unsupported version"}, {"version", "1.0,1.1,1.2"}},
-                               "supported versions are 1.0, 1.1, 1.2", Version::V1_2);
-        outbound_.push_control(std::move(error));
-        state_ = State::Closing;
-        close_after_flush_ = true;
-        wake_writer();
-        return;
-    }
-    version_ = *version;
-    protocol::HeartBeat client_heartbeat;
-    if (const auto text = frame.header("heart-beat"); text && version_ != Version::V1_0) {
-        const auto parsed = protocol::parse_heartbeat(*text);
-        if (!parsed) {
-            return fail("bad heart-beat", fmt::format("cannot read heart-beat '{}'", *text),
-                        &frame);
-        }
-        client_heartbeat = *parsed;
-    }
-    if (host_.draining()) {
-        return fail("server shutting down", "the broker is draining", &frame);
-    }
-    if (!anonymous_allowed_) {
-        // Accounts and tokens come with auth/ (issue #3); until then only anonymous works.
-        return fail("access denied", "this listener does not allow anonymous sessions", &frame);
-    }
-    const auto& hb = host_.config().heartbeat;
-    heartbeat_ = protocol::plan_heartbeat(client_heartbeat, hb.server_ms, hb.client_min_ms);
-    state_ = State::Connected;
-    parser_.set_version(version_);
-
-    const std::string session = name();
-    const std::string heartbeat_text = fmt::format("{},{}", heartbeat_.server_ms,
-                                                   heartbeat_.client_ms);
-    std::string connected;
-    protocol::append_frame(connected, Command::Connected,
-                           {{"version", protocol::version_name(version_)},
-                            {"server", kServerName},
-                            {"session", session},
-                            {"heart-beat", heartbeat_text}},
-                           {}, version_, false);
-    outbound_.push_control(std::move(connected));
-    wake_writer();
-    schedule_heartbeat_timer();
 }
 
 void Session::send_receipt(const Frame& frame) {
@@ -255,11 +185,19 @@ void Session::handle_send(const Frame& frame) {
                     fmt::format("'{}' has no configured topic or queue prefix", *destination),
                     &frame);
     }
+    if (!allowed(auth::AclAction::Send, *destination)) {
+        return fail("access denied", fmt::format("sending to {} is not allowed", *destination),
+                    &frame);
+    }
     if (hold_in_transaction(frame)) {
         return;
     }
+    // x-sender is stamped by the broker (any a client sent is dropped by Message::make), so
+    // receivers can trust it; anonymous senders get none.
     auto message = protocol::Message::make(*destination, host_.make_message_id(),
-                                           host_.node_id(), {}, frame.headers, frame.body);
+                                           host_.node_id(),
+                                           principal_.anonymous ? std::string() : principal_.name,
+                                           frame.headers, frame.body);
     host_.count_message_in();
     if (where.kind == protocol::DestinationKind::Topic) {
         host_.publish_topic(message, where.prefix, where.name);
@@ -312,6 +250,10 @@ void Session::handle_subscribe(const Frame& frame) {
         return fail("unknown destination prefix",
                     fmt::format("'{}' has no configured topic or queue prefix", *destination),
                     &frame);
+    }
+    if (!allowed(auth::AclAction::Subscribe, *destination)) {
+        return fail("access denied",
+                    fmt::format("subscribing to {} is not allowed", *destination), &frame);
     }
     auto sub = std::make_unique<Subscription>();
     sub->session = this;
@@ -586,19 +528,44 @@ Session::Batch Session::drain_into(std::string& out, std::size_t max_bytes) {
     return batch;
 }
 
-void Session::schedule_heartbeat_timer() {
-    std::uint32_t delay = 0;
+void Session::arm_timer() {
+    // One timer per connection, set for the nearest of: the next heart-beat to send, the
+    // moment the client's silence becomes a timeout, and the token's expiry.
+    using std::chrono::milliseconds;
+    const auto now = Clock::now();
+    std::optional<Clock::time_point> next;
+    const auto consider = [&](Clock::time_point t) {
+        if (!next || t < *next) {
+            next = t;
+        }
+    };
     if (heartbeat_.send_every_ms != 0) {
-        delay = heartbeat_.send_every_ms;
+        // At least a quarter period ahead: a beat queued but not yet written must not spin.
+        consider(std::max(last_sent_ + milliseconds(heartbeat_.send_every_ms),
+                          now + milliseconds(heartbeat_.send_every_ms / 4 + 1)));
     }
     if (heartbeat_.expect_every_ms != 0) {
-        const auto grace = static_cast<std::uint32_t>(heartbeat_.expect_every_ms *
-                                                      host_.config().heartbeat.grace);
-        delay = delay == 0 ? grace : std::min(delay, grace);
+        consider(last_received_ + receive_timeout());
     }
-    if (delay != 0) {
-        transport_.schedule_timer(delay);
+    if (expires_at_) {
+        const auto left = std::chrono::seconds(*expires_at_ - unix_now());
+        consider(now + std::max<Clock::duration>(left, milliseconds(1)));
     }
+    if (next) {
+        const auto delay = std::chrono::duration_cast<milliseconds>(*next - now).count();
+        transport_.schedule_timer(static_cast<std::uint32_t>(std::max<std::int64_t>(delay, 1)));
+    }
+}
+
+Clock::duration Session::receive_timeout() const {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(
+        heartbeat_.expect_every_ms * host_.config().heartbeat.grace));
+}
+
+std::int64_t Session::unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 void Session::on_timer() {
@@ -606,39 +573,23 @@ void Session::on_timer() {
         return;
     }
     const auto now = Clock::now();
-    using std::chrono::milliseconds;
-    if (heartbeat_.expect_every_ms != 0) {
-        const auto limit = milliseconds(static_cast<std::int64_t>(
-            heartbeat_.expect_every_ms * host_.config().heartbeat.grace));
-        if (now - last_received_ >= limit) {
-            return fail("heart-beat timeout",
-                        fmt::format("nothing received for {} ms", limit.count()));
-        }
+    if (heartbeat_.expect_every_ms != 0 && now - last_received_ >= receive_timeout()) {
+        return fail("heart-beat timeout",
+                    fmt::format("nothing received for {} ms",
+                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    receive_timeout())
+                                    .count()));
+    }
+    if (expires_at_ && unix_now() >= *expires_at_) {
+        return fail("token expired", "the session's token expired");
     }
     if (heartbeat_.send_every_ms != 0 &&
-        now - last_sent_ >= milliseconds(heartbeat_.send_every_ms) && outbound_.empty()) {
+        now - last_sent_ >= std::chrono::milliseconds(heartbeat_.send_every_ms) &&
+        outbound_.empty()) {
         outbound_.push_control("\n");
         wake_writer();
     }
-    // Wake again at the nearest deadline.
-    std::int64_t delay = std::numeric_limits<std::int64_t>::max();
-    if (heartbeat_.send_every_ms != 0) {
-        const auto next = last_sent_ + milliseconds(heartbeat_.send_every_ms) - now;
-        delay = std::min<std::int64_t>(
-            delay, std::max<std::int64_t>(
-                       std::chrono::duration_cast<milliseconds>(next).count(),
-                       heartbeat_.send_every_ms / 4 + 1));
-    }
-    if (heartbeat_.expect_every_ms != 0) {
-        const auto next = last_received_ +
-                          milliseconds(static_cast<std::int64_t>(
-                              heartbeat_.expect_every_ms * host_.config().heartbeat.grace)) -
-                          now;
-        delay = std::min<std::int64_t>(
-            delay, std::max<std::int64_t>(std::chrono::duration_cast<milliseconds>(next).count(),
-                                          1));
-    }
-    transport_.schedule_timer(static_cast<std::uint32_t>(delay));
+    arm_timer();
 }
 
 void Session::apply_config() { parser_.set_limits(parser_limits(host_.config().limits)); }

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/acl.hpp"
 #include "broker/config.hpp"
 #include "broker/outbound.hpp"
 #include "broker/session_host.hpp"
@@ -27,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 class Session final : private protocol::FrameSink {
    public:
-    enum class State { AwaitingConnect, Connected, Closing };
+    enum class State { AwaitingConnect, Authenticating, Connected, Closing };
 
     Session(std::uint64_t id, SessionHost& host, Transport& transport, bool anonymous_allowed);
     ~Session() override;
@@ -65,6 +66,11 @@ class Session final : private protocol::FrameSink {
     void fail(std::string_view message, std::string_view detail,
               const protocol::Frame* offending = nullptr,
               const std::optional<std::string>& partial_receipt = std::nullopt);
+    /// The service-account check started by CONNECT finished (see authenticate_async).
+    void on_authenticated(const auth::AuthResult<auth::Principal>& result);
+    /// SIGHUP: a revoked token or a subscription the new ACL denies ends the session.
+    void on_security_reloaded();
+    const auth::Principal& principal() const { return principal_; }
     /// Sends RECEIPT for a frame whose receipt was deferred (cluster SUBSCRIBE).
     void send_receipt_id(std::string_view receipt);
     /// A new config was loaded (SIGHUP): limits apply from the next frame.
@@ -90,6 +96,10 @@ class Session final : private protocol::FrameSink {
 
     void dispatch(const protocol::Frame& frame);
     void handle_connect(const protocol::Frame& frame);
+    void authenticate(const protocol::Frame& frame);
+    void refuse_connect(auth::AuthError error, std::string_view detail);
+    void complete_connect(auth::Principal principal);
+    bool allowed(auth::AclAction action, std::string_view destination);
     void handle_send(const protocol::Frame& frame);
     void handle_subscribe(const protocol::Frame& frame);
     void handle_unsubscribe(const protocol::Frame& frame);
@@ -106,7 +116,9 @@ class Session final : private protocol::FrameSink {
     void remove_subscription(Subscription& sub);
     void release_subscriptions();
     void requeue(const protocol::MessagePtr& message);
-    void schedule_heartbeat_timer();
+    void arm_timer();
+    Clock::duration receive_timeout() const;
+    static std::int64_t unix_now();
     void wake_writer();
 
     std::uint64_t id_;
@@ -126,6 +138,9 @@ class Session final : private protocol::FrameSink {
     std::uint64_t next_ack_id_ = 1;
     std::unordered_map<std::string, Transaction> transactions_;
 
+    protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT
+    auth::Principal principal_;
+    std::optional<std::int64_t> expires_at_;  // unix s: ERROR "token expired" then
     protocol::HeartBeatPlan heartbeat_;
     Clock::time_point last_received_;
     Clock::time_point last_sent_;

@@ -6,7 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "auth/error.hpp"
+#include "auth/principal.hpp"
 #include "broker/config.hpp"
+#include "broker/security.hpp"
 #include "protocol/message.hpp"
 
 namespace stampede::broker {
@@ -34,6 +37,14 @@ class SessionHost {
     virtual bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) = 0;
     virtual QueueManager& queues() = 0;
     virtual bool draining() const = 0;
+    virtual const Security& security() const = 0;
+    /// Brute-force guard, keyed by the client's address.
+    virtual bool auth_blocked(std::string_view ip) = 0;
+    virtual void record_auth_failure(std::string_view ip) = 0;
+    /// Checks a service account's passcode off the shard (PBKDF2 is slow); the result comes
+    /// back through Session::on_authenticated on this shard, unless the session is gone.
+    virtual void authenticate_async(std::uint64_t session_id, std::string login,
+                                    std::string passcode) = 0;
     /// Counts an accepted SEND (metrics).
     virtual void count_message_in() = 0;
     /// Counts a message dropped by the drop_oldest slow-consumer policy.

@@ -77,11 +77,12 @@ void Connection::on_timer_event(struct ev_loop*, void* watcher, int) {
 // ---------------------------------------------------------------------------------------
 // Shard lifecycle
 
-Shard::Shard(unsigned index, Server& server, ConfigPtr config,
+Shard::Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr security,
              std::vector<ShardListener> listeners)
     : index_(index),
       server_(server),
       config_(std::move(config)),
+      security_(std::move(security)),
       listeners_(std::move(listeners)),
       watchers_(std::make_unique<ShardWatchers>()) {
     for (auto& listener : listeners_) {
@@ -390,9 +391,11 @@ void Shard::drain_inbox() {
                 break;
             case InboxItem::Kind::Reload:
                 config_ = std::move(item.config);
+                security_ = std::move(item.security);
                 reload_certificates();
                 for (auto& [id, connection] : connections_) {
                     connection->session().apply_config();
+                    connection->session().on_security_reloaded();
                 }
                 break;
             case InboxItem::Kind::Drain:
@@ -463,6 +466,47 @@ void Shard::publish_topic(const protocol::MessagePtr& message, std::string_view 
             item.message = message;
             item.prefix_length = prefix.size();
             shard->post(std::move(item));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Authentication helpers
+
+bool Shard::auth_blocked(std::string_view ip) {
+    return server_.failures().blocked(ip, FailureTracker::Clock::now());
+}
+
+void Shard::record_auth_failure(std::string_view ip) {
+    server_.failures().record_failure(ip, config_->auth.max_failures_per_minute,
+                                      FailureTracker::Clock::now());
+}
+
+void Shard::authenticate_async(std::uint64_t session_id, std::string login,
+                               std::string passcode) {
+    // The task holds the security set it checks against, so a reload meanwhile is harmless.
+    auto task = [this, session_id, security = security_, login = std::move(login),
+                 passcode = std::move(passcode)] {
+        const auth::ServiceAccount* account =
+            security->accounts ? security->accounts->lookup(login) : nullptr;
+        auto result = account != nullptr
+                          ? account->authenticate(passcode)
+                          : auth::AuthResult<auth::Principal>::failure(
+                                auth::AuthError::BadCredentials, "no such account");
+        InboxItem item;
+        item.kind = InboxItem::Kind::Run;
+        item.task = [session_id, result = std::move(result)](Shard& shard) {
+            if (const auto it = shard.connections_.find(session_id);
+                it != shard.connections_.end()) {
+                it->second->session().on_authenticated(result);
+            }
+        };
+        post(std::move(item));
+    };
+    if (!server_.worker().submit(std::move(task))) {
+        if (const auto it = connections_.find(session_id); it != connections_.end()) {
+            it->second->session().on_authenticated(auth::AuthResult<auth::Principal>::failure(
+                auth::AuthError::BadCredentials, "authentication queue full"));
         }
     }
 }

@@ -52,6 +52,7 @@ struct InboxItem {
     std::uint64_t session_id = 0;   // QueueDeliver
     std::string subscription_id;    // QueueDeliver
     ConfigPtr config;               // Reload
+    SecurityPtr security;           // Reload
 };
 
 /// A live client connection (WebSocket or raw TCP): the lws side of a Session.
@@ -82,7 +83,8 @@ class Connection final : public Transport {
 
 class Shard final : public SessionHost {
    public:
-    Shard(unsigned index, Server& server, ConfigPtr config, std::vector<ShardListener> listeners);
+    Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr security,
+          std::vector<ShardListener> listeners);
     ~Shard() override;
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
@@ -110,6 +112,11 @@ class Shard final : public SessionHost {
     std::string make_message_id() override;
     void publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
                        std::string_view name) override;
+    const Security& security() const override { return *security_; }
+    bool auth_blocked(std::string_view ip) override;
+    void record_auth_failure(std::string_view ip) override;
+    void authenticate_async(std::uint64_t session_id, std::string login,
+                            std::string passcode) override;
     void add_topic_subscription(Subscription* sub) override;
     void remove_topic_subscription(Subscription* sub) override;
     bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) override;
@@ -151,6 +158,7 @@ class Shard final : public SessionHost {
     unsigned index_;
     Server& server_;
     ConfigPtr config_;
+    SecurityPtr security_;
     std::vector<ShardListener> listeners_;
     std::thread thread_;
     struct ev_loop* loop_ = nullptr;

@@ -220,7 +220,10 @@ class ReloadTest(BrokerTestCase):
         while True:
             probe = self.broker.tcp_client(self)
             probe.connect()
-            probe.send_bytes(oversized_send(3000) + encode_frame(
+            # To its own destination: before the reload applies, the probe's big SEND is
+            # delivered, and the test's subscribers must not see it.
+            probe.send_bytes(encode_frame("SEND", [("destination", "/topic/probe")], b"o" * 3000)
+                             + encode_frame(
                 "SEND", [("destination", "/topic/probe"), ("receipt", "p")], b""))
             frame = probe.read_frame()
             probe.close()

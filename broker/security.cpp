@@ -1,0 +1,96 @@
+// Loading the security set, and the brute-force counter. Main thread (load) / any (tracker).
+#include "broker/security.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace stampede::broker {
+
+SecurityResult load_security(const Config& config) {
+    SecurityResult result;
+    auto security = std::make_shared<Security>();
+    security->token_header = config.auth.token_header;
+    if (!config.auth.jwt.empty()) {
+        auto guards = auth::load_guards(config.auth.jwt, config.limits.max_header_line_bytes);
+        result.errors.insert(result.errors.end(), guards.errors.begin(), guards.errors.end());
+        result.warnings.insert(result.warnings.end(), guards.warnings.begin(),
+                               guards.warnings.end());
+        security->guards = std::move(guards.guards);
+    }
+    auto accounts = auth::ServiceAccounts::create(config.auth.users);
+    result.errors.insert(result.errors.end(), accounts.errors.begin(), accounts.errors.end());
+    result.warnings.insert(result.warnings.end(), accounts.warnings.begin(),
+                           accounts.warnings.end());
+    security->accounts = std::move(accounts.accounts);
+    security->acl = std::make_shared<const auth::Acl>(config.auth.acl);
+    auto revoked = auth::load_revocation_list(config.auth.revoked_jti, config.auth.revoked_jti_file);
+    if (!revoked.error.empty()) {
+        result.errors.push_back(revoked.error);
+    }
+    security->revoked = std::move(revoked.list);
+    if (result.errors.empty()) {
+        result.security = std::move(security);
+    }
+    return result;
+}
+
+bool FailureTracker::blocked(std::string_view ip, Clock::time_point now) {
+    const std::lock_guard lock(mutex_);
+    const auto it = entries_.find(std::string(ip));
+    return it != entries_.end() && now < it->second.blocked_until;
+}
+
+void FailureTracker::record_failure(std::string_view ip, std::uint32_t max_per_minute,
+                                    Clock::time_point now) {
+    const std::lock_guard lock(mutex_);
+    if (entries_.size() >= kMaxTracked) {
+        // Bounded: forget IPs with nothing recent rather than grow without limit.
+        std::erase_if(entries_, [now](const auto& item) {
+            const Entry& entry = item.second;
+            return now >= entry.blocked_until &&
+                   (entry.failures.empty() ||
+                    now - entry.failures.back() > std::chrono::minutes(1));
+        });
+    }
+    Entry& entry = entries_[std::string(ip)];
+    const auto window_start = now - std::chrono::minutes(1);
+    std::erase_if(entry.failures, [&](Clock::time_point t) { return t < window_start; });
+    entry.failures.push_back(now);
+    if (entry.failures.size() > max_per_minute) {
+        entry.blocked_until = now + std::chrono::seconds(60);
+        entry.failures.clear();
+    }
+}
+
+bool is_trusted_proxy(std::string_view address, const std::vector<std::string>& proxies) {
+    in_addr peer{};
+    const std::string peer_text(address);
+    const bool peer_v4 = inet_pton(AF_INET, peer_text.c_str(), &peer) == 1;
+    for (const auto& proxy : proxies) {
+        const auto slash = proxy.find('/');
+        if (slash == std::string::npos) {
+            if (proxy == address) {
+                return true;
+            }
+            continue;
+        }
+        in_addr network{};
+        int bits = -1;
+        const std::string base = proxy.substr(0, slash);
+        const auto bits_text = std::string_view(proxy).substr(slash + 1);
+        std::from_chars(bits_text.data(), bits_text.data() + bits_text.size(), bits);
+        if (!peer_v4 || inet_pton(AF_INET, base.c_str(), &network) != 1 || bits < 0 ||
+            bits > 32) {
+            continue;
+        }
+        const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+        if ((ntohl(peer.s_addr) & mask) == (ntohl(network.s_addr) & mask)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace stampede::broker
