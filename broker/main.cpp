@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/users.hpp"
 #include "broker/config.hpp"
 #include "broker/server.hpp"
 
@@ -12,11 +13,35 @@ namespace {
 constexpr const char* kUsage =
     "usage: stampede --config FILE       run the broker\n"
     "       stampede --check-config FILE validate FILE and exit (0 good, 2 bad)\n"
+    "       stampede --hash-passcode     read a passcode on stdin, print its pbkdf2-sha256 hash\n"
     "       stampede --version | --help\n";
 
 int fail_usage(const char* message) {
     std::fprintf(stderr, "stampede: %s\n%s", message, kUsage);
     return 2;
+}
+
+// For auth.users[].passcode_hash: the passcode comes on stdin so it is in no shell history.
+int hash_passcode() {
+    std::string passcode;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, stdin) != nullptr) {
+        passcode += buffer;
+    }
+    if (!passcode.empty() && passcode.back() == '\n') {
+        passcode.pop_back();
+    }
+    if (passcode.empty()) {
+        std::fprintf(stderr, "stampede: no passcode on stdin\n");
+        return 2;
+    }
+    const auto hash = stampede::auth::hash_passcode(passcode);
+    if (!hash) {
+        std::fprintf(stderr, "stampede: cannot hash the passcode\n");
+        return 1;
+    }
+    std::printf("%s\n", hash->c_str());
+    return 0;
 }
 
 // Prints warnings and errors; returns the config or null.
@@ -41,6 +66,9 @@ int main(int argc, char** argv) {
     if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
         std::fputs(kUsage, stdout);
         return 0;
+    }
+    if (argc == 2 && std::strcmp(argv[1], "--hash-passcode") == 0) {
+        return hash_passcode();
     }
     if (argc != 3) {
         return fail_usage("expected one option and its FILE");
