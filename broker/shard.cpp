@@ -36,6 +36,36 @@ struct ShardWatchers {
 // ---------------------------------------------------------------------------------------
 // Connection
 
+namespace {
+
+// Behind a trusted reverse proxy the client is the right-most X-Forwarded-For entry that is
+// not itself a trusted proxy (entries further left are whatever the client claimed).
+std::optional<std::string> forwarded_client(lws* wsi, const std::vector<std::string>& trusted) {
+    char header[1024];
+    const int length = lws_hdr_copy(wsi, header, sizeof header, WSI_TOKEN_X_FORWARDED_FOR);
+    if (length <= 0) {
+        return std::nullopt;
+    }
+    std::string_view rest(header, static_cast<std::size_t>(length));
+    while (!rest.empty()) {
+        const auto comma = rest.rfind(',');
+        std::string_view entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+        while (!entry.empty() && entry.front() == ' ') {
+            entry.remove_prefix(1);
+        }
+        while (!entry.empty() && entry.back() == ' ') {
+            entry.remove_suffix(1);
+        }
+        if (!entry.empty() && !is_trusted_proxy(entry, trusted)) {
+            return std::string(entry);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, std::uint64_t id)
     : shard_(shard),
       wsi_(wsi),
@@ -44,6 +74,9 @@ Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, st
     char address[128] = "";
     lws_get_peer_simple(wsi, address, sizeof address);
     peer_ = address;
+    if (websocket_ && is_trusted_proxy(peer_, shard.config().auth.trusted_proxies)) {
+        peer_ = forwarded_client(wsi, shard.config().auth.trusted_proxies).value_or(peer_);
+    }
     ev_timer_init(&timer_->watcher, reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(
                                         &Connection::on_timer_event),
                   0., 0.);
