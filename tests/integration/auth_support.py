@@ -218,8 +218,9 @@ class AuthCase(BrokerTestCase):
 
     def assert_refused(self, headers, message, transport="tcp", bystander=True):
         """CONNECT with `headers` gets ERROR `message` then a close, and a client connected
-        before it (and a fresh one) go on working. Returns the ERROR frame."""
-        by = self.bystander() if bystander else None
+        before it (and a fresh one) go on working. bystander: True (a new one), False, or a
+        connected client subscribed to /topic/bystander. Returns the ERROR frame."""
+        by = self.bystander() if bystander is True else (bystander or None)
         c = self.open(transport)
         c.send_frame("CONNECT", [("accept-version", "1.2"), ("host", "127.0.0.1")]
                      + list(headers.items()), content_length=False)
