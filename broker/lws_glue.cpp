@@ -8,6 +8,7 @@
 #include <exception>
 #include <string_view>
 
+#include "broker/http_api.hpp"
 #include "broker/server.hpp"
 #include "broker/shard.hpp"
 
@@ -16,6 +17,7 @@ namespace {
 
 struct PerSession {
     Connection* connection;  // lws zeroes this memory; null until ESTABLISHED / RAW_ADOPT
+    HttpRequest* http;       // a POST being read or answered; owned by the shard
 };
 
 Shard& shard_of(lws* wsi) {
@@ -54,8 +56,21 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
     switch (reason) {
         case LWS_CALLBACK_HTTP:
             return shard_of(wsi).serve_http(
-                wsi, std::string_view(static_cast<const char*>(in), len), listener_of(wsi));
+                wsi, std::string_view(static_cast<const char*>(in), len), pss->http);
+        case LWS_CALLBACK_HTTP_BODY:
+            return pss->http != nullptr
+                       ? shard_of(wsi).http_body(
+                             *pss->http, std::string_view(static_cast<const char*>(in), len))
+                       : 0;
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return pss->http != nullptr ? shard_of(wsi).http_body_complete(wsi, *pss->http) : 0;
         case LWS_CALLBACK_HTTP_WRITEABLE:
+            return pss->http != nullptr ? shard_of(wsi).http_writeable(wsi, pss->http) : 0;
+        case LWS_CALLBACK_CLOSED_HTTP:
+            if (pss->http != nullptr) {
+                shard_of(wsi).http_closed(pss->http);
+                pss->http = nullptr;
+            }
             return 0;
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             // Refuse upgrades on other paths and while draining (before any STOMP byte).

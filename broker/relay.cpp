@@ -5,13 +5,13 @@
 #include <ev.h>
 #include <hiredis/adapters/libev.h>
 #include <netdb.h>
-#include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <random>
 
+#include "auth/base64url.hpp"
 #include "broker/log.hpp"
 #include "protocol/destination.hpp"
 #include "protocol/parser.hpp"
@@ -65,26 +65,6 @@ struct EnvelopeSink final : protocol::FrameSink {
     }
     void on_heartbeat() override {}
 };
-
-std::optional<std::string> decode_base64(std::string_view text) {
-    if (text.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    std::string out(text.size() / 4 * 3, '\0');
-    const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                       reinterpret_cast<const unsigned char*>(text.data()),
-                                       static_cast<int>(text.size()));
-    if (length < 0) {
-        return std::nullopt;
-    }
-    // EVP_DecodeBlock counts padding as zero bytes: trim them.
-    std::size_t size = static_cast<std::size_t>(length);
-    for (std::size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) {
-        --size;
-    }
-    out.resize(size);
-    return out;
-}
 
 }  // namespace
 
@@ -460,7 +440,7 @@ void Relay::handle_backend_publish(std::string_view json) {
     const std::string destination = document["destination"].GetString();
     std::string body;
     if (document.HasMember("body_base64") && document["body_base64"].IsString()) {
-        const auto decoded = decode_base64(document["body_base64"].GetString());
+        const auto decoded = auth::base64_decode(document["body_base64"].GetString());
         if (!decoded) {
             log_.debug("redis: publish to {} has bad body_base64", destination);
             return;

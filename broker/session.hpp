@@ -71,6 +71,7 @@ class Session final : private protocol::FrameSink {
     /// SIGHUP: a revoked token or a subscription the new ACL denies ends the session.
     void on_security_reloaded();
     const auth::Principal& principal() const { return principal_; }
+    static std::int64_t unix_now();
     /// Sends RECEIPT for a frame whose receipt was deferred (cluster SUBSCRIBE).
     void send_receipt_id(std::string_view receipt);
     /// A new config was loaded (SIGHUP): limits apply from the next frame.
@@ -118,7 +119,6 @@ class Session final : private protocol::FrameSink {
     void requeue(const protocol::MessagePtr& message);
     void arm_timer();
     Clock::duration receive_timeout() const;
-    static std::int64_t unix_now();
     void wake_writer();
 
     std::uint64_t id_;

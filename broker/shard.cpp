@@ -12,6 +12,7 @@
 
 #include <cerrno>
 
+#include "broker/http_api.hpp"
 #include "broker/lws_glue.hpp"
 #include "broker/relay.hpp"
 #include "broker/server.hpp"

@@ -29,6 +29,7 @@ namespace stampede::broker {
 
 class Relay;
 class Server;
+struct HttpRequest;
 class Shard;
 
 /// One listener as a shard sees it: the config (restart-only, so copied) and its socket.
@@ -133,7 +134,11 @@ class Shard final : public SessionHost {
     Connection* open_connection(lws* wsi, const ShardListener& listener);
     void close_connection(Connection* connection);
     int write_pending(Connection& connection);
-    int serve_http(lws* wsi, std::string_view uri, const ShardListener& listener);
+    int serve_http(lws* wsi, std::string_view uri, HttpRequest*& request);
+    int http_body(HttpRequest& request, std::string_view chunk);
+    int http_body_complete(lws* wsi, HttpRequest& request);
+    int http_writeable(lws* wsi, HttpRequest*& request);
+    void http_closed(HttpRequest* request);
     void accept_ready(ShardListener& listener);
     void drain_inbox();
     struct ev_loop* loop() const { return loop_; }
@@ -150,6 +155,8 @@ class Shard final : public SessionHost {
     void run_on_home(std::function<void(Shard&)> task);
     void start_relay();
     void reload_certificates();
+    void answer_publish(lws* wsi, HttpRequest& request);
+    void finish_publish(HttpRequest& request, const auth::Principal& principal);
     Relay& relay() { return *relay_; }
     bool is_home() const { return index_ == 0; }
     bool clustered() const { return !config_->redis.url.empty(); }
@@ -170,6 +177,9 @@ class Shard final : public SessionHost {
     std::atomic<bool> inbox_pending_{false};
 
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    // POSTs in flight, by id, so a worker's answer finds its connection (or that it is gone).
+    std::unordered_map<std::uint64_t, std::pair<lws*, std::unique_ptr<HttpRequest>>> http_;
+    std::uint64_t next_http_id_ = 1;
     std::atomic<std::size_t> connection_count_{0};
     std::uint64_t next_connection_id_ = 1;
     std::uint64_t next_message_id_ = 1;
