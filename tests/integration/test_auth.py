@@ -3,6 +3,7 @@ the token may sit in CONNECT, x-sender stamping. Each refusal is ERROR + close w
 contract's text (docs/protocol.md), and a client connected before it goes on working."""
 
 import json
+import os
 import shutil
 import tempfile
 import unittest
@@ -10,6 +11,7 @@ import unittest
 from auth_support import (ALL_ALGS, ASYMMETRIC_ALGS, HMAC_ALGS, HMAC_SECRET, OTHER_SECRET,
                           AuthCase, b64url, bearer, forge, hmac_issuer, jose_to_der, mint,
                           mint_hs, token_parts, with_signature)
+from harness import BrokerProcess
 
 PEM_ISSUER = "https://pem-{alg}.example"
 JWKS_ISSUER = "https://jwks.example"
@@ -444,6 +446,43 @@ class TokenPlacementTest(AuthCase):
         message = bob.expect("MESSAGE", destination="/topic/chat")
         self.assertEqual([v for n, v in message.header_list if n == "x-sender"], ["alice"])
         self.assertEqual(message.body, b"hi bob")
+
+
+class KeySourcesTest(AuthCase):
+    """HMAC secrets from secret_env and secret_file (one trailing newline stripped)."""
+
+    ENV_SECRET = "secret-from-the-environment-0123456789abcdef"
+    FILE_SECRET = "secret-from-a-file-0123456789abcdef-0123456789"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="stampede-auth-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.secret_file = os.path.join(self.dir, "hmac.secret")
+        with open(self.secret_file, "w", encoding="utf-8") as f:
+            f.write(self.FILE_SECRET + "\n")
+        self.broker = BrokerProcess(self.config(),
+                                    env={"STAMPEDE_IT_SECRET": self.ENV_SECRET}).start(self)
+
+    def auth_config(self):
+        return {"anonymous": False, "max_failures_per_minute": 1000,
+                "jwt": [{"name": "env", "issuer": "https://env.example", "algorithms": ["HS256"],
+                         "keys": {"secret_env": "STAMPEDE_IT_SECRET"}},
+                        {"name": "file", "issuer": "https://file.example", "algorithms": ["HS384"],
+                         "keys": {"secret_file": self.secret_file}}]}
+
+    def test_secret_env(self):
+        token = mint_hs({"sub": "env-user", "iss": "https://env.example"}, secret=self.ENV_SECRET)
+        self.assert_principal(self.login(bearer(token)), "env-user")
+        self.assert_refused(bearer(mint_hs({"sub": "x", "iss": "https://env.example"})),
+                            "bad token signature")
+
+    def test_secret_file(self):
+        token = mint_hs({"sub": "file-user", "iss": "https://file.example"},
+                        secret=self.FILE_SECRET, alg="HS384")
+        self.assert_principal(self.login(bearer(token)), "file-user")
+        with_newline = mint_hs({"sub": "x", "iss": "https://file.example"},
+                               secret=self.FILE_SECRET + "\n", alg="HS384")
+        self.assert_refused(bearer(with_newline), "bad token signature")
 
 
 class TokenHeaderUnsetTest(AuthCase):
