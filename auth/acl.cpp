@@ -38,6 +38,8 @@ Acl::Acl(const std::vector<broker::AclRuleConfig>& rules) {
         rule.destination = config.destination;
         if (config.destination.find(kPlaceholder) == std::string::npos) {
             rule.fixed.emplace(config.destination);
+        } else {
+            rule.widened.emplace(substitute(config.destination, "*"));
         }
         rule.subscribe = parse_grantees(config.subscribe);
         rule.send = parse_grantees(config.send);
@@ -64,7 +66,8 @@ std::vector<Acl::Grantee> Acl::parse_grantees(const std::vector<std::string>& en
     return grantees;
 }
 
-bool Acl::grants(const std::vector<Grantee>& grantees, const Session& session) {
+bool Acl::grants(const std::vector<Grantee>& grantees, const Session& session,
+                 std::string_view owner) {
     for (const Grantee& grantee : grantees) {
         switch (grantee.kind) {
             case Grantee::Kind::Role:
@@ -80,7 +83,7 @@ bool Acl::grants(const std::vector<Grantee>& grantees, const Session& session) {
                 }
                 break;
             case Grantee::Kind::OwnPrincipal:
-                if (!session.anonymous && !session.principal.empty()) {
+                if (!session.anonymous && !owner.empty() && session.principal == owner) {
                     return true;
                 }
                 break;
@@ -89,14 +92,29 @@ bool Acl::grants(const std::vector<Grantee>& grantees, const Session& session) {
     return false;
 }
 
-std::optional<DestinationPattern> Acl::pattern_for(const Rule& rule, const Session& session) {
+// `{principal}` captures the destination's owner: "/queue/user.{principal}" matches
+// "/queue/user.alice" with owner "alice", whoever asks; `user:{principal}` then grants only
+// alice, while a role listed on the same rule (a backend) may act on every user's queue.
+// The owner is one run of characters without '/', '.', '*' or '#', so a principal holding
+// any of those never owns a destination. Candidates are the destination's segments.
+bool Acl::rule_matches(const Rule& rule, std::string_view destination, std::string& owner) {
+    owner.clear();
     if (rule.fixed) {
-        return rule.fixed;
+        return rule.fixed->matches(destination);
     }
-    if (!substitutable(session.principal)) {
-        return std::nullopt;
+    std::size_t start = 0;
+    while (start <= destination.size()) {
+        const std::size_t end =
+            std::min(destination.find_first_of("/.", start), destination.size());
+        const std::string_view candidate = destination.substr(start, end - start);
+        if (substitutable(candidate) &&
+            DestinationPattern(substitute(rule.destination, candidate)).matches(destination)) {
+            owner.assign(candidate);
+            return true;
+        }
+        start = end + 1;
     }
-    return DestinationPattern(substitute(rule.destination, session.principal));
+    return false;
 }
 
 AclDecision Acl::decide(std::string_view principal, std::span<const std::string> roles,
@@ -116,12 +134,12 @@ AclDecision Acl::decide(std::string_view principal, std::span<const std::string>
 
 AclDecision Acl::decide_concrete(const Session& session, AclAction action,
                                  std::string_view destination) const {
+    std::string owner;
     for (const Rule& rule : rules_) {
-        const std::optional<DestinationPattern> pattern = pattern_for(rule, session);
-        if (pattern && pattern->matches(destination)) {
+        if (rule_matches(rule, destination, owner)) {
             const std::vector<Grantee>& grantees =
                 action == AclAction::Subscribe ? rule.subscribe : rule.send;
-            return grants(grantees, session) ? AclDecision::Allow : AclDecision::Deny;
+            return grants(grantees, session, owner) ? AclDecision::Allow : AclDecision::Deny;
         }
     }
     return AclDecision::Deny;
@@ -130,11 +148,21 @@ AclDecision Acl::decide_concrete(const Session& session, AclAction action,
 AclDecision Acl::decide_wildcard(const Session& session,
                                  const DestinationPattern& subscription) const {
     for (const Rule& rule : rules_) {
-        const std::optional<DestinationPattern> pattern = pattern_for(rule, session);
+        // A {principal} rule may decide any owner's destinations here: it is taken widened,
+        // and user:{principal} grants nothing (a wildcard could reach other owners).
+        if (!rule.fixed && substitutable(session.principal)) {
+            // Every destination of the subscription is the session's own: decided as such.
+            const DestinationPattern own(substitute(rule.destination, session.principal));
+            if (covers(own, subscription)) {
+                return grants(rule.subscribe, session, session.principal) ? AclDecision::Allow
+                                                                          : AclDecision::Deny;
+            }
+        }
+        const std::optional<DestinationPattern>& pattern = rule.fixed ? rule.fixed : rule.widened;
         if (!pattern || !may_overlap(*pattern, subscription)) {
             continue;  // this rule decides none of the subscription's destinations
         }
-        if (!grants(rule.subscribe, session)) {
+        if (!grants(rule.subscribe, session, {})) {
             return AclDecision::Deny;  // it may decide some of them, and would refuse
         }
         if (covers(*pattern, subscription)) {

@@ -58,6 +58,8 @@ class Acl {
     struct Rule {
         std::string destination;                  // as configured, {principal} unexpanded
         std::optional<DestinationPattern> fixed;  // compiled once when it has no {principal}
+        // With {principal}: the rule with it widened to '*', for wildcard subscriptions.
+        std::optional<DestinationPattern> widened;
         std::vector<Grantee> subscribe;
         std::vector<Grantee> send;
     };
@@ -68,9 +70,12 @@ class Acl {
     };
 
     static std::vector<Grantee> parse_grantees(const std::vector<std::string>& entries);
-    static bool grants(const std::vector<Grantee>& grantees, const Session& session);
-    /// The rule's pattern for this session; nullopt when {principal} cannot be substituted.
-    static std::optional<DestinationPattern> pattern_for(const Rule& rule, const Session& session);
+    /// `owner`: the value {principal} captured in the destination (empty: none, or a
+    /// wildcard decision, where user:{principal} grants nothing).
+    static bool grants(const std::vector<Grantee>& grantees, const Session& session,
+                       std::string_view owner);
+    /// Whether the rule matches `destination`, and what its {principal} captured.
+    static bool rule_matches(const Rule& rule, std::string_view destination, std::string& owner);
     AclDecision decide_concrete(const Session& session, AclAction action,
                                 std::string_view destination) const;
     AclDecision decide_wildcard(const Session& session,

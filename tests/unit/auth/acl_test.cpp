@@ -208,3 +208,27 @@ TEST(AclTest, SendIsAlwaysConcrete) {
 
 }  // namespace
 }  // namespace stampede::auth
+
+namespace stampede::auth {
+namespace {
+
+// {principal} captures the destination's owner: the rule decides every user's queue, not
+// only the asker's, so a later, wider rule cannot hand alice bob's queue.
+TEST(AclCaptureTest, PrincipalRuleDecidesEveryOwnersDestination) {
+    const Acl acl({rule("/queue/user.{principal}", {"user:{principal}"}, {"backend"}),
+                   rule("/queue/#", {"member"}, {"member"})});
+    check(acl, {
+                   {&kAlice, Sub, "/queue/user.alice", Allow},
+                   {&kAlice, Sub, "/queue/user.bob", Deny},    // rule 1 decides: not alice's
+                   {&kBackend, Send, "/queue/user.alice", Allow},
+                   {&kBackend, Send, "/queue/user.bob", Allow},
+                   {&kAlice, Send, "/queue/user.bob", Deny},
+                   {&kAlice, Sub, "/queue/jobs", Allow},       // rule 2
+                   {&kAlice, Sub, "/queue/#", Deny},           // would reach bob's queue
+                   {&kAlice, Sub, "/queue/user.*", Deny},
+                   {&kAnon, Sub, "/queue/user.anonymous:0-17", Deny},
+               });
+}
+
+}  // namespace
+}  // namespace stampede::auth
