@@ -208,6 +208,9 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
         if (!result.ok()) {
             return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", auth::to_text(result.error));
         }
+        if (revoked_in_cluster(result.value->jti)) {
+            return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "token revoked");
+        }
         return finish_publish(request, *result.value);
     }
     if (authorization.size() > 6 && detail::iequals(authorization.substr(0, 6), "basic ")) {

@@ -150,6 +150,7 @@ Relay::Relay(const Config& config, const std::string& node_id, Logger& log,
       post_home_(std::move(post_home)),
       publish_channel_(config.redis.channel_prefix + ":publish"),
       ping_channel_(config.redis.channel_prefix + ":ping:" + node_id),
+      revoked_key_(config.redis.channel_prefix + ":revoked"),
       timers_(std::make_unique<Timers>()) {
     std::string error;
     if (auto address = storage::parse_redis_url(config.redis.url, error)) {
@@ -474,6 +475,32 @@ void Relay::handle_backend_publish(std::string_view json) {
     deliver_(message, std::string(), true);
 }
 
+void Relay::poll_revoked() {
+    // A logout on any node (SADD <prefix>:revoked <jti>) reaches every node within a tick.
+    if (revoked_in_flight_ || !on_revoked_) {
+        return;
+    }
+    revoked_in_flight_ = publisher_->command({"SMEMBERS", revoked_key_}, [this](const redisReply* reply) {
+        revoked_in_flight_ = false;
+        if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
+            return;
+        }
+        std::vector<std::string> members;
+        members.reserve(reply->elements);
+        for (std::size_t i = 0; i < reply->elements; ++i) {
+            const redisReply* item = reply->element[i];
+            if (item->type == REDIS_REPLY_STRING) {
+                members.emplace_back(item->str, item->len);
+            }
+        }
+        std::sort(members.begin(), members.end());
+        if (members != revoked_) {
+            revoked_ = members;
+            on_revoked_(std::make_shared<const std::vector<std::string>>(std::move(members)));
+        }
+    });
+}
+
 void Relay::on_tick() {
     const double now = ev_now(loop_);
     using State = storage::RedisConnection::State;
@@ -496,6 +523,7 @@ void Relay::on_tick() {
                 last_pong_ = now;
             }
         }
+        poll_revoked();
         // The subscriber cannot PING in pub/sub mode with hiredis 0.14 (the reply is lost):
         // it must see our own watchdog PUBLISH come back instead.
         publisher_->command({"PUBLISH", ping_channel_, "1"}, nullptr);

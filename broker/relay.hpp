@@ -59,6 +59,8 @@ class Relay {
                                          bool all)>;
     using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
     using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
+    /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
+    using RevokedFn = std::function<void(std::shared_ptr<const std::vector<std::string>>)>;
 
     Relay(const Config& config, const std::string& node_id, Logger& log, RelayCounters& counters,
           DeliverFn deliver, ReceiptFn receipt, PostFn post_home);
@@ -76,6 +78,7 @@ class Relay {
     void remove_interest(const std::string& name, bool pattern);
     /// Calls `receipt` once `name` is confirmed by Redis (at once when Redis is down).
     void await_confirmation(const std::string& name, bool pattern, ReceiptWaiter waiter);
+    void on_revoked(RevokedFn callback) { on_revoked_ = std::move(callback); }
 
    private:
     struct Interest {
@@ -98,6 +101,7 @@ class Relay {
     void release_waiters(Interest& interest);
     void update_connected();
     void handle_backend_publish(std::string_view json);
+    void poll_revoked();
     std::unordered_map<std::string, Interest>& table(bool pattern) {
         return pattern ? patterns_ : channels_;
     }
@@ -112,6 +116,10 @@ class Relay {
     storage::RedisAddress address_;
     std::string publish_channel_;  // <prefix>:publish
     std::string ping_channel_;     // <prefix>:ping:<node id>, the subscriber's watchdog
+    std::string revoked_key_;      // <prefix>:revoked, a SET of jti
+    RevokedFn on_revoked_;
+    std::vector<std::string> revoked_;  // sorted, as last read
+    bool revoked_in_flight_ = false;
     std::unique_ptr<storage::RedisConnection> publisher_;
     std::unique_ptr<storage::RedisConnection> subscriber_;
     std::unique_ptr<Timers> timers_;

@@ -82,6 +82,9 @@ void Session::authenticate(const Frame& frame) {
             if (!result.ok()) {
                 return refuse_connect(result.error, result.detail);
             }
+            if (host_.revoked_in_cluster(result.value->jti)) {
+                return refuse_connect(auth::AuthError::TokenRevoked, "revoked cluster-wide");
+            }
             return complete_connect(std::move(*result.value));
         }
         case Credentials::Kind::Login:
@@ -172,7 +175,9 @@ void Session::on_security_reloaded() {
         return;
     }
     const Security& security = host_.security();
-    if (!principal_.jti.empty() && security.revoked && security.revoked->contains(principal_.jti)) {
+    if (!principal_.jti.empty() &&
+        ((security.revoked && security.revoked->contains(principal_.jti)) ||
+         host_.revoked_in_cluster(principal_.jti))) {
         return fail("token revoked", "the session's token was revoked");
     }
     for (const auto& [id, sub] : subscriptions_) {

@@ -41,6 +41,8 @@ class SessionHost {
     /// Brute-force guard, keyed by the client's address.
     virtual bool auth_blocked(std::string_view ip) = 0;
     virtual void record_auth_failure(std::string_view ip) = 0;
+    /// The cluster-wide deny-list (Redis <prefix>:revoked); the config's list is in security().
+    virtual bool revoked_in_cluster(std::string_view jti) const = 0;
     /// Checks a service account's passcode off the shard (PBKDF2 is slow); the result comes
     /// back through Session::on_authenticated on this shard, unless the session is gone.
     virtual void authenticate_async(std::uint64_t session_id, std::string login,

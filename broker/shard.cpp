@@ -511,6 +511,11 @@ bool Shard::auth_blocked(std::string_view ip) {
     return server_.failures().blocked(ip, FailureTracker::Clock::now());
 }
 
+bool Shard::revoked_in_cluster(std::string_view jti) const {
+    return cluster_revoked_ != nullptr && !jti.empty() &&
+           std::binary_search(cluster_revoked_->begin(), cluster_revoked_->end(), jti);
+}
+
 void Shard::record_auth_failure(std::string_view ip) {
     server_.failures().record_failure(ip, config_->auth.max_failures_per_minute,
                                       FailureTracker::Clock::now());
@@ -601,6 +606,19 @@ void Shard::start_relay() {
     relay_ = std::make_unique<Relay>(*config_, server_.node_id(), server_.log(),
                                      server_.relay_counters(), std::move(deliver),
                                      std::move(receipt), std::move(post_home));
+    relay_->on_revoked([this](std::shared_ptr<const std::vector<std::string>> revoked) {
+        for (auto& shard : server_.shards()) {
+            InboxItem item;
+            item.kind = InboxItem::Kind::Run;
+            item.task = [revoked](Shard& target) {
+                target.cluster_revoked_ = revoked;
+                for (auto& [id, connection] : target.connections_) {
+                    connection->session().on_security_reloaded();
+                }
+            };
+            shard->post(std::move(item));
+        }
+    });
     relay_->start(loop_);
 }
 

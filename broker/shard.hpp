@@ -116,6 +116,7 @@ class Shard final : public SessionHost {
     const Security& security() const override { return *security_; }
     bool auth_blocked(std::string_view ip) override;
     void record_auth_failure(std::string_view ip) override;
+    bool revoked_in_cluster(std::string_view jti) const override;
     void authenticate_async(std::uint64_t session_id, std::string login,
                             std::string passcode) override;
     void add_topic_subscription(Subscription* sub) override;
@@ -166,6 +167,7 @@ class Shard final : public SessionHost {
     Server& server_;
     ConfigPtr config_;
     SecurityPtr security_;
+    std::shared_ptr<const std::vector<std::string>> cluster_revoked_;  // sorted jti
     std::vector<ShardListener> listeners_;
     std::thread thread_;
     struct ev_loop* loop_ = nullptr;

@@ -153,6 +153,52 @@ class CrossNodeTest(ClusterTestCase):
         self.assertEqual(sc.expect("MESSAGE").body, b"still")
 
 
+SECRET = "cluster-test-secret-0123456789abcdef"
+
+
+def hs256_token(claims):
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    sig = b64(hmac.new(SECRET.encode(), head + b"." + body, hashlib.sha256).digest())
+    return (head + b"." + body + b"." + sig).decode()
+
+
+class ClusterRevocationTest(ClusterTestCase):
+    nodes = 2
+
+    def start_node(self, node_id, shards=1):
+        config = default_config(
+            shards=shards, node={"id": node_id, "shards": shards},
+            cluster={"redis": {"url": self.redis.url, "channel_prefix": PREFIX}},
+            auth={"anonymous": True, "jwt": [{"name": "members", "algorithms": ["HS256"],
+                                               "keys": {"secret": SECRET}}]})
+        broker = BrokerProcess(config).start(self)
+        wait_for(lambda: metric(broker, "stampede_redis_connected") == 1, 10,
+                 f"{node_id} connected to redis")
+        return broker
+
+    def test_a_logout_on_one_node_reaches_every_node(self):
+        a, b = self.brokers
+        token = hs256_token({"sub": "alice", "jti": "session-42",
+                             "exp": int(time.time()) + 600})
+        live = b.tcp_client(self)
+        live.connect(extra={"Authorization": f"Bearer {token}"})
+        self.redis.command("SADD", f"{PREFIX}:revoked", "session-42")
+        live.expect_error("token revoked", timeout=3)
+        again = a.tcp_client(self)
+        again.connect(extra={"Authorization": f"Bearer {token}"}, expect_connected=False)
+        again.expect_error("token revoked", timeout=3)
+        other = hs256_token({"sub": "bob", "jti": "session-43", "exp": int(time.time()) + 600})
+        fine = a.tcp_client(self)
+        fine.connect(extra={"Authorization": f"Bearer {other}"})
+
+
 class RedisOutageTest(ClusterTestCase):
     nodes = 2
 

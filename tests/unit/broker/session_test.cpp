@@ -55,6 +55,7 @@ class FakeHost final : public SessionHost {
     const Security& security() const override { return security_; }
     bool auth_blocked(std::string_view) override { return false; }
     void record_auth_failure(std::string_view) override { ++auth_failures; }
+    bool revoked_in_cluster(std::string_view) const override { return false; }
     void authenticate_async(std::uint64_t, std::string login, std::string) override {
         async_logins.push_back(std::move(login));
     }
