@@ -163,6 +163,7 @@ int Server::run() {
     }
     log_.info("stampede {} started: node {}, {} shard(s)", STAMPEDE_VERSION, node_id_,
               shards_.size());
+    start_jwks_refresher();
     while (true) {
         siginfo_t info{};
         const int signal = ::sigwaitinfo(&signals, &info);
@@ -188,7 +189,7 @@ void Server::reload() {
         log_.error("reload refused: keeping the running config");
         return;
     }
-    SecurityResult security = load_security(*result.config);
+    SecurityResult security = load_security(*result.config, security_.get());
     for (const auto& warning : security.warnings) {
         log_.warn("{}", warning);
     }
@@ -199,7 +200,6 @@ void Server::reload() {
         log_.error("reload refused: keeping the running config and keys");
         return;
     }
-    security_ = std::move(security.security);
     auto next = std::make_shared<Config>(*result.config);
     // Restart-only settings keep their running values.
     next->listeners = config_->listeners;
@@ -207,10 +207,21 @@ void Server::reload() {
     next->node_id = config_->node_id;
     next->storage = config_->storage;
     next->redis = config_->redis;
-    config_ = next;
+    {
+        const std::lock_guard lock(state_mutex_);
+        security_ = std::move(security.security);
+        config_ = next;
+    }
     log_.set_level(config_->logging.level);
     log_.set_format(config_->logging.format);
     queues_.set_max_messages(config_->limits.max_queue_messages);
+    post_reload();
+    log_.info("config reloaded from {}", config_->path);
+    log_listeners();  // listeners are restart-only: the same sockets go on serving
+}
+
+void Server::post_reload() {
+    const std::lock_guard lock(state_mutex_);
     for (auto& shard : shards_) {
         InboxItem item;
         item.kind = InboxItem::Kind::Reload;
@@ -218,11 +229,59 @@ void Server::reload() {
         item.security = security_;
         shard->post(std::move(item));
     }
-    log_.info("config reloaded from {}", config_->path);
-    log_listeners();  // listeners are restart-only: the same sockets go on serving
+}
+
+void Server::start_jwks_refresher() {
+    std::uint32_t every_s = 0;
+    for (const auto& issuer : config_->auth.jwt) {
+        if (!issuer.keys.jwks_url.empty()) {
+            every_s = every_s == 0 ? issuer.keys.jwks_refresh_s
+                                   : std::min(every_s, issuer.keys.jwks_refresh_s);
+        }
+    }
+    if (every_s == 0) {
+        return;
+    }
+    // Identity providers rotate keys; fetches block, so they run here, never on a shard.
+    jwks_refresher_ = std::thread([this, every_s] {
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, nullptr);
+        std::unique_lock lock(state_mutex_);
+        while (!refresher_wake_.wait_for(lock, std::chrono::seconds(every_s),
+                                         [this] { return refresher_stop_; })) {
+            const ConfigPtr config = config_;
+            const SecurityPtr current = security_;
+            lock.unlock();
+            std::vector<std::string> problems;
+            SecurityPtr next = refresh_jwks(*config, current, problems);
+            for (const auto& problem : problems) {
+                log_.warn("{}", problem);
+            }
+            lock.lock();
+            if (next != nullptr && security_ == current) {  // a SIGHUP meanwhile wins
+                security_ = std::move(next);
+                lock.unlock();
+                post_reload();
+                lock.lock();
+            }
+        }
+    });
+}
+
+void Server::stop_jwks_refresher() {
+    {
+        const std::lock_guard lock(state_mutex_);
+        refresher_stop_ = true;
+    }
+    refresher_wake_.notify_all();
+    if (jwks_refresher_.joinable()) {
+        jwks_refresher_.join();
+    }
 }
 
 void Server::drain_and_stop() {
+    stop_jwks_refresher();
     for (auto& shard : shards_) {
         InboxItem item;
         item.kind = InboxItem::Kind::Drain;

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,9 @@ class Server {
     void log_listeners();
     void reload();
     void drain_and_stop();
+    void post_reload();
+    void start_jwks_refresher();
+    void stop_jwks_refresher();
     void deliver_queue_message(const struct QueueConsumer& consumer,
                                const protocol::MessagePtr& message);
 
@@ -52,6 +58,11 @@ class Server {
     QueueManager queues_;
     RelayCounters relay_counters_;
     SecurityPtr security_;
+    // config_ and security_ change on SIGHUP (main thread) and on JWKS refreshes.
+    std::mutex state_mutex_;
+    std::thread jwks_refresher_;
+    std::condition_variable refresher_wake_;
+    bool refresher_stop_ = false;
     FailureTracker failures_;
     Worker worker_;
     std::vector<std::unique_ptr<Shard>> shards_;
