@@ -1,6 +1,7 @@
 // Blocking HTTP(S) GET over a plain socket or an OpenSSL connection. Any thread but a shard.
 #include "auth/http_fetch.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -8,10 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <memory>
@@ -57,7 +56,8 @@ std::optional<Url> parse_url(std::string_view text) {
 }
 
 int remaining_ms(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
@@ -122,8 +122,9 @@ struct Stream {
     }
     bool write_all(std::string_view data) {
         while (!data.empty()) {
-            const long n = ssl != nullptr ? SSL_write(ssl, data.data(), static_cast<int>(data.size()))
-                                          : ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+            const long n = ssl != nullptr
+                               ? SSL_write(ssl, data.data(), static_cast<int>(data.size()))
+                               : ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
             if (n <= 0) {
                 return false;
             }

@@ -27,16 +27,17 @@ void respond(lws* wsi, unsigned status, std::string_view content_type, std::stri
     unsigned char* start = buffer + LWS_PRE;
     unsigned char* p = start;
     unsigned char* end = buffer + sizeof buffer;
-    if (lws_add_http_common_headers(wsi, status, std::string(content_type).c_str(), body.size(),
-                                    &p, end) != 0) {
+    if (lws_add_http_common_headers(wsi, status, std::string(content_type).c_str(), body.size(), &p,
+                                    end) != 0) {
         return;
     }
     if (challenge) {
-        constexpr std::string_view kChallenge = "Bearer realm=\"stampede\", Basic realm=\"stampede\"";
-        if (lws_add_http_header_by_name(
-                wsi, reinterpret_cast<const unsigned char*>("www-authenticate:"),
-                reinterpret_cast<const unsigned char*>(kChallenge.data()),
-                static_cast<int>(kChallenge.size()), &p, end) != 0) {
+        constexpr std::string_view kChallenge =
+            "Bearer realm=\"stampede\", Basic realm=\"stampede\"";
+        if (lws_add_http_header_by_name(wsi,
+                                        reinterpret_cast<const unsigned char*>("www-authenticate:"),
+                                        reinterpret_cast<const unsigned char*>(kChallenge.data()),
+                                        static_cast<int>(kChallenge.size()), &p, end) != 0) {
             return;
         }
     }
@@ -221,8 +222,8 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
             return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "bad credentials");
         }
         request.waiting = true;
-        auto task = [this, id = request.id, security = security_,
-                     login = decoded->substr(0, colon), passcode = decoded->substr(colon + 1)] {
+        auto task = [this, id = request.id, security = security_, login = decoded->substr(0, colon),
+                     passcode = decoded->substr(colon + 1)] {
             auto result = security->accounts->lookup(login)->authenticate(passcode);
             InboxItem item;
             item.kind = InboxItem::Kind::Run;

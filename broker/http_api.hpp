@@ -24,7 +24,7 @@ struct HttpRequest {
     // The answer, once known.
     bool ready = false;
     unsigned status = 0;
-    std::string response;  // JSON
+    std::string response;    // JSON
     bool challenge = false;  // 401: add WWW-Authenticate
 };
 

@@ -20,9 +20,7 @@ struct PerSession {
     HttpRequest* http;       // a POST being read or answered; owned by the shard
 };
 
-Shard& shard_of(lws* wsi) {
-    return *static_cast<Shard*>(lws_context_user(lws_get_context(wsi)));
-}
+Shard& shard_of(lws* wsi) { return *static_cast<Shard*>(lws_context_user(lws_get_context(wsi))); }
 
 const ShardListener& listener_of(lws* wsi) {
     return *static_cast<const ShardListener*>(lws_vhost_user(lws_get_vhost(wsi)));
@@ -51,8 +49,7 @@ bool path_matches(lws* wsi, const ShardListener& listener) {
     return length > 0 && listener.config.path == std::string_view(uri, length);
 }
 
-int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
-                     size_t len) {
+int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in, size_t len) {
     switch (reason) {
         case LWS_CALLBACK_HTTP:
             return shard_of(wsi).serve_http(
@@ -89,8 +86,7 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
             }
             return 0;
         case LWS_CALLBACK_SERVER_WRITEABLE:
-            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection)
-                                              : 0;
+            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection) : 0;
         case LWS_CALLBACK_CLOSED:
             if (pss->connection != nullptr) {
                 shard_of(wsi).close_connection(pss->connection);
@@ -114,8 +110,7 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
             }
             return 0;
         case LWS_CALLBACK_RAW_WRITEABLE:
-            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection)
-                                              : 0;
+            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection) : 0;
         case LWS_CALLBACK_RAW_CLOSE:
             if (pss->connection != nullptr) {
                 shard_of(wsi).close_connection(pss->connection);
@@ -140,8 +135,7 @@ int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
     return -1;  // only this connection goes
 }
 
-int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
-                       size_t len) {
+int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     return guarded<handle_websocket>(wsi, reason, user, in, len);
 }
 

@@ -9,10 +9,10 @@
 namespace stampede::broker {
 namespace {
 
-void metric(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help, std::uint64_t value) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help,
-                   name, type, name, value);
+void metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            std::uint64_t value) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name,
+                   type, name, value);
 }
 
 }  // namespace

@@ -22,8 +22,8 @@ std::string_view format_ack(std::uint64_t ack_id, char (&buffer)[24]) {
 void OutboundQueue::push_message(protocol::MessagePtr message, const Subscription* sub,
                                  std::uint64_t ack_id, protocol::Version version) {
     char ack_buffer[24];
-    const std::size_t bytes = protocol::message_frame_size(
-        *message, sub->id, format_ack(ack_id, ack_buffer), version);
+    const std::size_t bytes =
+        protocol::message_frame_size(*message, sub->id, format_ack(ack_id, ack_buffer), version);
     pending_bytes_ += bytes;
     items_.push_back(OutboundItem{std::move(message), sub, ack_id, {}, bytes});
 }

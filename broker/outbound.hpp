@@ -16,16 +16,16 @@
 namespace stampede::broker {
 
 struct OutboundItem {
-    protocol::MessagePtr message;         // null: a control frame in `control`
-    const Subscription* sub = nullptr;    // the delivery's subscription (message items)
-    std::uint64_t ack_id = 0;             // 0: no ack header
-    std::string control;                  // pre-encoded CONNECTED/RECEIPT/ERROR/heart-beat
+    protocol::MessagePtr message;       // null: a control frame in `control`
+    const Subscription* sub = nullptr;  // the delivery's subscription (message items)
+    std::uint64_t ack_id = 0;           // 0: no ack header
+    std::string control;                // pre-encoded CONNECTED/RECEIPT/ERROR/heart-beat
     std::size_t bytes = 0;
 };
 
 struct DrainResult {
-    std::size_t bytes = 0;  // appended to the buffer
-    bool binary = false;    // some frame in the batch is not valid UTF-8
+    std::size_t bytes = 0;     // appended to the buffer
+    bool binary = false;       // some frame in the batch is not valid UTF-8
     std::size_t messages = 0;  // MESSAGE frames among them
 };
 
@@ -35,8 +35,8 @@ class OutboundQueue {
     std::size_t pending_bytes() const { return pending_bytes_; }
     std::size_t size() const { return items_.size(); }
 
-    void push_message(protocol::MessagePtr message, const Subscription* sub,
-                      std::uint64_t ack_id, protocol::Version version);
+    void push_message(protocol::MessagePtr message, const Subscription* sub, std::uint64_t ack_id,
+                      protocol::Version version);
     void push_control(std::string frame);
 
     /// Encodes queued frames into `out` until about `max_bytes` were added. A batch holds only

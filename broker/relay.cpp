@@ -58,9 +58,9 @@ struct EnvelopeSink final : protocol::FrameSink {
         if (destination.empty() || origin.empty()) {
             return false;
         }
-        message = protocol::Message::make(destination, std::move(id), std::move(origin),
-                                          std::move(sender), std::move(headers),
-                                          std::string(frame.body));
+        message =
+            protocol::Message::make(destination, std::move(id), std::move(origin),
+                                    std::move(sender), std::move(headers), std::string(frame.body));
         return false;  // one frame per envelope
     }
     void on_heartbeat() override {}
@@ -139,8 +139,8 @@ struct Relay::Timers {
     ev_timer reconnect;
 };
 
-Relay::Relay(const Config& config, const std::string& node_id, Logger& log,
-             RelayCounters& counters, DeliverFn deliver, ReceiptFn receipt, PostFn post_home)
+Relay::Relay(const Config& config, const std::string& node_id, Logger& log, RelayCounters& counters,
+             DeliverFn deliver, ReceiptFn receipt, PostFn post_home)
     : config_(config),
       node_id_(node_id),
       log_(log),
@@ -174,14 +174,18 @@ void Relay::start(struct ev_loop* loop) {
     subscriber_->on_push([this](auto kind, auto pattern, auto channel, auto payload) {
         on_push(kind, pattern, channel, payload);
     });
-    ev_timer_init(&timers_->tick, [](struct ev_loop*, ev_timer* w, int) {
-        static_cast<Relay*>(w->data)->on_tick();
-    }, kTickSeconds, kTickSeconds);
+    ev_timer_init(
+        &timers_->tick,
+        [](struct ev_loop*, ev_timer* w, int) { static_cast<Relay*>(w->data)->on_tick(); },
+        kTickSeconds, kTickSeconds);
     timers_->tick.data = this;
     ev_timer_start(loop_, &timers_->tick);
-    ev_timer_init(&timers_->reconnect, [](struct ev_loop*, ev_timer* w, int) {
-        static_cast<Relay*>(w->data)->resolve_and_connect();
-    }, 0., 0.);
+    ev_timer_init(
+        &timers_->reconnect,
+        [](struct ev_loop*, ev_timer* w, int) {
+            static_cast<Relay*>(w->data)->resolve_and_connect();
+        },
+        0., 0.);
     timers_->reconnect.data = this;
     resolve_and_connect();
 }
@@ -459,18 +463,16 @@ void Relay::handle_backend_publish(std::string_view json) {
         }
     }
     // Topics only: a queue message published this way would be taken by every node.
-    const bool topic = std::any_of(config_.destinations.topic_prefixes.begin(),
-                                   config_.destinations.topic_prefixes.end(),
-                                   [&](const std::string& prefix) {
-                                       return destination.rfind(prefix, 0) == 0;
-                                   });
+    const bool topic = std::any_of(
+        config_.destinations.topic_prefixes.begin(), config_.destinations.topic_prefixes.end(),
+        [&](const std::string& prefix) { return destination.rfind(prefix, 0) == 0; });
     if (!topic) {
         log_.debug("redis: publish to {} ignored: not a topic", destination);
         return;
     }
-    auto message = protocol::Message::make(destination,
-                                           fmt::format("r{}-{}", node_id_, next_backend_id_++),
-                                           node_id_, "", std::move(headers), std::move(body));
+    auto message =
+        protocol::Message::make(destination, fmt::format("r{}-{}", node_id_, next_backend_id_++),
+                                node_id_, "", std::move(headers), std::move(body));
     ++counters_.backend_published;
     deliver_(message, std::string(), true);
 }
@@ -480,25 +482,26 @@ void Relay::poll_revoked() {
     if (revoked_in_flight_ || !on_revoked_) {
         return;
     }
-    revoked_in_flight_ = publisher_->command({"SMEMBERS", revoked_key_}, [this](const redisReply* reply) {
-        revoked_in_flight_ = false;
-        if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
-            return;
-        }
-        std::vector<std::string> members;
-        members.reserve(reply->elements);
-        for (std::size_t i = 0; i < reply->elements; ++i) {
-            const redisReply* item = reply->element[i];
-            if (item->type == REDIS_REPLY_STRING) {
-                members.emplace_back(item->str, item->len);
+    revoked_in_flight_ =
+        publisher_->command({"SMEMBERS", revoked_key_}, [this](const redisReply* reply) {
+            revoked_in_flight_ = false;
+            if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
+                return;
             }
-        }
-        std::sort(members.begin(), members.end());
-        if (members != revoked_) {
-            revoked_ = members;
-            on_revoked_(std::make_shared<const std::vector<std::string>>(std::move(members)));
-        }
-    });
+            std::vector<std::string> members;
+            members.reserve(reply->elements);
+            for (std::size_t i = 0; i < reply->elements; ++i) {
+                const redisReply* item = reply->element[i];
+                if (item->type == REDIS_REPLY_STRING) {
+                    members.emplace_back(item->str, item->len);
+                }
+            }
+            std::sort(members.begin(), members.end());
+            if (members != revoked_) {
+                revoked_ = members;
+                on_revoked_(std::make_shared<const std::vector<std::string>>(std::move(members)));
+            }
+        });
 }
 
 void Relay::on_tick() {

@@ -55,8 +55,8 @@ class Relay {
     /// Delivers a message from Redis to local subscribers: `glob` empty = exact-name
     /// subscriptions only; otherwise the wildcard subscriptions whose relay glob it is;
     /// `all` = every matching subscription (backend publishes).
-    using DeliverFn = std::function<void(const protocol::MessagePtr&, const std::string& glob,
-                                         bool all)>;
+    using DeliverFn =
+        std::function<void(const protocol::MessagePtr&, const std::string& glob, bool all)>;
     using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
     using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
     /// The cluster-wide revoked jti set (<prefix>:revoked) changed.

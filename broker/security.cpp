@@ -1,14 +1,14 @@
 // Loading the security set, and the brute-force counter. Main thread (load) / any (tracker).
 #include "broker/security.hpp"
 
-#include "auth/http_fetch.hpp"
-#include "auth/jwks.hpp"
-
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
+
+#include "auth/http_fetch.hpp"
+#include "auth/jwks.hpp"
 
 namespace stampede::broker {
 
@@ -85,7 +85,8 @@ SecurityResult load_security(const Config& config, const Security* previous) {
                            accounts.warnings.end());
     security->accounts = std::move(accounts.accounts);
     security->acl = std::make_shared<const auth::Acl>(config.auth.acl);
-    auto revoked = auth::load_revocation_list(config.auth.revoked_jti, config.auth.revoked_jti_file);
+    auto revoked =
+        auth::load_revocation_list(config.auth.revoked_jti, config.auth.revoked_jti_file);
     if (!revoked.error.empty()) {
         result.errors.push_back(revoked.error);
     }
@@ -156,8 +157,7 @@ bool is_trusted_proxy(std::string_view address, const std::vector<std::string>& 
         const std::string base = proxy.substr(0, slash);
         const auto bits_text = std::string_view(proxy).substr(slash + 1);
         std::from_chars(bits_text.data(), bits_text.data() + bits_text.size(), bits);
-        if (!peer_v4 || inet_pton(AF_INET, base.c_str(), &network) != 1 || bits < 0 ||
-            bits > 32) {
+        if (!peer_v4 || inet_pton(AF_INET, base.c_str(), &network) != 1 || bits < 0 || bits > 32) {
             continue;
         }
         const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);

@@ -2,6 +2,7 @@
 #include "broker/server.hpp"
 
 #include <arpa/inet.h>
+#include <libwebsockets.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,8 +13,6 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
-
-#include <libwebsockets.h>
 
 #include "broker/shard.hpp"
 

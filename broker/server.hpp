@@ -3,12 +3,12 @@
 // config, SIGTERM/SIGINT drain and stop.
 #pragma once
 
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/config.hpp"

@@ -30,8 +30,7 @@ std::uint64_t parse_u64(std::string_view text) {
 
 }  // namespace
 
-Session::Session(std::uint64_t id, SessionHost& host, Transport& transport,
-                 bool anonymous_allowed)
+Session::Session(std::uint64_t id, SessionHost& host, Transport& transport, bool anonymous_allowed)
     : id_(id),
       host_(host),
       transport_(transport),
@@ -75,8 +74,8 @@ void Session::on_bytes(std::string_view bytes) {
     last_received_ = Clock::now();
     const auto result = parser_.feed(std::span<const char>(bytes.data(), bytes.size()), *this);
     if (result.error != protocol::ProtocolError::None && state_ != State::Closing) {
-        fail(protocol::error_message(result.error), "the frame was refused while parsing",
-             nullptr, parser_.error_receipt());
+        fail(protocol::error_message(result.error), "the frame was refused while parsing", nullptr,
+             parser_.error_receipt());
     }
 }
 
@@ -137,8 +136,7 @@ void Session::send_receipt_id(std::string_view receipt) {
         return;
     }
     std::string out;
-    protocol::append_frame(out, Command::Receipt, {{"receipt-id", receipt}}, {}, version_,
-                           false);
+    protocol::append_frame(out, Command::Receipt, {{"receipt-id", receipt}}, {}, version_, false);
     outbound_.push_control(std::move(out));
     wake_writer();
 }
@@ -178,8 +176,8 @@ void Session::handle_send(const Frame& frame) {
         return fail("missing destination header", "SEND needs a destination", &frame);
     }
     const auto& destinations = host_.config().destinations;
-    const auto where = protocol::classify(*destination, destinations.topic_prefixes,
-                                          destinations.queue_prefixes);
+    const auto where =
+        protocol::classify(*destination, destinations.topic_prefixes, destinations.queue_prefixes);
     if (where.kind == protocol::DestinationKind::Unknown) {
         return fail("unknown destination prefix",
                     fmt::format("'{}' has no configured topic or queue prefix", *destination),
@@ -194,8 +192,7 @@ void Session::handle_send(const Frame& frame) {
     }
     // x-sender is stamped by the broker (any a client sent is dropped by Message::make), so
     // receivers can trust it; anonymous senders get none.
-    auto message = protocol::Message::make(*destination, host_.make_message_id(),
-                                           host_.node_id(),
+    auto message = protocol::Message::make(*destination, host_.make_message_id(), host_.node_id(),
                                            principal_.anonymous ? std::string() : principal_.name,
                                            frame.headers, frame.body);
     host_.count_message_in();
@@ -233,8 +230,11 @@ void Session::handle_subscribe(const Frame& frame) {
         } else if (*mode == "client-individual") {
             ack = AckMode::ClientIndividual;
         } else {
-            return fail("bad ack mode", fmt::format("ack mode '{}' is not auto, client or "
-                                                    "client-individual", *mode), &frame);
+            return fail("bad ack mode",
+                        fmt::format("ack mode '{}' is not auto, client or "
+                                    "client-individual",
+                                    *mode),
+                        &frame);
         }
     }
     const auto& config = host_.config();
@@ -252,8 +252,8 @@ void Session::handle_subscribe(const Frame& frame) {
                     &frame);
     }
     if (!allowed(auth::AclAction::Subscribe, *destination)) {
-        return fail("access denied",
-                    fmt::format("subscribing to {} is not allowed", *destination), &frame);
+        return fail("access denied", fmt::format("subscribing to {} is not allowed", *destination),
+                    &frame);
     }
     auto sub = std::make_unique<Subscription>();
     sub->session = this;
@@ -262,7 +262,8 @@ void Session::handle_subscribe(const Frame& frame) {
     sub->kind = where.kind;
     sub->name = std::string(where.name);
     sub->ack = ack;
-    sub->wildcard = where.kind == protocol::DestinationKind::Topic && protocol::is_pattern(where.name);
+    sub->wildcard =
+        where.kind == protocol::DestinationKind::Topic && protocol::is_pattern(where.name);
     Subscription* raw = sub.get();
     subscriptions_.emplace(raw->id, std::move(sub));
     if (raw->kind == protocol::DestinationKind::Topic) {
@@ -436,10 +437,10 @@ void Session::fail(std::string_view message, std::string_view detail, const Fram
         receipt = *partial_receipt;
     }
     if (receipt) {
-        protocol::append_frame(out, Command::Error,
-                               {{"message", message}, {"receipt-id", *receipt},
-                                {"content-type", "text/plain"}},
-                               detail, version_);
+        protocol::append_frame(
+            out, Command::Error,
+            {{"message", message}, {"receipt-id", *receipt}, {"content-type", "text/plain"}},
+            detail, version_);
     } else {
         protocol::append_frame(out, Command::Error,
                                {{"message", message}, {"content-type", "text/plain"}}, detail,
@@ -459,8 +460,7 @@ void Session::deliver_topic(const protocol::MessagePtr& message, const Subscript
     push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id_++);
 }
 
-bool Session::deliver_queue(const protocol::MessagePtr& message,
-                            std::string_view subscription_id) {
+bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id) {
     const auto it = subscriptions_.find(std::string(subscription_id));
     if (it == subscriptions_.end() || state_ != State::Connected) {
         return false;
@@ -496,8 +496,8 @@ void Session::enforce_pending_limit() {
         requeue(item.message);
     };
     if (limits.slow_consumer == SlowConsumerPolicy::DropOldest) {
-        host_.count_dropped(outbound_.drop_oldest(limits.max_pending_bytes_per_connection,
-                                                  give_back));
+        host_.count_dropped(
+            outbound_.drop_oldest(limits.max_pending_bytes_per_connection, give_back));
         return;
     }
     // Disconnect: what is queued is not going to be read in time; the ERROR goes out alone.
@@ -558,8 +558,8 @@ void Session::arm_timer() {
 }
 
 Clock::duration Session::receive_timeout() const {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(
-        heartbeat_.expect_every_ms * host_.config().heartbeat.grace));
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(heartbeat_.expect_every_ms * host_.config().heartbeat.grace));
 }
 
 std::int64_t Session::unix_now() {
@@ -574,11 +574,11 @@ void Session::on_timer() {
     }
     const auto now = Clock::now();
     if (heartbeat_.expect_every_ms != 0 && now - last_received_ >= receive_timeout()) {
-        return fail("heart-beat timeout",
-                    fmt::format("nothing received for {} ms",
-                                std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    receive_timeout())
-                                    .count()));
+        return fail(
+            "heart-beat timeout",
+            fmt::format(
+                "nothing received for {} ms",
+                std::chrono::duration_cast<std::chrono::milliseconds>(receive_timeout()).count()));
     }
     if (expires_at_ && unix_now() >= *expires_at_) {
         return fail("token expired", "the session's token expired");

@@ -128,8 +128,8 @@ void Session::on_authenticated(const auth::AuthResult<auth::Principal>& result) 
     // Frames that arrived behind the CONNECT were held in the parser: go on with them.
     const auto resumed = parser_.feed({}, *this);
     if (resumed.error != protocol::ProtocolError::None && state_ != State::Closing) {
-        fail(protocol::error_message(resumed.error), "the frame was refused while parsing",
-             nullptr, parser_.error_receipt());
+        fail(protocol::error_message(resumed.error), "the frame was refused while parsing", nullptr,
+             parser_.error_receipt());
     }
 }
 
@@ -182,9 +182,9 @@ void Session::on_security_reloaded() {
     }
     for (const auto& [id, sub] : subscriptions_) {
         if (!allowed(auth::AclAction::Subscribe, sub->destination)) {
-            return fail("access revoked",
-                        fmt::format("subscription '{}' to {} is no longer allowed", id,
-                                    sub->destination));
+            return fail(
+                "access revoked",
+                fmt::format("subscription '{}' to {} is no longer allowed", id, sub->destination));
         }
     }
 }

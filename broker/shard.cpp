@@ -5,8 +5,8 @@
 #include <ev.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
-#include <openssl/ssl.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,9 +78,10 @@ Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, st
     if (websocket_ && is_trusted_proxy(peer_, shard.config().auth.trusted_proxies)) {
         peer_ = forwarded_client(wsi, shard.config().auth.trusted_proxies).value_or(peer_);
     }
-    ev_timer_init(&timer_->watcher, reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(
-                                        &Connection::on_timer_event),
-                  0., 0.);
+    ev_timer_init(
+        &timer_->watcher,
+        reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(&Connection::on_timer_event),
+        0., 0.);
     timer_->watcher.data = this;
     const bool anonymous = listener.config.anonymous.value_or(shard.config().auth.anonymous);
     session_ = std::make_unique<Session>(id, shard, *this, anonymous);
@@ -192,7 +193,8 @@ void on_listener_event(struct ev_loop*, ev_io* watcher, int) {
 }  // namespace
 
 bool Shard::setup() {
-    loop_ = ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV));
+    loop_ =
+        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV));
     if (loop_ == nullptr) {
         server_.log().error("shard {}: cannot create an epoll loop", index_);
         return false;
@@ -251,8 +253,8 @@ void Shard::reload_certificates() {
             continue;
         }
         const auto& tls = *listener.config.tls;
-        if (lws_tls_cert_updated(context_, tls.cert.c_str(), tls.key.c_str(), nullptr, 0,
-                                 nullptr, 0) != 0) {
+        if (lws_tls_cert_updated(context_, tls.cert.c_str(), tls.key.c_str(), nullptr, 0, nullptr,
+                                 0) != 0) {
             server_.log().error("{}: cannot reload the certificate {}", listener.config.name,
                                 tls.cert);
         }
@@ -304,9 +306,9 @@ void Shard::accept_ready(ShardListener& listener) {
             lws_sock_file_fd_type descriptor{};
             descriptor.sockfd = fd;
             const int tls = listener.config.tls ? LWS_ADOPT_ALLOW_SSL : 0;
-            wsi = lws_adopt_descriptor_vhost(
-                listener.vhost, static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | tls),
-                descriptor, "stomp-raw", nullptr);
+            wsi = lws_adopt_descriptor_vhost(listener.vhost,
+                                             static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | tls),
+                                             descriptor, "stomp-raw", nullptr);
         }
         if (wsi == nullptr) {
             server_.log().warn("{}: lws could not adopt a connection", listener.config.name);

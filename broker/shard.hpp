@@ -46,14 +46,14 @@ struct InboxItem {
     enum class Kind { Publish, QueueDeliver, RelayPublish, RelayDeliver, Run, Reload, Drain, Stop };
     Kind kind = Kind::Publish;
     protocol::MessagePtr message;
-    std::size_t prefix_length = 0;  // Publish: destination = prefix + name
-    std::string glob;               // RelayDeliver: see Relay::DeliverFn
-    bool all = false;               // RelayDeliver
+    std::size_t prefix_length = 0;     // Publish: destination = prefix + name
+    std::string glob;                  // RelayDeliver: see Relay::DeliverFn
+    bool all = false;                  // RelayDeliver
     std::function<void(Shard&)> task;  // Run
-    std::uint64_t session_id = 0;   // QueueDeliver
-    std::string subscription_id;    // QueueDeliver
-    ConfigPtr config;               // Reload
-    SecurityPtr security;           // Reload
+    std::uint64_t session_id = 0;      // QueueDeliver
+    std::string subscription_id;       // QueueDeliver
+    ConfigPtr config;                  // Reload
+    SecurityPtr security;              // Reload
 };
 
 /// A live client connection (WebSocket or raw TCP): the lws side of a Session.
@@ -105,7 +105,6 @@ class Shard final : public SessionHost {
     };
     const Counters& counters() const { return counters_; }
 
-
     // SessionHost
     const Config& config() const override { return *config_; }
     unsigned shard_index() const override { return index_; }
@@ -142,7 +141,9 @@ class Shard final : public SessionHost {
     void http_closed(HttpRequest* request);
     void accept_ready(ShardListener& listener);
     void drain_inbox();
-    struct ev_loop* loop() const { return loop_; }
+    struct ev_loop* loop() const {
+        return loop_;
+    }
     Server& server() { return server_; }
 
    private:

@@ -27,17 +27,15 @@ void Shard::record_auth_failure(std::string_view ip) {
                                       FailureTracker::Clock::now());
 }
 
-void Shard::authenticate_async(std::uint64_t session_id, std::string login,
-                               std::string passcode) {
+void Shard::authenticate_async(std::uint64_t session_id, std::string login, std::string passcode) {
     // The task holds the security set it checks against, so a reload meanwhile is harmless.
     auto task = [this, session_id, security = security_, login = std::move(login),
                  passcode = std::move(passcode)] {
         const auth::ServiceAccount* account =
             security->accounts ? security->accounts->lookup(login) : nullptr;
-        auto result = account != nullptr
-                          ? account->authenticate(passcode)
-                          : auth::AuthResult<auth::Principal>::failure(
-                                auth::AuthError::BadCredentials, "no such account");
+        auto result = account != nullptr ? account->authenticate(passcode)
+                                         : auth::AuthResult<auth::Principal>::failure(
+                                               auth::AuthError::BadCredentials, "no such account");
         InboxItem item;
         item.kind = InboxItem::Kind::Run;
         item.task = [session_id, result = std::move(result)](Shard& shard) {
@@ -72,8 +70,7 @@ void Shard::run_on_home(std::function<void(Shard&)> task) {
 }
 
 void Shard::start_relay() {
-    auto deliver = [this](const protocol::MessagePtr& message, const std::string& glob,
-                          bool all) {
+    auto deliver = [this](const protocol::MessagePtr& message, const std::string& glob, bool all) {
         for (auto& shard : server_.shards()) {
             if (shard.get() == this) {
                 deliver_relayed(message, glob, all);
@@ -176,8 +173,8 @@ void Shard::deliver_relayed(const protocol::MessagePtr& message, const std::stri
     for (Subscription* sub : match_scratch_) {
         // A relayed message arrives once per Redis channel or glob the node listens on;
         // each copy is for the subscriptions of that channel or glob only.
-        const bool mine = all || (glob.empty() ? !sub->wildcard
-                                               : sub->wildcard && sub->relay_key == glob);
+        const bool mine =
+            all || (glob.empty() ? !sub->wildcard : sub->wildcard && sub->relay_key == glob);
         if (mine) {
             sub->session->deliver_topic(message, *sub);
         }

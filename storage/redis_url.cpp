@@ -81,7 +81,8 @@ std::optional<RedisAddress> parse_redis_url(std::string_view url, std::string& e
         }
         host = rest.substr(1, close - 1);
         rest = rest.substr(close + 1);
-        if (!rest.empty() && rest.front() == ':' && !parse_int(rest.substr(1), 1, 65535, address.port)) {
+        if (!rest.empty() && rest.front() == ':' &&
+            !parse_int(rest.substr(1), 1, 65535, address.port)) {
             error = "the port must be 1-65535";
             return std::nullopt;
         }

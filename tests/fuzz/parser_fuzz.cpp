@@ -72,9 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (name == "content-length") {
                 continue;
             }
-            if (version == Version::V1_0 &&
-                (value.find_first_of("\r\n") != std::string::npos ||
-                 name.find_first_of(":\r\n") != std::string::npos)) {
+            if (version == Version::V1_0 && (value.find_first_of("\r\n") != std::string::npos ||
+                                             name.find_first_of(":\r\n") != std::string::npos)) {
                 representable = false;
             }
             if (name.empty() || name.find('\0') != std::string::npos ||
@@ -91,8 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FrameParser again({1 << 20, 64, 1 << 20});
         again.set_version(version);
         Collect reparsed;
-        const auto second = again.feed(std::span<const char>(encoded.data(), encoded.size()),
-                                       reparsed);
+        const auto second =
+            again.feed(std::span<const char>(encoded.data(), encoded.size()), reparsed);
         check(second.error == ProtocolError::None);
         check(reparsed.frames.size() == 1);
         check(reparsed.frames[0].command == frame.command);

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         for (const auto& entry : std::filesystem::directory_iterator(argv[i])) {
             std::ifstream file(entry.path(), std::ios::binary);
-            corpus.emplace_back(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+            corpus.emplace_back(std::istreambuf_iterator<char>(file),
+                                std::istreambuf_iterator<char>());
         }
     }
     if (corpus.empty()) {

@@ -219,12 +219,12 @@ TEST(AclCaptureTest, PrincipalRuleDecidesEveryOwnersDestination) {
                    rule("/queue/#", {"member"}, {"member"})});
     check(acl, {
                    {&kAlice, Sub, "/queue/user.alice", Allow},
-                   {&kAlice, Sub, "/queue/user.bob", Deny},    // rule 1 decides: not alice's
+                   {&kAlice, Sub, "/queue/user.bob", Deny},  // rule 1 decides: not alice's
                    {&kBackend, Send, "/queue/user.alice", Allow},
                    {&kBackend, Send, "/queue/user.bob", Allow},
                    {&kAlice, Send, "/queue/user.bob", Deny},
-                   {&kAlice, Sub, "/queue/jobs", Allow},       // rule 2
-                   {&kAlice, Sub, "/queue/#", Deny},           // would reach bob's queue
+                   {&kAlice, Sub, "/queue/jobs", Allow},  // rule 2
+                   {&kAlice, Sub, "/queue/#", Deny},      // would reach bob's queue
                    {&kAlice, Sub, "/queue/user.*", Deny},
                    {&kAnon, Sub, "/queue/user.anonymous:0-17", Deny},
                });

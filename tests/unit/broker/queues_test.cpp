@@ -10,8 +10,8 @@ namespace stampede::broker {
 namespace {
 
 protocol::MessagePtr message(const std::string& body) {
-    return protocol::Message::make("/queue/work", body, "node", "",
-                                   std::vector<protocol::Header>{}, body);
+    return protocol::Message::make("/queue/work", body, "node", "", std::vector<protocol::Header>{},
+                                   body);
 }
 
 struct Recorder {

@@ -36,14 +36,15 @@ TEST(RelayTest, ChannelNames) {
 
 TEST(RelayTest, GlobsCoverEveryNameTheStompPatternMatches) {
     const char* patterns[] = {"room.*", "room.#", "#", "a.#.z", "*.b", "a.*.#", "#.b"};
-    const char* names[] = {"room", "room.1", "room.1.2", "rooms", "a.z", "a.b.z", "x.b",
-                           "b",    "a.b",    "a",        "q.r.s"};
+    const char* names[] = {"room", "room.1", "room.1.2", "rooms", "a.z",  "a.b.z",
+                           "x.b",  "b",      "a.b",      "a",     "q.r.s"};
     for (const char* pattern : patterns) {
         const std::string glob = relay_pattern("stampede", "/topic/", pattern);
         const protocol::Pattern stomp(pattern);
         for (const char* name : names) {
             if (stomp.matches(name)) {
-                EXPECT_TRUE(glob_matches(glob, relay_channel("stampede", std::string("/topic/") + name)))
+                EXPECT_TRUE(
+                    glob_matches(glob, relay_channel("stampede", std::string("/topic/") + name)))
                     << glob << " must cover " << name;
             }
         }
@@ -58,11 +59,11 @@ TEST(RelayTest, GlobEscapesLiteralMetacharacters) {
 
 TEST(RelayTest, EnvelopeRoundTrip) {
     const std::string body("bin\0ary\nbody", 12);
-    const auto message = protocol::Message::make(
-        "/topic/room.1", "node-a/0-7", "node-a", "alice",
-        std::vector<std::pair<std::string, std::string>>{{"content-type", "text/plain"},
-                                                         {"x-colon", "a:b\nc"}},
-        body);
+    const auto message =
+        protocol::Message::make("/topic/room.1", "node-a/0-7", "node-a", "alice",
+                                std::vector<std::pair<std::string, std::string>>{
+                                    {"content-type", "text/plain"}, {"x-colon", "a:b\nc"}},
+                                body);
     const auto decoded = decode_envelope(encode_envelope(*message));
     ASSERT_NE(decoded, nullptr);
     EXPECT_EQ(decoded->destination, "/topic/room.1");

@@ -45,9 +45,7 @@ class FakeHost final : public SessionHost {
     }
     void add_topic_subscription(Subscription* sub) override { router_.add(sub); }
     void remove_topic_subscription(Subscription* sub) override { router_.remove(sub); }
-    bool defer_subscribe_receipt(const Subscription&, std::string_view) override {
-        return false;
-    }
+    bool defer_subscribe_receipt(const Subscription&, std::string_view) override { return false; }
     QueueManager& queues() override { return queues_; }
     bool draining() const override { return false; }
     void count_dropped(std::size_t n) override { dropped += n; }
@@ -148,14 +146,15 @@ TEST(SessionTest, SendReachesSubscriberWithHeadersAndReceipt) {
     pub.connect();
     sub.session.on_bytes(frame("SUBSCRIBE\nid:s1\ndestination:/topic/room.*\nreceipt:r\n\n"));
     EXPECT_EQ(sub.take(), frame("RECEIPT\nreceipt-id:r\n\n"));
-    pub.session.on_bytes(frame("SEND\ndestination:/topic/room.42\ncontent-type:text/plain\n"
-                               "x-custom:yes\nreceipt:p1\n\nhello"));
+    pub.session.on_bytes(
+        frame("SEND\ndestination:/topic/room.42\ncontent-type:text/plain\n"
+              "x-custom:yes\nreceipt:p1\n\nhello"));
     EXPECT_EQ(pub.take(), frame("RECEIPT\nreceipt-id:p1\n\n"));
     const std::string got = sub.take();
     EXPECT_EQ(got.substr(0, 8), "MESSAGE\n");
-    for (const char* header : {"subscription:s1\n", "destination:/topic/room.42\n",
-                               "message-id:m1\n", "content-type:text/plain\n",
-                               "x-custom:yes\n", "content-length:5\n"}) {
+    for (const char* header :
+         {"subscription:s1\n", "destination:/topic/room.42\n", "message-id:m1\n",
+          "content-type:text/plain\n", "x-custom:yes\n", "content-length:5\n"}) {
         EXPECT_NE(got.find(header), std::string::npos) << header;
     }
     EXPECT_EQ(got.find("receipt"), std::string::npos);
@@ -188,8 +187,8 @@ TEST(SessionTest, TransactionBytesAreLimited) {
     Client pub(host, 2);
     pub.connect();
     pub.session.on_bytes(frame("BEGIN\ntransaction:tx\n\n"));
-    pub.session.on_bytes(frame("SEND\ndestination:/topic/t\ntransaction:tx\n\n" +
-                               std::string(50, 'x')));
+    pub.session.on_bytes(
+        frame("SEND\ndestination:/topic/t\ntransaction:tx\n\n" + std::string(50, 'x')));
     EXPECT_NE(pub.take().find("message:max_transaction_bytes exceeded\n"), std::string::npos);
 }
 
@@ -197,7 +196,8 @@ TEST(SessionTest, QueueClientAckRedeliversOnNackAndOnUnsubscribe) {
     FakeHost host;
     Client c(host, 1);
     c.connect();
-    c.session.on_bytes(frame("SUBSCRIBE\nid:q\ndestination:/queue/jobs\nack:client-individual\n\n"));
+    c.session.on_bytes(
+        frame("SUBSCRIBE\nid:q\ndestination:/queue/jobs\nack:client-individual\n\n"));
     c.session.on_bytes(frame("SEND\ndestination:/queue/jobs\n\njob1"));
     ASSERT_EQ(host.queue_deliveries.size(), 1u);
     auto [consumer, message] = host.queue_deliveries.front();
@@ -235,8 +235,8 @@ TEST(SessionTest, SlowConsumerDisconnectAndDropOldest) {
     sub2.connect();
     sub2.session.on_bytes(frame("SUBSCRIBE\nid:s\ndestination:/topic/t\n\n"));
     for (int i = 0; i < 5; ++i) {
-        pub.session.on_bytes(frame("SEND\ndestination:/topic/t\n\n" + std::to_string(i) +
-                                   std::string(100, 'x')));
+        pub.session.on_bytes(
+            frame("SEND\ndestination:/topic/t\n\n" + std::to_string(i) + std::string(100, 'x')));
     }
     const std::string kept = sub2.take();
     EXPECT_EQ(kept.find("ERROR"), std::string::npos);
