@@ -16,8 +16,8 @@ struct HeartBeat {
 std::optional<HeartBeat> parse_heartbeat(std::string_view text);
 
 struct HeartBeatPlan {
-    std::uint32_t server_ms = 0;  // value put in CONNECTED heart-beat, first number
-    std::uint32_t client_ms = 0;  // CONNECTED second number
+    std::uint32_t server_ms = 0;        // value put in CONNECTED heart-beat, first number
+    std::uint32_t client_ms = 0;        // CONNECTED second number
     std::uint32_t send_every_ms = 0;    // broker sends an EOL this often; 0 = never
     std::uint32_t expect_every_ms = 0;  // broker expects traffic this often; 0 = never
 };
