@@ -52,12 +52,12 @@ cleanup() {
     done
     log "stopping what this script started"
     if [[ -n $RMQ_PID ]]; then
-        HOME=$WORK/rabbit/home timeout 60 "$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE" stop \
+        HOME=$WORK/rabbit/home timeout 20 "$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE" stop \
             "$WORK/rabbit/pid" >/dev/null 2>&1
         kill -0 "$RMQ_PID" 2>/dev/null && kill -KILL "$RMQ_PID" 2>/dev/null
     fi
     for pid in "${STARTED_PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        for _ in $(seq 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
         kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
     done
     if ((EPMD_STARTED)); then
@@ -168,7 +168,7 @@ EOF
 # Waits (up to QUIET_WAIT s) for a second in which the machine is nearly idle, so a run does
 # not start in the middle of someone else's compile or of a broker still working off the
 # previous run's backlog. The generator reports the other load of every run in any case.
-QUIET_WAIT=${QUIET_WAIT:-6}
+QUIET_WAIT=${QUIET_WAIT:-3}
 cpu_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 wait_quiet() {
     local hz waited=0 before after
@@ -258,17 +258,19 @@ if start_stampede nodeA 0 "$relay_yaml" && start_stampede nodeB 0 "$relay_yaml";
     bench nodeA relay-100-single fanout --subscribers 100 --url "ws://127.0.0.1:$nodeA_WS/ws" \
         --broker-pid "$nodeA_PID"
     bench nodeA relay-100 relay --subscribers 100 --settle 1 --url "ws://127.0.0.1:$nodeA_WS/ws" \
-        --url2 "ws://127.0.0.1:$nodeB_WS/ws" --broker-pid "$nodeA_PID"
+        --url2 "ws://127.0.0.1:$nodeB_WS/ws" --broker-pid "$nodeA_PID" --broker-pid2 "$nodeB_PID"
     bench nodeA relay-100-single-2k fanout --subscribers 100 --rate 2000 \
         --url "ws://127.0.0.1:$nodeA_WS/ws" --broker-pid "$nodeA_PID"
     bench nodeA relay-100-2k relay --subscribers 100 --rate 2000 --settle 1 \
         --url "ws://127.0.0.1:$nodeA_WS/ws" --url2 "ws://127.0.0.1:$nodeB_WS/ws" \
-        --broker-pid "$nodeA_PID"
+        --broker-pid "$nodeA_PID" --broker-pid2 "$nodeB_PID"
 fi
 
-# Idle connections last: they leave the most behind in the brokers.
+# Idle connections last: they leave the most behind in the brokers. Stampede's figure comes
+# from a fresh instance, so memory freed by earlier runs cannot hide the growth.
 ws_rabbit "connections-$IDLE_RABBIT" connections --connections "$IDLE_RABBIT"
-ws_stampede stampede "connections-$IDLE_STAMPEDE" connections --connections "$IDLE_STAMPEDE"
+start_stampede fresh 0
+ws_stampede fresh "connections-$IDLE_STAMPEDE" connections --connections "$IDLE_STAMPEDE"
 
 if ((PROFILE)); then
     for case in "fanout --subscribers 1000" "rooms --rooms 1000 --members 10 --rate 20000"; do

@@ -92,7 +92,7 @@ bool Harness::all_caught_up() const {
     return true;
 }
 
-std::uint64_t Harness::loss() const {
+std::uint64_t Harness::undelivered() const {
     std::uint64_t lost = 0;
     for (const auto& group : run_.groups) {
         const std::uint64_t published = group->published.load();
@@ -202,6 +202,9 @@ void Harness::measure(Results& results) {
     if (options_.broker_pid > 0) {
         results.broker_before = sample_process(options_.broker_pid);
     }
+    if (options_.broker_pid2 > 0) {
+        results.broker2_before = sample_process(options_.broker_pid2);
+    }
     const std::uint64_t window_start = now_ns();
     run_.measure_start_ns = window_start;
     sleep_seconds(options_.duration_s);
@@ -213,6 +216,9 @@ void Harness::measure(Results& results) {
     results.machine_irq_pct = irq_percent(machine_before, machine_after);
     if (options_.broker_pid > 0) {
         results.broker_after = sample_process(options_.broker_pid);
+    }
+    if (options_.broker_pid2 > 0) {
+        results.broker2_after = sample_process(options_.broker_pid2);
     }
     results.window_s = static_cast<double>(window_end - window_start) / 1e9;
     results.generator_cpu_pct = cpu_percent(self_before, self_after);
@@ -253,7 +259,7 @@ void Harness::finish(Results& results) {
     for (const auto& group : run_.groups) {
         results.published += group->published.load();
     }
-    results.lost = loss();
+    results.undelivered = undelivered();
     for (auto& worker : workers_) {
         const WorkerStats& stats = worker->stats();
         WorkerStats& merged = results.merged;
@@ -274,7 +280,7 @@ void Harness::finish(Results& results) {
             merged.note_error(error);
         }
     }
-    results.lost += results.merged.lost_gaps;
+    results.lost = results.merged.lost_gaps;
     workers_.clear();  // closes every socket
     if (results.broker_before && results.broker_after) {
         results.broker_cpu_pct = cpu_percent(*results.broker_before, *results.broker_after);
@@ -319,6 +325,7 @@ JsonObject results_json(const Options& options, const Results& results) {
         .add("mean", latency.mean() / 1000.0);
     json.add("latency_us", percentiles);
     json.add("lost", results.lost);
+    json.add("undelivered", results.undelivered);
     json.add("duplicated", results.merged.duplicated);
     json.add("drained", results.drained);
     if (results.merged.bad_bodies > 0) {
@@ -336,6 +343,13 @@ JsonObject results_json(const Options& options, const Results& results) {
         }
     }
     json.add("broker", broker);
+    if (results.broker2_before && results.broker2_after) {
+        JsonObject second;
+        second.add("pid", static_cast<long>(options.broker_pid2))
+            .add("cpu_pct", cpu_percent(*results.broker2_before, *results.broker2_after))
+            .add("rss_kb", results.broker2_after->rss_kb);
+        json.add("broker2", second);
+    }
     JsonObject generator;
     generator.add("threads", options.threads)
         .add("cpu_pct", results.generator_cpu_pct)
@@ -347,7 +361,10 @@ JsonObject results_json(const Options& options, const Results& results) {
         // What other processes (compilers of other engineers...) took during the window.
         JsonObject machine;
         // Softirq work can be charged to a process and to irq time both: an estimate.
-        const double ours = results.generator_cpu_pct + std::max(0.0, results.broker_cpu_pct);
+        double ours = results.generator_cpu_pct + std::max(0.0, results.broker_cpu_pct);
+        if (results.broker2_before && results.broker2_after) {
+            ours += cpu_percent(*results.broker2_before, *results.broker2_after);
+        }
         const double everything = results.machine_busy_pct + results.machine_irq_pct;
         machine.add("cores", static_cast<long>(sysconf(_SC_NPROCESSORS_ONLN)))
             .add("busy_pct", results.machine_busy_pct)

@@ -24,14 +24,17 @@ struct Results {
     std::uint64_t closed = 0;
     double connect_s = 0;
     double window_s = 0;
-    std::uint64_t published = 0;  // all groups, whole run
-    std::uint64_t lost = 0;
-    bool drained = true;  // every receiver caught up before --drain ran out
+    std::uint64_t published = 0;    // all groups, whole run
+    std::uint64_t lost = 0;         // topics: gaps (a later message came, this one never)
+    std::uint64_t undelivered = 0;  // not received when the drain ended (tail, queue misses)
+    bool drained = true;            // every receiver caught up before --drain ran out
     double generator_cpu_pct = 0;
     double busiest_thread_pct = 0;
     std::optional<ProcessSample> broker_before;  // at the start of the window (or of connecting)
     std::optional<ProcessSample> broker_after;
     double broker_cpu_pct = -1;
+    std::optional<ProcessSample> broker2_before;
+    std::optional<ProcessSample> broker2_after;
     double machine_busy_pct = -1;  // user+system of every process, in percent of one core
     double machine_irq_pct = -1;   // interrupt and softirq time (loopback TCP lands here)
     std::size_t window = 0;        // flow-control window in force during the measurement
@@ -67,7 +70,7 @@ class Harness {
     /// Largest distance between a publisher and its slowest receiver.
     std::uint64_t max_in_flight() const;
     void tune_window(Results& results);
-    std::uint64_t loss() const;
+    std::uint64_t undelivered() const;
 
     const Options& options_;
     Run& run_;

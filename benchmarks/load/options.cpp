@@ -33,7 +33,7 @@ Options:
   --window W                messages a publisher may be ahead of its slowest receiver; 0 =
                             auto: with --rate 0, tried at 16/64/256/1024 during warm-up and
                             the best kept (brokers differ: a deep queue helps one, hurts
-                            another); with a rate, 1000 [0]
+                            another); with a rate, 64 [0]
   --duration S --warmup S --drain S --settle S       seconds [10, 1, 30, 0]
                             (the drain ends as soon as every receiver caught up)
   --payload BYTES           body size, at least 43 [128]
@@ -44,6 +44,7 @@ Options:
   --max-connecting N        handshakes in flight at once [256]
   -t, --threads N           generator threads (epoll loops) [1]
   --broker-pid PID          sample broker CPU and RSS from /proc
+  --broker-pid2 PID         the same for a second broker process (relay: node B)
   --frames-per-write N      sink: MESSAGE frames per write() of the sender [512]
   --frames-per-ws-message N sink over ws: STOMP frames per WebSocket message [1]
   --label TEXT              copied into the JSON output
@@ -74,6 +75,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     exit_code = 2;
     std::size_t threads = 1;
     std::size_t pid = 0;
+    std::size_t pid2 = 0;
     using Setter = std::function<bool(std::string_view)>;
     const auto text = [](std::string& field) {
         return Setter([&field](std::string_view v) {
@@ -114,6 +116,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         {"max-connecting", size(options.max_connecting)},
         {"threads", size(threads)},
         {"broker-pid", size(pid)},
+        {"broker-pid2", size(pid2)},
         {"frames-per-write", size(options.frames_per_write)},
         {"frames-per-ws-message", size(options.frames_per_ws_message)},
     };
@@ -167,6 +170,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     }
     options.threads = static_cast<unsigned>(threads == 0 ? 1 : threads);
     options.broker_pid = static_cast<pid_t>(pid);
+    options.broker_pid2 = static_cast<pid_t>(pid2);
     static const char* const kScenarios[] = {"fanout", "rooms", "connections",
                                              "queue",  "relay", "sink"};
     bool known = false;

@@ -38,6 +38,7 @@ struct Options {
     std::size_t max_connecting = 256;  // handshakes in progress at once
     unsigned threads = 1;
     pid_t broker_pid = 0;
+    pid_t broker_pid2 = 0;  // relay: the second node
     // sink / self-test
     std::size_t frames_per_write = 512;
     std::size_t frames_per_ws_message = 1;

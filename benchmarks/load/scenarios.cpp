@@ -102,7 +102,8 @@ int run_scenario(const Options& options) {
     }
     Run run;
     // Auto: start at the largest candidate; the harness tunes it during warm-up.
-    run.window = options.window != 0 ? options.window : options.rate > 0 ? 1000 : 1024;
+    // With a rate the window only guards against overrunning a broker that cannot keep up.
+    run.window = options.window != 0 ? options.window : options.rate > 0 ? 64 : 1024;
     run.payload = options.payload;
     run.login = options.login;
     run.passcode = options.passcode;
