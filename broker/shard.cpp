@@ -112,6 +112,10 @@ void Connection::on_timer_event(struct ev_loop*, void* watcher, int) {
 // ---------------------------------------------------------------------------------------
 // Shard lifecycle
 
+namespace {
+void on_inbox_event(struct ev_loop*, ev_async* watcher, int);
+}  // namespace
+
 Shard::Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr security,
              std::vector<ShardListener> listeners)
     : index_(index),
@@ -122,6 +126,17 @@ Shard::Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr secur
       watchers_(std::make_unique<ShardWatchers>()) {
     for (auto& listener : listeners_) {
         listener.shard = this;
+    }
+    // The loop and the inbox exist before the thread does: another shard may publish to this
+    // one while it is still starting, and the post waits in the inbox until the loop runs.
+    loop_ =
+        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV));
+    if (loop_ != nullptr) {
+        ev_async_init(&watchers_->inbox, on_inbox_event);
+        watchers_->inbox.data = this;
+        ev_async_start(loop_, &watchers_->inbox);
+    } else {
+        inbox_closed_ = true;
     }
 }
 
@@ -193,15 +208,10 @@ void on_listener_event(struct ev_loop*, ev_io* watcher, int) {
 }  // namespace
 
 bool Shard::setup() {
-    loop_ =
-        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV));
     if (loop_ == nullptr) {
         server_.log().error("shard {}: cannot create an epoll loop", index_);
         return false;
     }
-    ev_async_init(&watchers_->inbox, on_inbox_event);
-    watchers_->inbox.data = this;
-    ev_async_start(loop_, &watchers_->inbox);
 
     lws_context_creation_info info{};
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
@@ -276,6 +286,11 @@ void Shard::teardown() {
     connections_.clear();
     connection_count_ = 0;
     if (loop_ != nullptr) {
+        {
+            const std::lock_guard lock(inbox_mutex_);
+            inbox_closed_ = true;
+            inbox_.clear();
+        }
         ev_async_stop(loop_, &watchers_->inbox);
         ev_loop_destroy(loop_);
         loop_ = nullptr;
@@ -377,14 +392,16 @@ int Shard::write_pending(Connection& connection) {
 // Inbox
 
 bool Shard::post(InboxItem item) {
-    {
-        const std::lock_guard lock(inbox_mutex_);
-        if (inbox_.size() >= kMaxInboxItems && item.kind == InboxItem::Kind::Publish) {
-            counters_.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
-            return false;
-        }
-        inbox_.push_back(std::move(item));
+    const std::lock_guard lock(inbox_mutex_);
+    if (inbox_closed_) {
+        return false;  // stopping: the loop is gone (e.g. a queue message requeued at exit)
     }
+    if (inbox_.size() >= kMaxInboxItems && item.kind == InboxItem::Kind::Publish) {
+        counters_.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    inbox_.push_back(std::move(item));
+    // Under the lock, so teardown cannot destroy the loop between the check and the wake-up.
     if (!inbox_pending_.exchange(true)) {
         ev_async_send(loop_, &watchers_->inbox);
     }

@@ -178,6 +178,7 @@ class Shard final : public SessionHost {
     std::mutex inbox_mutex_;
     std::deque<InboxItem> inbox_;
     std::atomic<bool> inbox_pending_{false};
+    bool inbox_closed_ = false;  // guarded by inbox_mutex_
 
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
     // POSTs in flight, by id, so a worker's answer finds its connection (or that it is gone).
