@@ -200,11 +200,11 @@ bench() {
 }
 rabbit() { bench rabbitmq "$@" --broker-pid "$RMQ_PID" --login guest --passcode guest; }
 ws_rabbit() { rabbit "$@" --url ws://127.0.0.1:15674/ws; }
-ws_stampede() { # ws_stampede INSTANCE CASE ARGS...
+ws_stampede() { # ws_stampede INSTANCE CASE SCENARIO ARGS...
     local instance=$1 case=$2
     shift 2
     local ws_var=${instance}_WS pid_var=${instance}_PID
-    bench "$instance" "$case" --url "ws://127.0.0.1:${!ws_var}/ws" --broker-pid "${!pid_var}" "$@"
+    bench "$instance" "$case" "$@" --url "ws://127.0.0.1:${!ws_var}/ws" --broker-pid "${!pid_var}"
 }
 
 # ------------------------------------------------------------------------------------------
@@ -292,9 +292,17 @@ fi
 # ------------------------------------------------------------------------------------------
 # Microbenchmarks
 for micro in parser_bench writer_bench router_bench; do
+    wait_quiet
     log "$micro"
+    start_ticks=$(cpu_busy_ticks)
+    start_s=$(date +%s.%N)
     "$BUILD/benchmarks/$micro" --benchmark_min_time=0.3 --benchmark_format=json \
         >"$WORK/$micro.json" 2>/dev/null
+    # Busy CPU of the whole machine during the run, in percent of one core (the benchmark
+    # itself is about 100).
+    echo "$micro=$(awk -v a="$start_ticks" -v b="$(cpu_busy_ticks)" -v t0="$start_s" \
+        -v t1="$(date +%s.%N)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", 100 * (b - a) / hz / (t1 - t0)}')" \
+        >>"$WORK/micro-load.txt"
     echo "build-bench/benchmarks/$micro --benchmark_min_time=0.3" >>"$COMMANDS"
 done
 

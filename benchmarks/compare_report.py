@@ -297,6 +297,16 @@ def render(work):
 
     # Micro
     out.append("### Microbenchmarks (Google Benchmark, one core)\n")
+    loads = {}
+    if os.path.exists(os.path.join(work, "micro-load.txt")):
+        for text in open(os.path.join(work, "micro-load.txt")):
+            if "=" in text:
+                key, value = text.strip().split("=", 1)
+                loads[key] = value
+    if loads:
+        out.append("Machine busy while each ran, in percent of one core (the benchmark itself is about "
+                   "100; more means someone else was using the other core): " +
+                   ", ".join(f"{k} {v}%" for k, v in loads.items()) + ".\n")
     out.append("| benchmark | time per op | throughput | counters |\n|---|---:|---:|---|")
     for name in ("parser_bench", "router_bench", "writer_bench"):
         for bench in micro(work, name):
