@@ -296,14 +296,17 @@ for micro in parser_bench writer_bench router_bench; do
     log "$micro"
     start_ticks=$(cpu_busy_ticks)
     start_s=$(date +%s.%N)
-    "$BUILD/benchmarks/$micro" --benchmark_min_time=0.3 --benchmark_format=json \
+    # Five repetitions, medians reported: single runs on these shared virtual cores vary by
+    # up to 1.5x from one second to the next.
+    "$BUILD/benchmarks/$micro" --benchmark_min_time=0.2 --benchmark_repetitions=5 \
+        --benchmark_report_aggregates_only=true --benchmark_format=json \
         >"$WORK/$micro.json" 2>/dev/null
     # Busy CPU of the whole machine during the run, in percent of one core (the benchmark
     # itself is about 100).
     echo "$micro=$(awk -v a="$start_ticks" -v b="$(cpu_busy_ticks)" -v t0="$start_s" \
         -v t1="$(date +%s.%N)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", 100 * (b - a) / hz / (t1 - t0)}')" \
         >>"$WORK/micro-load.txt"
-    echo "build-bench/benchmarks/$micro --benchmark_min_time=0.3" >>"$COMMANDS"
+    echo "build-bench/benchmarks/$micro --benchmark_min_time=0.2 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true" >>"$COMMANDS"
 done
 
 # ------------------------------------------------------------------------------------------

@@ -154,14 +154,25 @@ def ratio(a, b):
 
 
 def micro(work, name):
+    """The benchmarks of one microbenchmark binary: medians when it ran with repetitions (each
+    carrying its coefficient of variation as "cv"), else the single runs."""
     path = os.path.join(work, name + ".json")
     if not os.path.exists(path):
         return []
     with open(path) as handle:
         try:
-            return json.load(handle).get("benchmarks", [])
+            runs = json.load(handle).get("benchmarks", [])
         except json.JSONDecodeError:
             return []
+    medians = [dict(b) for b in runs if b.get("aggregate_name") == "median"]
+    if not medians:
+        return [b for b in runs if b.get("run_type") != "aggregate"]
+    cvs = {b["run_name"]: b for b in runs if b.get("aggregate_name") == "cv"}
+    for bench in medians:
+        bench["name"] = bench.get("run_name", bench["name"])
+        if bench["name"] in cvs:
+            bench["cv"] = cvs[bench["name"]].get("cpu_time", 0)
+    return medians
 
 
 def render(work):
@@ -307,11 +318,10 @@ def render(work):
         out.append("Machine busy while each ran, in percent of one core (the benchmark itself is about "
                    "100; more means someone else was using the other core): " +
                    ", ".join(f"{k} {v}%" for k, v in loads.items()) + ".\n")
-    out.append("| benchmark | time per op | throughput | counters |\n|---|---:|---:|---|")
+    out.append("Medians of 5 repetitions; *spread* is the coefficient of variation of the CPU time.\n")
+    out.append("| benchmark | time per op | spread | throughput | counters |\n|---|---:|---:|---:|---|")
     for name in ("parser_bench", "router_bench", "writer_bench"):
         for bench in micro(work, name):
-            if bench.get("run_type") == "aggregate":
-                continue
             throughput = ""
             if "bytes_per_second" in bench:
                 throughput = f"{bench['bytes_per_second'] / 1e6:,.0f} MB/s"
@@ -320,7 +330,8 @@ def render(work):
             counters = ", ".join(f"{k}={num(v, 2)}" for k, v in bench.items()
                                  if k in ("frames/s", "matches_per_call"))
             unit = bench.get("time_unit", "ns")
-            out.append(f"| {bench['name']} | {bench['cpu_time']:.1f} {unit} | {throughput} | {counters} |")
+            spread = f"{100 * bench['cv']:.0f}%" if "cv" in bench else "-"
+            out.append(f"| {bench['name']} | {bench['cpu_time']:.1f} {unit} | {spread} | {throughput} | {counters} |")
     out.append("")
 
     # Targets
@@ -375,7 +386,8 @@ def render(work):
         if base and idle:
             drop = 100 * (1 - idle / base)
             out.append(f"| 5,000 idle connections cost fanout <= 10% ({BROKER_NAMES[broker]}) | "
-                       f"{num(base)}/s -> {num(idle)}/s ({drop:+.0f}% drop) | {'yes' if drop <= 10 else '**no**'} |")
+                       f"{num(base)}/s without, {num(idle)}/s with ({-drop:+.0f}%) | "
+                       f"{'yes' if drop <= 10 else '**no**'} |")
     single = find(runs, "nodeA", "relay-100-single")
     cross = find(runs, "nodeA", "relay-100")
     if single and cross:
