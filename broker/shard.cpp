@@ -31,6 +31,7 @@ struct ConnectionTimer {
 
 struct ShardWatchers {
     ev_async inbox;
+    ev_prepare flush;  // runs when the loop is about to wait: write what this turn queued
     std::vector<ev_io> listeners;
 };
 
@@ -92,7 +93,12 @@ Connection::~Connection() {
     session_.reset();
 }
 
-void Connection::request_write() { lws_callback_on_writable(wsi_); }
+void Connection::request_write() {
+    if (!flush_queued) {
+        flush_queued = true;
+        shard_.mark_dirty(*this);
+    }
+}
 
 void Connection::schedule_timer(std::uint32_t delay_ms) {
     ev_timer_stop(shard_.loop(), &timer_->watcher);
@@ -135,6 +141,11 @@ Shard::Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr secur
         ev_async_init(&watchers_->inbox, on_inbox_event);
         watchers_->inbox.data = this;
         ev_async_start(loop_, &watchers_->inbox);
+        ev_prepare_init(&watchers_->flush, [](struct ev_loop*, ev_prepare* watcher, int) {
+            static_cast<Shard*>(watcher->data)->flush_dirty();
+        });
+        watchers_->flush.data = this;
+        ev_prepare_start(loop_, &watchers_->flush);
     } else {
         inbox_closed_ = true;
     }
@@ -292,6 +303,7 @@ void Shard::teardown() {
             inbox_.clear();
         }
         ev_async_stop(loop_, &watchers_->inbox);
+        ev_prepare_stop(loop_, &watchers_->flush);
         ev_loop_destroy(loop_);
         loop_ = nullptr;
     }
@@ -351,7 +363,42 @@ void Shard::close_connection(Connection* connection) {
     connection_count_ = connections_.size();
 }
 
-int Shard::write_pending(Connection& connection) {
+void Shard::mark_dirty(Connection& connection) { dirty_.push_back(connection.session().id()); }
+
+// Every connection that got something to send during this loop turn is written now, once,
+// with all it got: no POLLOUT round trip through epoll (two epoll_ctl and a wake-up per
+// delivery), and every message of the turn in one write. lws_write outside WRITEABLE is safe
+// here: a connection whose earlier write was partial (lws still holds bytes) waits for
+// WRITEABLE instead, so order is kept.
+void Shard::flush_dirty() {
+    flushing_.swap(dirty_);
+    for (const std::uint64_t id : flushing_) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end()) {
+            continue;  // closed since it asked
+        }
+        Connection& connection = *it->second;
+        connection.flush_queued = false;
+        lws* wsi = connection.wsi();
+        if (lws_partial_buffered(wsi) || connection.lingering) {
+            lws_callback_on_writable(wsi);
+        } else if (write_pending(connection, false) < 0) {
+            lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        }
+    }
+    flushing_.clear();
+    // Those that asked again while being written (a backlog over one batch) wait for the
+    // socket to take more: the loop is about to block and epoll will say when.
+    for (const std::uint64_t id : dirty_) {
+        if (const auto it = connections_.find(id); it != connections_.end()) {
+            it->second->flush_queued = false;
+            lws_callback_on_writable(it->second->wsi());
+        }
+    }
+    dirty_.clear();
+}
+
+int Shard::write_pending(Connection& connection, bool in_writeable) {
     Session& session = connection.session();
     write_scratch_.assign(LWS_PRE, '\0');
     const Session::Batch batch = session.drain_into(write_scratch_, kMaxBatchBytes);
@@ -367,6 +414,10 @@ int Shard::write_pending(Connection& connection) {
         counters_.messages_out.fetch_add(batch.messages, std::memory_order_relaxed);
     }
     if (!batch.close_after) {
+        return 0;
+    }
+    if (!in_writeable) {
+        lws_callback_on_writable(wsi);  // closing happens in WRITEABLE, where -1 closes
         return 0;
     }
     if (lws_partial_buffered(wsi)) {

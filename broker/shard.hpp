@@ -69,7 +69,8 @@ class Connection final : public Transport {
     Session& session() { return *session_; }
     lws* wsi() const { return wsi_; }
     bool websocket() const { return websocket_; }
-    bool lingering = false;  // raw TCP: ERROR written, write side shut, waiting for the peer
+    bool lingering = false;     // raw TCP: ERROR written, write side shut, waiting for the peer
+    bool flush_queued = false;  // in the shard's list of connections to write this turn
 
    private:
     static void on_timer_event(struct ev_loop* loop, void* watcher, int events);
@@ -133,7 +134,11 @@ class Shard final : public SessionHost {
     // Called by lws_glue.cpp on the shard thread.
     Connection* open_connection(lws* wsi, const ShardListener& listener);
     void close_connection(Connection* connection);
-    int write_pending(Connection& connection);
+    /// Writes one batch of the session's output. `in_writeable`: called from lws's WRITEABLE
+    /// callback (may close: returns -1); otherwise from the end-of-turn flush.
+    int write_pending(Connection& connection, bool in_writeable = true);
+    void mark_dirty(Connection& connection);
+    void flush_dirty();
     int serve_http(lws* wsi, std::string_view uri, HttpRequest*& request);
     int http_body(HttpRequest& request, std::string_view chunk);
     int http_body_complete(lws* wsi, HttpRequest& request);
@@ -190,6 +195,8 @@ class Shard final : public SessionHost {
     Router router_;
     std::vector<Subscription*> match_scratch_;
     std::string write_scratch_;
+    std::vector<std::uint64_t> dirty_;     // connection ids with output queued this turn
+    std::vector<std::uint64_t> flushing_;  // the list being written (reused)
     bool draining_ = false;
     Counters counters_;
     std::unique_ptr<Relay> relay_;  // home shard only, with a cluster configured
