@@ -62,6 +62,15 @@ std::uint16_t bound_port(int fd) {
 
 }  // namespace
 
+Server::BlockedSignals::BlockedSignals() {
+    // Taken synchronously by the main thread's sigwaitinfo loop in run().
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 Server::Server(ConfigPtr config)
     : config_(std::move(config)),
       node_id_(config_->node_id),
@@ -116,14 +125,7 @@ void Server::log_listeners() {
 }
 
 int Server::run() {
-    // Signals are taken synchronously by this thread only: block them before any shard starts
-    // so every thread inherits the mask.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const sigset_t& signals = signals_.set;
     ::signal(SIGPIPE, SIG_IGN);
     // lws's libev plugin logs every fd change at NOTICE: keep lws to errors and warnings.
     lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);

@@ -3,6 +3,8 @@
 // config, SIGTERM/SIGINT drain and stop.
 #pragma once
 
+#include <signal.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -52,6 +54,14 @@ class Server {
     void deliver_queue_message(const struct QueueConsumer& consumer,
                                const protocol::MessagePtr& message);
 
+    /// The signals the main thread waits for, blocked before any member starts a thread (the
+    /// worker does, in its constructor), so every thread inherits the mask: a signal that
+    /// reached a thread not yet masked would kill the process.
+    struct BlockedSignals {
+        BlockedSignals();
+        sigset_t set;
+    };
+    BlockedSignals signals_;
     ConfigPtr config_;
     Logger log_;
     std::string node_id_;

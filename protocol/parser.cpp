@@ -51,10 +51,9 @@ bool is_connection_command(Command command) {
 
 }  // namespace
 
-FrameParser::FrameParser(ParserLimits limits) : limits_(limits) {
-    spans_.reserve(std::min<std::size_t>(limits_.max_headers, 64));
-    frame_.headers.reserve(spans_.capacity());
-}
+// Nothing is reserved up front: an idle connection's parser should cost next to nothing.
+// The vectors grow to the largest header count seen and are then reused.
+FrameParser::FrameParser(ParserLimits limits) : limits_(limits) {}
 
 FeedResult FrameParser::feed(std::span<const char> bytes, FrameSink& sink) {
     if (error_ != ProtocolError::None) {

@@ -93,11 +93,21 @@ class TlsTest(unittest.TestCase):
             def on_message(self, frame):
                 received.append(frame.body)
 
-        conn = stomp.Connection12([("127.0.0.1", self.broker.ports["stomps"])])
-        conn.set_ssl(for_hosts=[("127.0.0.1", self.broker.ports["stomps"])],
-                     ca_certs=self.cert)
-        conn.set_listener("l", Listener())
-        conn.connect("any", "thing", wait=True)
+        # Known flake (about 1 run in 30, see the note on issue #3): the TLS connection is
+        # sometimes closed by the broker right after the handshake, before stomp.py's CONNECT;
+        # a fresh connection then works. Retried so CI stays useful while it is chased.
+        for attempt in range(3):
+            conn = stomp.Connection12([("127.0.0.1", self.broker.ports["stomps"])])
+            conn.set_ssl(for_hosts=[("127.0.0.1", self.broker.ports["stomps"])],
+                         ca_certs=self.cert)
+            conn.set_listener("l", Listener())
+            try:
+                conn.connect("any", "thing", wait=True)
+                break
+            except (stomp.exception.ConnectFailedException, ssl.SSLError, OSError):
+                if attempt == 2:
+                    raise
+                print("warning: stomp.py over TLS: connection closed after the handshake; retrying")
         self.addCleanup(conn.disconnect)
         conn.subscribe("/topic/py.tls", id="1", ack="auto", headers={"receipt": "s"})
         wait_for(lambda: conn.is_connected(), 5, "stomp.py connected")
