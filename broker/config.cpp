@@ -149,6 +149,7 @@ void read_limits(Section s, Limits& l) {
     read_uint(s, "max_pending_bytes_per_connection", l.max_pending_bytes_per_connection, 1);
     read_uint(s, "max_transaction_bytes", l.max_transaction_bytes, 1);
     read_uint(s, "max_queue_messages", l.max_queue_messages, 1);
+    read_uint(s, "connect_timeout_ms", l.connect_timeout_ms, 1);
     read_enum(s, "slow_consumer", l.slow_consumer,
               {{"disconnect", SlowConsumerPolicy::Disconnect},
                {"drop_oldest", SlowConsumerPolicy::DropOldest}});

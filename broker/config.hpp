@@ -47,6 +47,7 @@ struct Limits {
     std::uint64_t max_pending_bytes_per_connection = 4194304;
     std::uint64_t max_transaction_bytes = 1048576;
     std::uint64_t max_queue_messages = 100000;
+    std::uint64_t connect_timeout_ms = 30000;  // open connection -> CONNECT, else ERROR
     SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::Disconnect;
 };
 

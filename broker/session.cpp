@@ -37,10 +37,12 @@ Session::Session(std::uint64_t id, SessionHost& host, Transport& transport, bool
       anonymous_allowed_(anonymous_allowed),
       parser_(parser_limits(host.config().limits)),
       last_received_(Clock::now()),
-      last_sent_(last_received_) {
+      last_sent_(last_received_),
+      opened_at_(last_received_) {
     // Frames before CONNECT are parsed with 1.0 rules: CONNECT itself is never unescaped and
     // anything else is refused with "not connected" whatever its escapes.
     parser_.set_version(Version::V1_0);
+    transport_.schedule_timer(static_cast<std::uint32_t>(host_.config().limits.connect_timeout_ms));
 }
 
 Session::~Session() { release_subscriptions(); }
@@ -569,6 +571,19 @@ std::int64_t Session::unix_now() {
 }
 
 void Session::on_timer() {
+    if (state_ == State::AwaitingConnect) {
+        const auto limit = std::chrono::milliseconds(host_.config().limits.connect_timeout_ms);
+        if (Clock::now() - opened_at_ >= limit) {
+            fail("connect timeout", fmt::format("no CONNECT within {} ms", limit.count()));
+        } else {
+            transport_.schedule_timer(
+                static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               opened_at_ + limit - Clock::now())
+                                               .count() +
+                                           1));
+        }
+        return;
+    }
     if (state_ != State::Connected) {
         return;
     }

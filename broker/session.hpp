@@ -144,6 +144,7 @@ class Session final : private protocol::FrameSink {
     protocol::HeartBeatPlan heartbeat_;
     Clock::time_point last_received_;
     Clock::time_point last_sent_;
+    Clock::time_point opened_at_;
 };
 
 }  // namespace stampede::broker

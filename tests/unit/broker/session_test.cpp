@@ -258,3 +258,38 @@ TEST(SessionTest, DisconnectReceiptComesBeforeClose) {
 
 }  // namespace
 }  // namespace stampede::broker
+
+namespace stampede::broker {
+namespace {
+
+TEST(SessionConnectTimeoutTest, NoConnectInTimeGetsAnErrorAndCloses) {
+    FakeHost host;
+    host.mutable_config()->limits.connect_timeout_ms = 1;
+    Client c(host, 1);
+    EXPECT_EQ(c.transport.timer_ms, 1u);  // armed at once, before any byte
+    const auto start = Clock::now();
+    while (Clock::now() - start < std::chrono::milliseconds(2)) {
+        // let the deadline pass (1 ms)
+    }
+    c.session.on_timer();
+    const std::string out = c.take();
+    EXPECT_NE(out.find("message:connect timeout\n"), std::string::npos);
+    EXPECT_EQ(c.session.state(), Session::State::Closing);
+}
+
+TEST(SessionConnectTimeoutTest, ConnectInTimeDisarmsIt) {
+    FakeHost host;
+    host.mutable_config()->limits.connect_timeout_ms = 1;
+    host.mutable_config()->heartbeat = {0, 0, 2.0};
+    Client c(host, 1);
+    c.connect();
+    const auto start = Clock::now();
+    while (Clock::now() - start < std::chrono::milliseconds(2)) {
+    }
+    c.session.on_timer();
+    EXPECT_EQ(c.take(), "");
+    EXPECT_EQ(c.session.state(), Session::State::Connected);
+}
+
+}  // namespace
+}  // namespace stampede::broker
