@@ -82,27 +82,26 @@ std::string relay_pattern(std::string_view channel_prefix, std::string_view pref
     glob += ":t:";
     append_glob_literal(glob, prefix);
     const auto segments = protocol::split_segments(pattern_name);
-    bool dot_pending = false;  // a '.' before the next literal segment
+    bool after_hash = false;  // the glob's last '*' stands for a '#' and its dots
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto segment = segments[i];
         if (segment == "#") {
             // Zero or more segments, dots included: one glob '*' swallows its neighbour dots.
-            if (glob.empty() || glob.back() != '*') {
+            if (!after_hash) {
                 glob += '*';
             }
-            dot_pending = false;
+            after_hash = true;
             continue;
         }
-        if (dot_pending || (i > 0 && glob.back() != '*')) {
+        if (i > 0 && !after_hash) {
             glob += '.';
         }
-        dot_pending = false;
+        after_hash = false;
         if (segment == "*") {
             glob += '*';
         } else {
             append_glob_literal(glob, segment);
         }
-        dot_pending = false;
     }
     return glob;
 }

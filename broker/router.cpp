@@ -178,13 +178,4 @@ void Router::match(std::string_view prefix, std::string_view name,
     match_trie(*root, segments_scratch_, 0, out);
 }
 
-void Router::match(std::string_view prefix, std::string_view name,
-                   const std::function<void(Subscription&)>& visit) {
-    std::vector<Subscription*> found;
-    match(prefix, name, found);
-    for (Subscription* sub : found) {
-        visit(*sub);
-    }
-}
-
 }  // namespace stampede::broker

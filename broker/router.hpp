@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,11 +26,9 @@ class Router {
     /// Removes `sub`; returns true when it was the last for its key.
     bool remove(Subscription* sub);
 
-    /// Calls `visit` once per subscription matching the topic `name` (no prefix) of
-    /// `prefix`. Subscriptions of other prefixes never match.
-    void match(std::string_view prefix, std::string_view name,
-               const std::function<void(Subscription&)>& visit);
-    /// Same, appending to `out` (reused by the caller across calls: no allocation).
+    /// Appends each subscription matching the topic `name` (no prefix) of `prefix` to `out`,
+    /// once; subscriptions of other prefixes never match. `out` is reused by the caller across
+    /// calls, so matching allocates nothing.
     void match(std::string_view prefix, std::string_view name, std::vector<Subscription*>& out);
 
     std::size_t size() const { return count_; }

@@ -51,6 +51,8 @@ TEST(RelayTest, GlobsCoverEveryNameTheStompPatternMatches) {
     }
     EXPECT_EQ(relay_pattern("stampede", "/topic/", "room.*"), "stampede:t:/topic/room.*");
     EXPECT_EQ(relay_pattern("stampede", "/topic/", "room.#"), "stampede:t:/topic/room*");
+    EXPECT_EQ(relay_pattern("stampede", "/topic/", "room.*.x"), "stampede:t:/topic/room.*.x");
+    EXPECT_EQ(relay_pattern("stampede", "/topic/", "a.#.#.z"), "stampede:t:/topic/a*z");
 }
 
 TEST(RelayTest, GlobEscapesLiteralMetacharacters) {
