@@ -200,12 +200,11 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
     // Never anonymous: a Bearer token or a service account (Basic).
     const std::string_view authorization = request.authorization;
     const Security& security = *security_;
-    if (authorization.size() > 7 && detail::iequals(authorization.substr(0, 7), "bearer ")) {
+    if (const auto token = bearer_token(authorization)) {
         if (security.guards == nullptr) {
             return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "invalid token");
         }
-        auto result = security.guards->verify(authorization.substr(7), Session::unix_now(),
-                                              security.revoked.get());
+        auto result = security.guards->verify(*token, Session::unix_now(), security.revoked.get());
         if (!result.ok()) {
             return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", auth::to_text(result.error));
         }

@@ -112,6 +112,13 @@ SecurityPtr refresh_jwks(const Config& config, const SecurityPtr& current,
     return next;
 }
 
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+    if (authorization.size() > 7 && detail::iequals(authorization.substr(0, 7), "bearer ")) {
+        return authorization.substr(7);
+    }
+    return std::nullopt;
+}
+
 bool FailureTracker::blocked(std::string_view ip, Clock::time_point now) {
     const std::lock_guard lock(mutex_);
     const auto it = entries_.find(std::string(ip));

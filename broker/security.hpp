@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,6 +56,9 @@ struct Credentials {
     std::string_view login;
     std::string_view passcode;
 };
+/// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
+std::optional<std::string_view> bearer_token(std::string_view authorization);
+
 template <typename Frame>
 Credentials find_credentials(const Frame& frame, const Security& security);
 
