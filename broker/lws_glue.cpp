@@ -49,6 +49,27 @@ bool path_matches(lws* wsi, const ShardListener& listener) {
     return length > 0 && listener.config.path == std::string_view(uri, length);
 }
 
+// The same for WebSocket and raw TCP once a connection exists. A closing session ignores
+// what it receives (Session::on_bytes), lingering TCP included.
+int received(PerSession* pss, void* in, size_t len) {
+    if (pss->connection != nullptr) {
+        pss->connection->session().on_bytes(std::string_view(static_cast<const char*>(in), len));
+    }
+    return 0;
+}
+
+int writeable(lws* wsi, PerSession* pss) {
+    return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection) : 0;
+}
+
+int closed(lws* wsi, PerSession* pss) {
+    if (pss->connection != nullptr) {
+        shard_of(wsi).close_connection(pss->connection);
+        pss->connection = nullptr;
+    }
+    return 0;
+}
+
 int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in, size_t len) {
     switch (reason) {
         case LWS_CALLBACK_HTTP:
@@ -80,19 +101,11 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
             pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
             return 0;
         case LWS_CALLBACK_RECEIVE:
-            if (pss->connection != nullptr) {
-                pss->connection->session().on_bytes(
-                    std::string_view(static_cast<const char*>(in), len));
-            }
-            return 0;
+            return received(pss, in, len);
         case LWS_CALLBACK_SERVER_WRITEABLE:
-            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection) : 0;
+            return writeable(wsi, pss);
         case LWS_CALLBACK_CLOSED:
-            if (pss->connection != nullptr) {
-                shard_of(wsi).close_connection(pss->connection);
-                pss->connection = nullptr;
-            }
-            return 0;
+            return closed(wsi, pss);
         default:
             return 0;
     }
@@ -104,19 +117,11 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
             pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
             return 0;
         case LWS_CALLBACK_RAW_RX:
-            if (pss->connection != nullptr && !pss->connection->lingering) {
-                pss->connection->session().on_bytes(
-                    std::string_view(static_cast<const char*>(in), len));
-            }
-            return 0;
+            return received(pss, in, len);
         case LWS_CALLBACK_RAW_WRITEABLE:
-            return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection) : 0;
+            return writeable(wsi, pss);
         case LWS_CALLBACK_RAW_CLOSE:
-            if (pss->connection != nullptr) {
-                shard_of(wsi).close_connection(pss->connection);
-                pss->connection = nullptr;
-            }
-            return 0;
+            return closed(wsi, pss);
         default:
             return 0;
     }
