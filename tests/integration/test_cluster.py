@@ -25,6 +25,7 @@ def metric(broker, name):
 
 class ClusterTestCase(unittest.TestCase):
     nodes = 3
+    redis_settings = {}
 
     def setUp(self):
         self.redis = RedisProcess().start(self)
@@ -33,7 +34,8 @@ class ClusterTestCase(unittest.TestCase):
     def start_node(self, node_id, shards=1):
         config = default_config(shards=shards, node={"id": node_id, "shards": shards},
                                 cluster={"redis": {"url": self.redis.url,
-                                                   "channel_prefix": PREFIX}})
+                                                   "channel_prefix": PREFIX,
+                                                   **self.redis_settings}})
         broker = BrokerProcess(config).start(self)
         wait_for(lambda: metric(broker, "stampede_redis_connected") == 1, 10,
                  f"{node_id} connected to redis")
@@ -262,6 +264,31 @@ class RedisOutageTest(ClusterTestCase):
         remote.subscribe("/topic/stall.after", "r")
         pub.send("/topic/stall.after", b"back")
         self.assertEqual(remote.expect("MESSAGE", timeout=5).body, b"back")
+
+
+class RelayOverflowTest(ClusterTestCase):
+    """cluster.redis.max_pending_bytes bounds what waits for a Redis that does not answer."""
+
+    nodes = 1
+    redis_settings = {"max_pending_bytes": 4096}
+
+    def test_unanswered_publishes_overflow_and_local_delivery_goes_on(self):
+        (a,) = self.brokers
+        pub, local = self.client(a), self.client(a)
+        local.subscribe("/topic/overflow", "l")
+        self.redis.pause()
+        try:
+            body = b"x" * 500
+            for i in range(60):
+                pub.send("/topic/overflow", body + str(i).encode(), receipt=i == 59)
+            got = local.read_messages(60)
+            self.assertEqual(got[-1].body, body + b"59")
+            overflow = metric(a, "stampede_relay_overflow_total")
+            self.assertGreater(overflow, 0)
+            self.assertGreaterEqual(metric(a, "stampede_relay_lost_total"), overflow)
+        finally:
+            self.redis.resume()
+        wait_for(lambda: metric(a, "stampede_redis_connected") == 1, 15, "reconnect")
 
 
 if __name__ == "__main__":
