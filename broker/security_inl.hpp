@@ -25,10 +25,9 @@ template <typename Frame>
 Credentials find_credentials(const Frame& frame, const Security& security) {
     Credentials found;
     if (const auto authorization = frame.header("Authorization")) {
-        const std::string_view value = *authorization;
-        if (value.size() > 7 && detail::iequals(value.substr(0, 7), "bearer ")) {
+        if (const auto token = bearer_token(*authorization)) {
             found.kind = Credentials::Kind::Token;
-            found.token = value.substr(7);
+            found.token = *token;
             return found;
         }
     }
