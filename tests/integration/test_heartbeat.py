@@ -2,6 +2,7 @@
 broker's beats at max(server_ms, cy), and `heart-beat timeout` after grace x max(cx,
 client_min_ms) of client silence."""
 
+import os
 import time
 import unittest
 
@@ -105,6 +106,35 @@ class HeartbeatTest(BrokerTestCase):
         c = self.client(heart_beat="0,0")
         self.assertIsNone(c.try_read_frame(0.6))  # 3x the grace period, silent
         c.sync()
+
+    def test_dead_peers_are_found_by_tcp_keepalive(self):
+        # Without heart-beats a vanished client is found by the kernel: the broker's side of
+        # every connection has TCP keepalive armed (idle 300 s). /proc/net/tcp shows it as
+        # timer kind 2 ("tr") with the ticks left ("tm->when", USER_HZ) until the probe.
+        for transport in ("tcp", "ws"):
+            with self.subTest(transport=transport):
+                c = self.client(transport=transport, heart_beat="0,0")
+                client_port = c.stream.sock.getsockname()[1]
+                timer = broker_side_timer(client_port)
+                self.assertIsNotNone(timer, "broker's socket not found in /proc/net/tcp")
+                kind, seconds_left = timer
+                self.assertEqual(kind, 2, "no keepalive timer on the broker's socket")
+                self.assertTrue(250 < seconds_left <= 300, seconds_left)
+                c.sync()
+
+
+def broker_side_timer(client_port):
+    """(timer kind, seconds until it fires) of the socket whose peer is 127.0.0.1:client_port."""
+    hz = os.sysconf("SC_CLK_TCK")
+    with open("/proc/net/tcp") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            remote_port = int(fields[2].split(":")[1], 16)
+            if remote_port == client_port and fields[3] == "01":  # ESTABLISHED
+                kind, when = fields[5].split(":")
+                return int(kind, 16), int(when, 16) / hz
+    return None
 
 
 if __name__ == "__main__":
