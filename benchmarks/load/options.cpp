@@ -19,7 +19,9 @@ Scenarios (one JSON line per run on stdout):
   connections  --connections C idle connections, each subscribed once; connect rate, RSS/conn
   queue        1 publisher -> --subscribers competing consumers (ack: client-individual)
   relay        publisher on --url, --subscribers S on --url2 (two nodes of a cluster)
-  sink         the generator's own receive ceiling against a built-in sender thread
+  sink         the generator's own receive ceiling against a built-in sender thread;
+               with --rate R: the floor under `rooms`, one MESSAGE per send() at R/s round
+               robin over --connections C (what no broker can beat on this machine)
 
 Options:
   --url URL                 ws://host:port/path or tcp://host:port   [ws://127.0.0.1:15674/ws]

@@ -3,9 +3,16 @@
 // plays a trivial broker on loopback TCP: it answers the upgrade and CONNECT/SUBSCRIBE with
 // canned frames, then writes pre-encoded MESSAGE frames in big batches, patching only the
 // stamps. The receiver is the same Conn/Worker code every scenario uses.
+//
+// With --rate, the sender is instead the floor under the `rooms` scenario: it holds
+// --connections connections and writes one MESSAGE per send() at the given total rate, round
+// robin, as a broker must when each member gets a message now and then. No broker does less
+// work per delivery, so the latency it gets is the best any broker can get on this machine at
+// that many sends per second (the generator and the kernel's loopback path included).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -155,6 +162,69 @@ void sender(int listener, SenderSetup setup, Run& run, Group& group) {
     ::close(fd);
 }
 
+// One MESSAGE per send(), `rate` per second in total, round robin over the connections. Each
+// connection gets its own sequence, so the receiver's gap check stays exact.
+void paced_sender(int listener, SenderSetup setup, std::size_t connections, double rate, Run& run,
+                  Group& group) {
+    std::vector<int> fds;
+    while (fds.size() < connections && run.phase.load() == Phase::Connecting) {
+        pollfd waiting{listener, POLLIN, 0};
+        if (::poll(&waiting, 1, 100) <= 0) {
+            continue;  // and look at the phase again: the run may have given up
+        }
+        const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!greet(fd, setup)) {
+            std::fprintf(stderr, "stampede-bench: paced sink: a greeting failed\n");
+            ::close(fd);
+            continue;
+        }
+        fds.push_back(fd);
+    }
+    setup.frames_per_write = 1;
+    setup.frames_per_message = 1;
+    Batch one = encode_batch(setup);
+    std::vector<std::uint64_t> sequences(fds.size(), 0);
+    while (run.phase.load() == Phase::Connecting) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const std::uint64_t start = now_ns();
+    std::uint64_t sent = 0;
+    bool failed = fds.empty();
+    while (!failed && run.phase.load(std::memory_order_relaxed) == Phase::Running) {
+        const std::uint64_t now = now_ns();
+        const auto due = static_cast<std::uint64_t>(rate * static_cast<double>(now - start) / 1e9);
+        if (sent >= due) {
+            std::this_thread::sleep_for(std::chrono::microseconds(20));  // a loop turn's wait
+            continue;
+        }
+        for (; sent < due; ++sent) {
+            const std::size_t index = sent % fds.size();
+            write_stamp(one.bytes.data() + one.stamps[0], Stamp{now, 0, sequences[index]++});
+            if (!write_all(fds[index], one.bytes.data(), one.bytes.size())) {
+                if (run.phase.load() == Phase::Running) {  // not the receiver closing at the end
+                    std::fprintf(stderr, "stampede-bench: paced sink: send: %s\n",
+                                 std::strerror(errno));
+                }
+                failed = true;
+                break;
+            }
+        }
+        // Every connection has at least this many; the drain waits for them.
+        group.published.store(sent / fds.size(), std::memory_order_release);
+    }
+    while (run.phase.load() != Phase::Done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    for (const int fd : fds) {
+        ::close(fd);
+    }
+}
+
 }  // namespace
 
 int run_sink(const Options& options) {
@@ -165,7 +235,7 @@ int run_sink(const Options& options) {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t size = sizeof address;
     if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        ::listen(listener, 4) != 0 ||
+        ::listen(listener, 1024) != 0 ||
         ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
         std::perror("stampede-bench: self-test listener");
         return 2;
@@ -181,14 +251,21 @@ int run_sink(const Options& options) {
     auto group_owner = std::make_unique<Group>();
     Group& group = *group_owner;
     group.destination = options.topic_prefix + options.name;
-    group.receivers = 1;
-    group.received = std::make_unique<std::atomic<std::uint64_t>[]>(1);
-    group.received[0] = 0;
+    const bool paced = options.rate > 0;
+    const std::size_t connections = paced ? std::max<std::size_t>(1, options.connections) : 1;
+    group.receivers = connections;
+    group.received = std::make_unique<std::atomic<std::uint64_t>[]>(connections);
+    for (std::size_t i = 0; i < connections; ++i) {
+        group.received[i] = 0;
+    }
     run.groups.push_back(std::move(group_owner));
 
     SenderSetup setup{websocket, std::max<std::size_t>(1, options.frames_per_write),
                       options.frames_per_ws_message, options.payload, group.destination};
-    std::thread sending(sender, listener, setup, std::ref(run), std::ref(group));
+    std::thread sending =
+        paced ? std::thread(paced_sender, listener, setup, connections, options.rate, std::ref(run),
+                            std::ref(group))
+              : std::thread(sender, listener, setup, std::ref(run), std::ref(group));
 
     Options local = options;
     local.threads = 1;
@@ -198,7 +275,10 @@ int run_sink(const Options& options) {
     plan.role = Role::Subscriber;
     plan.endpoint = &*endpoint;
     plan.group = &group;
-    harness.add(std::move(plan));
+    for (std::size_t i = 0; i < connections; ++i) {
+        plan.member = i;
+        harness.add(plan);
+    }
     Results results;
     const bool connected = harness.connect(results);
     if (connected) {
@@ -216,9 +296,12 @@ int run_sink(const Options& options) {
     }
     JsonObject params;
     params.add("payload", options.payload)
-        .add("frames_per_write", setup.frames_per_write)
-        .add("frames_per_ws_message", websocket ? setup.frames_per_message : 0)
+        .add("frames_per_write", paced ? 1 : setup.frames_per_write)
+        .add("frames_per_ws_message", websocket ? (paced ? 1 : setup.frames_per_message) : 0)
         .add("duration_s", options.duration_s);
+    if (paced) {
+        params.add("rate", options.rate).add("connections", connections);
+    }
     json.add("params", params);
     json.add("completed", connected);
     json.add("results", results_json(local, results));
