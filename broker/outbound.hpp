@@ -5,21 +5,21 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "broker/local_message.hpp"
 #include "broker/subscription.hpp"
 #include "protocol/frame.hpp"
-#include "protocol/message.hpp"
 
 namespace stampede::broker {
 
 struct OutboundItem {
-    protocol::MessagePtr message;       // null: a control frame in `control`
-    const Subscription* sub = nullptr;  // the delivery's subscription (message items)
-    std::uint64_t ack_id = 0;           // 0: no ack header
-    std::string control;                // pre-encoded CONNECTED/RECEIPT/ERROR/heart-beat
+    LocalMessage message;                  // empty: a control frame in `control`
+    const Subscription* sub = nullptr;     // the delivery's subscription (message items)
+    std::unique_ptr<std::string> control;  // pre-encoded CONNECTED/RECEIPT/ERROR/heart-beat
+    std::uint64_t ack_id = 0;              // 0: no ack header
     std::size_t bytes = 0;
 };
 
@@ -31,11 +31,17 @@ struct DrainResult {
 
 class OutboundQueue {
    public:
-    bool empty() const { return items_.empty(); }
-    std::size_t pending_bytes() const { return pending_bytes_; }
-    std::size_t size() const { return items_.size(); }
+    OutboundQueue() = default;
+    OutboundQueue(const OutboundQueue&) = delete;
+    OutboundQueue& operator=(const OutboundQueue&) = delete;
 
-    void push_message(protocol::MessagePtr message, const Subscription* sub, std::uint64_t ack_id,
+    bool empty() const { return size_ == 0; }
+    std::size_t pending_bytes() const { return pending_bytes_; }
+    std::size_t size() const { return size_; }
+    /// Slots allocated (tests: an emptied queue gives its memory back).
+    std::size_t capacity() const { return capacity_; }
+
+    void push_message(LocalMessage message, const Subscription* sub, std::uint64_t ack_id,
                       protocol::Version version);
     void push_control(std::string frame);
 
@@ -53,7 +59,21 @@ class OutboundQueue {
     void remove_messages(const std::function<void(OutboundItem&)>& removed);
 
    private:
-    std::deque<OutboundItem> items_;
+    // A ring of slots, a power of two long, allocated on the first push and released when it
+    // empties (most connections are idle most of the time: they hold no queue memory).
+    OutboundItem& at(std::size_t index) { return slots_[(head_ + index) & (capacity_ - 1)]; }
+    void push(OutboundItem item);
+    void pop_front();
+    // Removes the items for which `remove` is true, handing each to `removed`; the others
+    // keep their order.
+    std::size_t remove_if(const std::function<bool(const OutboundItem&)>& remove,
+                          const std::function<void(OutboundItem&)>& removed);
+    void release_if_empty();
+
+    std::unique_ptr<OutboundItem[]> slots_;
+    std::size_t capacity_ = 0;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
     std::size_t pending_bytes_ = 0;
 };
 

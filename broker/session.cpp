@@ -52,7 +52,7 @@ void Session::release_subscriptions() {
     // and give unacknowledged queue messages back for another consumer.
     outbound_.remove_messages([this](OutboundItem& item) {
         if (item.sub->kind == protocol::DestinationKind::Queue && item.sub->ack == AckMode::Auto) {
-            requeue(item.message);
+            requeue(item.message.shared());
         }
     });
     while (!subscriptions_.empty()) {
@@ -260,6 +260,7 @@ void Session::handle_subscribe(const Frame& frame) {
     auto sub = std::make_unique<Subscription>();
     sub->session = this;
     sub->id = std::string(*id);
+    sub->message_head = protocol::message_head(sub->id, version_);
     sub->destination = std::string(*destination);
     sub->kind = where.kind;
     sub->name = std::string(where.name);
@@ -305,7 +306,7 @@ void Session::remove_subscription(Subscription& sub) {
     // are in pending_acks_ and go back below), topic ones are simply not sent.
     outbound_.remove_subscription(&sub, [&](OutboundItem& item) {
         if (is_queue && sub.ack == AckMode::Auto) {
-            requeue(item.message);
+            requeue(item.message.shared());
         }
     });
     std::vector<protocol::MessagePtr> unacked;
@@ -455,7 +456,7 @@ void Session::fail(std::string_view message, std::string_view detail, const Fram
     wake_writer();
 }
 
-void Session::deliver_topic(const protocol::MessagePtr& message, const Subscription& sub) {
+void Session::deliver_topic(const LocalMessage& message, const Subscription& sub) {
     if (state_ != State::Connected) {
         return;
     }
@@ -473,13 +474,12 @@ bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_vie
         ack_id = next_ack_id_++;
         pending_acks_.emplace(ack_id, PendingAck{message, &sub});
     }
-    push_message(message, sub, ack_id);
+    push_message(LocalMessage(message), sub, ack_id);
     return true;
 }
 
-void Session::push_message(const protocol::MessagePtr& message, const Subscription& sub,
-                           std::uint64_t ack_id) {
-    outbound_.push_message(message, &sub, ack_id, version_);
+void Session::push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id) {
+    outbound_.push_message(std::move(message), &sub, ack_id, version_);
     if (outbound_.pending_bytes() > host_.config().limits.max_pending_bytes_per_connection) {
         enforce_pending_limit();
     }
@@ -495,7 +495,7 @@ void Session::enforce_pending_limit() {
         if (item.ack_id != 0) {
             pending_acks_.erase(item.ack_id);
         }
-        requeue(item.message);
+        requeue(item.message.shared());
     };
     if (limits.slow_consumer == SlowConsumerPolicy::DropOldest) {
         host_.count_dropped(

@@ -57,7 +57,7 @@ class Session final : private protocol::FrameSink {
     bool has_output() const { return !outbound_.empty(); }
 
     /// A topic message matched one of this session's subscriptions.
-    void deliver_topic(const protocol::MessagePtr& message, const Subscription& sub);
+    void deliver_topic(const LocalMessage& message, const Subscription& sub);
     /// The QueueManager chose this session; false when the subscription is gone (the caller
     /// puts the message back).
     bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
@@ -111,8 +111,7 @@ class Session final : private protocol::FrameSink {
     bool hold_in_transaction(const protocol::Frame& frame);
     void send_receipt(const protocol::Frame& frame);
 
-    void push_message(const protocol::MessagePtr& message, const Subscription& sub,
-                      std::uint64_t ack_id);
+    void push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id);
     void enforce_pending_limit();
     void remove_subscription(Subscription& sub);
     void release_subscriptions();

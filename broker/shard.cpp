@@ -566,8 +566,12 @@ void Shard::deliver_local(const protocol::MessagePtr& message, std::string_view 
                           std::string_view name) {
     match_scratch_.clear();
     router_.match(prefix, name, match_scratch_);
+    if (match_scratch_.empty()) {
+        return;
+    }
+    const LocalMessage local(message);  // one shared reference for every delivery here
     for (Subscription* sub : match_scratch_) {
-        sub->session->deliver_topic(message, *sub);
+        sub->session->deliver_topic(local, *sub);
     }
 }
 

@@ -170,13 +170,17 @@ void Shard::deliver_relayed(const protocol::MessagePtr& message, const std::stri
     }
     match_scratch_.clear();
     router_.match(where.prefix, where.name, match_scratch_);
+    if (match_scratch_.empty()) {
+        return;
+    }
+    const LocalMessage local(message);
     for (Subscription* sub : match_scratch_) {
         // A relayed message arrives once per Redis channel or glob the node listens on;
         // each copy is for the subscriptions of that channel or glob only.
         const bool mine =
             all || (glob.empty() ? !sub->wildcard : sub->wildcard && sub->relay_key == glob);
         if (mine) {
-            sub->session->deliver_topic(message, *sub);
+            sub->session->deliver_topic(local, *sub);
         }
     }
 }

@@ -20,6 +20,8 @@ struct Subscription {
     protocol::DestinationKind kind = protocol::DestinationKind::Topic;
     std::string name;  // destination without its prefix ("room.*"), the router's key
     AckMode ack = AckMode::Auto;
+    /// "MESSAGE\nsubscription:<id>\n" in the session's STOMP version, encoded once.
+    std::string message_head;
     bool wildcard = false;
     /// With a cluster: the Redis channel (exact) or glob (wildcard) this subscription
     /// listens on; a relayed pmessage reaches only the subscriptions of its glob, so a

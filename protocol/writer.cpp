@@ -61,10 +61,17 @@ void append_frame(std::string& out, Command command, std::initializer_list<Owned
                  version, with_content_length);
 }
 
-void append_message(std::string& out, const Message& message, std::string_view subscription,
-                    std::string_view ack, Version version) {
-    out.append(kMessageLine);
-    append_header_line(out, kSubscriptionName, subscription, version, Command::Message);
+std::string message_head(std::string_view subscription, Version version) {
+    std::string head(kMessageLine);
+    append_header_line(head, kSubscriptionName, subscription, version, Command::Message);
+    return head;
+}
+
+namespace {
+
+// Everything after the subscription line: ack, the message's shared header block, body, NUL.
+void append_message_tail(std::string& out, const Message& message, std::string_view ack,
+                         Version version) {
     if (!ack.empty()) {
         append_header_line(out, kAckName, ack, version, Command::Message);
     }
@@ -74,23 +81,47 @@ void append_message(std::string& out, const Message& message, std::string_view s
     out.push_back('\0');
 }
 
+// Size of one header line as append_header_line writes it in a MESSAGE frame.
+std::size_t header_line_size(std::string_view name, std::string_view value, Version version) {
+    if (is_plain(value)) {
+        return name.size() + value.size() + 2;  // ':' and '\n'
+    }
+    // Rare (an id with ':' or '\\'): measure the real encoding so the two never disagree.
+    std::string line;
+    append_header_line(line, name, value, version, Command::Message);
+    return line.size();
+}
+
+std::size_t message_tail_size(const Message& message, std::string_view ack, Version version) {
+    const std::size_t ack_size = ack.empty() ? 0 : header_line_size(kAckName, ack, version);
+    return ack_size + message.encoded_headers[static_cast<std::size_t>(version)].size() + 1 +
+           message.body.size() + 1;  // blank line, body, NUL
+}
+
+}  // namespace
+
+void append_message(std::string& out, std::string_view head, const Message& message,
+                    std::string_view ack, Version version) {
+    out.append(head);
+    append_message_tail(out, message, ack, version);
+}
+
+void append_message(std::string& out, const Message& message, std::string_view subscription,
+                    std::string_view ack, Version version) {
+    out.append(kMessageLine);
+    append_header_line(out, kSubscriptionName, subscription, version, Command::Message);
+    append_message_tail(out, message, ack, version);
+}
+
+std::size_t message_frame_size(std::string_view head, const Message& message, std::string_view ack,
+                               Version version) {
+    return head.size() + message_tail_size(message, ack, version);
+}
+
 std::size_t message_frame_size(const Message& message, std::string_view subscription,
                                std::string_view ack, Version version) {
-    const auto line_size = [version](std::string_view name, std::string_view value) {
-        if (is_plain(value)) {
-            return name.size() + value.size() + 2;  // ':' and '\n'
-        }
-        // Rare (an id with ':' or '\\'): measure the real encoding so the two never disagree.
-        std::string line;
-        append_header_line(line, name, value, version, Command::Message);
-        return line.size();
-    };
-    std::size_t size = kMessageLine.size() + line_size(kSubscriptionName, subscription);
-    if (!ack.empty()) {
-        size += line_size(kAckName, ack);
-    }
-    size += message.encoded_headers[static_cast<std::size_t>(version)].size();
-    return size + 1 + message.body.size() + 1;  // blank line, body, NUL
+    return kMessageLine.size() + header_line_size(kSubscriptionName, subscription, version) +
+           message_tail_size(message, ack, version);
 }
 
 }  // namespace stampede::protocol

@@ -39,8 +39,9 @@ class FakeHost final : public SessionHost {
                        std::string_view name) override {
         std::vector<Subscription*> found;
         router_.match(prefix, name, found);
+        const LocalMessage local(message);
         for (auto* sub : found) {
-            sub->session->deliver_topic(message, *sub);
+            sub->session->deliver_topic(local, *sub);
         }
     }
     void add_topic_subscription(Subscription* sub) override { router_.add(sub); }

@@ -108,6 +108,25 @@ TEST(Writer, MessageFrameSizeIsExactlyWhatIsAppended) {
     }
 }
 
+TEST(Writer, PreEncodedHeadWritesTheSameFrameAndSize) {
+    const auto message = Message::make("/topic/a:b", "2", "n", "bob", Pairs{{"k\\", "v\r\n:"}},
+                                       std::string("x\0y", 3));
+    for (const Version version : {Version::V1_0, Version::V1_1, Version::V1_2}) {
+        for (const std::string_view subscription : {"0", "s:1\\", "sub\r\nx"}) {
+            const std::string head = message_head(subscription, version);
+            for (const std::string_view ack : {"", "17", "a:\\b"}) {
+                std::string plain;
+                append_message(plain, *message, subscription, ack, version);
+                std::string with_head;
+                append_message(with_head, head, *message, ack, version);
+                EXPECT_EQ(with_head, plain) << version_name(version) << " " << subscription;
+                EXPECT_EQ(message_frame_size(head, *message, ack, version), with_head.size())
+                    << version_name(version) << " " << subscription << " " << ack;
+            }
+        }
+    }
+}
+
 TEST(Writer, BatchOfMessagesParsesBackFrameByFrame) {
     const auto message =
         Message::make("/topic/t", "id-1", "n", "", Pairs{{"x", "1"}}, std::string("a\0b", 3));
