@@ -240,8 +240,14 @@ ws_rabbit rooms-1000x10-20k rooms --rooms 1000 --members 10 --rate 20000
 ws_stampede stampede1 rooms-1000x10-20k rooms --rooms 1000 --members 10 --rate 20000
 ws_stampede stampede rooms-1000x10-20k rooms --rooms 1000 --members 10 --rate 20000
 # Where the latency target holds, if not at 20k.
-for rate in 2000 5000 10000; do
-    ws_stampede stampede "rooms-1000x10-$((rate / 1000))k" rooms --rooms 1000 --members 10 --rate "$rate"
+for rate in 2000 5000 7500 10000; do
+    ws_stampede stampede "rooms-1000x10-$rate" rooms --rooms 1000 --members 10 --rate "$rate"
+done
+# The floor under those: a trivial built-in sender, one MESSAGE per send() to 9,000
+# connections (the generator holds both ends in one process, 20,000 fds at most), at the
+# same delivery rates. No broker that writes one delivery per send() can do better here.
+for rate in 2000 5000 7500 10000 20000; do
+    bench generator "floor-$rate" sink --transport ws --connections 9000 --rate "$((rate * 10))"
 done
 
 ws_rabbit queue-4 queue --subscribers 4

@@ -269,9 +269,22 @@ def render(work):
         ("rabbitmq", "rooms-1000x10-20k", "1000x10 at 20,000 msgs/s, RabbitMQ"),
         ("stampede1", "rooms-1000x10-20k", "1000x10 at 20,000 msgs/s, Stampede 1 shard"),
         ("stampede", "rooms-1000x10-20k", "1000x10 at 20,000 msgs/s, Stampede 2 shards"),
-        ("stampede", "rooms-1000x10-10k", "1000x10 at 10,000 msgs/s, Stampede 2 shards"),
-        ("stampede", "rooms-1000x10-5k", "1000x10 at 5,000 msgs/s, Stampede 2 shards"),
-        ("stampede", "rooms-1000x10-2k", "1000x10 at 2,000 msgs/s, Stampede 2 shards"),
+        ("stampede", "rooms-1000x10-10000", "1000x10 at 10,000 msgs/s, Stampede 2 shards"),
+        ("stampede", "rooms-1000x10-7500", "1000x10 at 7,500 msgs/s, Stampede 2 shards"),
+        ("stampede", "rooms-1000x10-5000", "1000x10 at 5,000 msgs/s, Stampede 2 shards"),
+        ("stampede", "rooms-1000x10-2000", "1000x10 at 2,000 msgs/s, Stampede 2 shards"),
+    ]))
+    out.append("")
+    out.append("#### The floor under rooms: no broker, one MESSAGE per send()\n")
+    out.append("`stampede-bench sink --transport ws --connections 9000 --rate D`: the generator's "
+               "built-in trivial sender writes D MESSAGE frames per second, one per `send()`, round "
+               "robin over 9,000 WebSocket connections, with no broker work at all (no SEND to "
+               "receive, parse or route). It is the best latency any broker that writes one delivery "
+               "per `send()` can get on this machine at D deliveries/s, the generator and loopback "
+               "TCP included.\n")
+    out.append(throughput_table(runs, [
+        ("generator", f"floor-{rate}", f"{10 * rate:,} deliveries/s (rooms at {rate:,} msgs/s)")
+        for rate in (2000, 5000, 7500, 10000, 20000)
     ]))
     out.append("")
 
@@ -358,7 +371,8 @@ def render(work):
                        f"published {num(run['results']['publish_rate'])}/s, p99 {ms(lat['p99'])} ms, "
                        f"p99.9 {ms(lat['p999'])} ms | {'yes' if met else '**no**'} |")
     holding = []
-    for case in ("rooms-1000x10-20k", "rooms-1000x10-10k", "rooms-1000x10-5k", "rooms-1000x10-2k"):
+    for case in ("rooms-1000x10-20k", "rooms-1000x10-10000", "rooms-1000x10-7500", "rooms-1000x10-5000",
+                 "rooms-1000x10-2000"):
         run = find(runs, "stampede", case)
         if run:
             lat = run["results"]["latency_us"]
@@ -367,6 +381,20 @@ def render(work):
     if holding:
         out.append(f"| rooms 1000x10: highest rate measured at which p99 < 2 ms and p99.9 < 10 ms hold "
                    f"(Stampede 2 shards) | {max(holding):,.0f} msgs/s ({10 * max(holding):,.0f} deliveries/s) | - |")
+    floor_holding = []
+    floor_runs = []
+    for rate_msgs in (2000, 5000, 7500, 10000, 20000):
+        run = find(runs, "generator", f"floor-{rate_msgs}")
+        if run:
+            floor_runs.append(rate_msgs)
+            lat = run["results"]["latency_us"]
+            if lat["p99"] < 2000 and lat["p999"] < 10000 and run["results"]["lost"] == 0:
+                floor_holding.append(rate_msgs)
+    if floor_runs:
+        best = f"{max(floor_holding):,} msgs/s ({10 * max(floor_holding):,} deliveries/s)" if floor_holding \
+            else "none of the rates measured"
+        out.append(f"| the same latency target for the floor (no broker, one send() per delivery, 9,000 "
+                   f"connections): highest rate at which it holds | {best} | - |")
     conn = [r for r in runs if r.get("scenario") == "connections"
             and r["_label"].get("broker") in ("stampede", "fresh")]
     if conn:
