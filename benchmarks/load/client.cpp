@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -482,8 +483,14 @@ std::uint32_t Worker::next_mask() {
 
 void Worker::add(ConnPlan plan) {
     conns_.push_back(std::make_unique<Conn>(*this, std::move(plan)));
-    if (conns_.back()->plan().role == Role::Publisher) {
-        publishers_.push_back(conns_.back().get());
+    Conn* conn = conns_.back().get();
+    if (conn->plan().role != Role::Publisher) {
+        return;
+    }
+    if (conn->plan().group->rate > 0) {
+        paced_.push_back({0, conn});  // all due at once: a valid heap
+    } else {
+        publishers_.push_back(conn);
     }
 }
 
@@ -515,48 +522,79 @@ void Worker::start_connections() {
     }
 }
 
+std::size_t Worker::pump_one(Conn& publisher, std::uint64_t now, double elapsed_s,
+                             std::size_t window, bool& burst_full) {
+    burst_full = false;
+    if (!publisher.ready()) {
+        return 0;
+    }
+    Group& group = *publisher.plan().group;
+    const std::uint64_t sent = publisher.sent();
+    std::size_t allowed = kPublishBurst;
+    if (group.rate > 0) {
+        const auto due =
+            static_cast<std::uint64_t>(std::floor(group.rate * elapsed_s + group.phase));
+        if (due <= sent) {
+            return 0;
+        }
+        allowed = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, due - sent));
+    }
+    // Flow control: never more than `window` messages ahead of the slowest receiver.
+    const auto lowest = [&group, sent]() {
+        if (group.queue) {
+            return group.acked.load(std::memory_order_relaxed);
+        }
+        std::uint64_t low = UINT64_MAX;
+        for (std::size_t i = 0; i < group.receivers; ++i) {
+            low = std::min(low, group.received[i].load(std::memory_order_relaxed));
+        }
+        return group.receivers == 0 ? sent : low;
+    };
+    if (sent - publisher.cached_min >= window) {
+        publisher.cached_min = lowest();
+    }
+    const std::uint64_t in_flight = sent - std::min(sent, publisher.cached_min);
+    if (in_flight >= window) {
+        return 0;
+    }
+    allowed = std::min<std::size_t>(allowed, window - in_flight);
+    if (!publisher.publish(now, allowed)) {
+        return 0;
+    }
+    burst_full = allowed == kPublishBurst;
+    return allowed;
+}
+
 bool Worker::pump_publishers(std::uint64_t now) {
     bool more = false;
     const std::size_t window = run_.window.load(std::memory_order_relaxed);
     const std::uint64_t start = run_.publish_start_ns.load(std::memory_order_relaxed);
     const double elapsed_s = now > start ? static_cast<double>(now - start) / 1e9 : 0.0;
+    bool burst_full = false;
     for (Conn* publisher : publishers_) {
-        if (!publisher->ready()) {
-            continue;
+        pump_one(*publisher, now, elapsed_s, window, burst_full);
+        more = more || burst_full;
+    }
+    constexpr std::uint64_t kRetryNs = 100'000;  // not ready, window full, or buffer full
+    while (!paced_.empty() && paced_.front().due_ns <= now) {
+        std::pop_heap(paced_.begin(), paced_.end(), std::greater<>{});
+        DuePublisher& entry = paced_.back();
+        Conn& publisher = *entry.conn;
+        const std::size_t published = pump_one(publisher, now, elapsed_s, window, burst_full);
+        const Group& group = *publisher.plan().group;
+        // The next message falls due when rate * elapsed + phase reaches sent + 1.
+        const double next_s =
+            (static_cast<double>(publisher.sent() + 1) - group.phase) / group.rate;
+        std::uint64_t due =
+            start + static_cast<std::uint64_t>(std::ceil(std::max(0.0, next_s) * 1e9));
+        if (published == 0 && due <= now) {
+            due = now + kRetryNs;  // it was due but could not send: look again shortly
         }
-        Group& group = *publisher->plan().group;
-        const std::uint64_t sent = publisher->sent();
-        std::size_t allowed = kPublishBurst;
-        if (group.rate > 0) {
-            const auto due =
-                static_cast<std::uint64_t>(std::floor(group.rate * elapsed_s + group.phase));
-            if (due <= sent) {
-                continue;
-            }
-            allowed = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, due - sent));
-        }
-        // Flow control: never more than `window` messages ahead of the slowest receiver.
-        const auto lowest = [&group, sent]() {
-            if (group.queue) {
-                return group.acked.load(std::memory_order_relaxed);
-            }
-            std::uint64_t low = UINT64_MAX;
-            for (std::size_t i = 0; i < group.receivers; ++i) {
-                low = std::min(low, group.received[i].load(std::memory_order_relaxed));
-            }
-            return group.receivers == 0 ? sent : low;
-        };
-        if (sent - publisher->cached_min >= window) {
-            publisher->cached_min = lowest();
-        }
-        const std::uint64_t in_flight = sent - std::min(sent, publisher->cached_min);
-        if (in_flight >= window) {
-            continue;
-        }
-        allowed = std::min<std::size_t>(allowed, window - in_flight);
-        if (publisher->publish(now, allowed) && allowed == kPublishBurst) {
+        if (burst_full) {
             more = true;
         }
+        entry.due_ns = std::max(due, now + 1);  // never twice in one pass
+        std::push_heap(paced_.begin(), paced_.end(), std::greater<>{});
     }
     return more;
 }
@@ -586,7 +624,7 @@ void Worker::loop() {
             static_cast<Conn*>(events[i].data.ptr)->on_event(events[i].events);
         }
         more = false;
-        if (phase == Phase::Running && !publishers_.empty()) {
+        if (phase == Phase::Running && (!publishers_.empty() || !paced_.empty())) {
             more = pump_publishers(now_ns());
         }
         for (std::size_t i = 0; i < dirty_.size(); ++i) {

@@ -182,6 +182,18 @@ class Worker {
     void start_connections();
     /// Returns true when some publisher still had room and should be pumped again at once.
     bool pump_publishers(std::uint64_t now);
+    /// Publishes what `publisher` may send now (its rate, the flow-control window, a burst);
+    /// returns how many, or 0.
+    std::size_t pump_one(Conn& publisher, std::uint64_t now, double elapsed_s, std::size_t window,
+                         bool& burst_full);
+
+    // A publisher at a fixed rate, keyed by when it is next due: with a thousand rooms, a
+    // heap touches the few that are due instead of every publisher on every loop turn.
+    struct DuePublisher {
+        std::uint64_t due_ns;
+        Conn* conn;
+        bool operator>(const DuePublisher& other) const { return due_ns > other.due_ns; }
+    };
 
     Run& run_;
     unsigned index_;
@@ -190,7 +202,8 @@ class Worker {
     std::size_t connecting_ = 0;
     std::size_t next_to_start_ = 0;
     std::vector<std::unique_ptr<Conn>> conns_;
-    std::vector<Conn*> publishers_;
+    std::vector<Conn*> publishers_;    // as fast as the window allows (no rate)
+    std::vector<DuePublisher> paced_;  // with a rate: a min-heap on due_ns
     std::vector<Conn*> dirty_;
     WorkerStats stats_;
     std::unique_ptr<char[]> read_buffer_;
