@@ -59,6 +59,8 @@ class ServiceAccount {
     const std::string& login() const { return login_; }
     const std::vector<std::string>& roles() const { return roles_; }
     bool has_plain_passcode() const { return !hash_.has_value(); }
+    /// The parsed hash, or null for a plain passcode.
+    const PasscodeHash* passcode_hash() const { return hash_ ? &*hash_ : nullptr; }
 
    private:
     std::string login_;
@@ -77,8 +79,7 @@ struct ServiceAccountsResult {
 
 class ServiceAccounts {
    public:
-    explicit ServiceAccounts(std::vector<ServiceAccount> accounts)
-        : accounts_(std::move(accounts)) {}
+    explicit ServiceAccounts(std::vector<ServiceAccount> accounts);
 
     /// Parses every passcode_hash; a malformed one is an error naming the login.
     static ServiceAccountsResult create(const std::vector<broker::UserConfig>& users);
@@ -87,10 +88,19 @@ class ServiceAccounts {
     /// check() to a worker.
     const ServiceAccount* lookup(std::string_view login) const;
 
+    /// lookup() + ServiceAccount::authenticate(). An unknown login costs what a known one
+    /// does: a PBKDF2 at the first hashed account's iteration count against a dummy hash, so
+    /// the answer's timing does not tell which logins exist. Worker thread only.
+    AuthResult<Principal> authenticate(std::string_view login, std::string_view passcode) const;
+
+    /// PBKDF2 iterations spent on an unknown login (0 when no account has a hash).
+    std::uint32_t unknown_login_iterations() const { return dummy_ ? dummy_->iterations : 0; }
+
     std::size_t size() const { return accounts_.size(); }
 
    private:
     std::vector<ServiceAccount> accounts_;
+    std::optional<PasscodeHash> dummy_;
 };
 
 }  // namespace stampede::auth

@@ -95,7 +95,15 @@ void Session::authenticate(const Frame& frame) {
                 return;
             }
             if (!anonymous_allowed_) {
-                return refuse_connect(auth::AuthError::BadCredentials, "no such account");
+                if (security.accounts == nullptr) {
+                    return refuse_connect(auth::AuthError::BadCredentials, "no such account");
+                }
+                // Refused after the same PBKDF2 work as a known login's wrong passcode, so
+                // the timing does not tell which logins exist.
+                state_ = State::Authenticating;
+                host_.authenticate_async(id_, std::string(credentials.login),
+                                         std::string(credentials.passcode));
+                return;
             }
             // A login that names no account is anonymous where that is allowed (stomp.py and
             // friends always send some login).

@@ -31,11 +31,10 @@ void Shard::authenticate_async(std::uint64_t session_id, std::string login, std:
     // The task holds the security set it checks against, so a reload meanwhile is harmless.
     auto task = [this, session_id, security = security_, login = std::move(login),
                  passcode = std::move(passcode)] {
-        const auth::ServiceAccount* account =
-            security->accounts ? security->accounts->lookup(login) : nullptr;
-        auto result = account != nullptr ? account->authenticate(passcode)
-                                         : auth::AuthResult<auth::Principal>::failure(
-                                               auth::AuthError::BadCredentials, "no such account");
+        auto result = security->accounts != nullptr
+                          ? security->accounts->authenticate(login, passcode)
+                          : auth::AuthResult<auth::Principal>::failure(
+                                auth::AuthError::BadCredentials, "no such account");
         InboxItem item;
         item.kind = InboxItem::Kind::Run;
         item.task = [session_id, result = std::move(result)](Shard& shard) {

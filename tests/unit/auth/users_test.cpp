@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -157,6 +159,46 @@ TEST(ServiceAccountsTest, LookupAndAuthenticate) {
     EXPECT_EQ(result.accounts->lookup("nobody"), nullptr);
     EXPECT_EQ(result.accounts->lookup(""), nullptr);
     EXPECT_EQ(result.accounts->lookup("Backend"), nullptr);
+}
+
+TEST(ServiceAccountsTest, UnknownLoginCostsAKnownLoginsPbkdf2) {
+    const std::optional<std::string> slow = hash_passcode("right", 200000);
+    ASSERT_TRUE(slow);
+    const ServiceAccountsResult result = ServiceAccounts::create({
+        user("dev", "", "plain-pass", {}),
+        user("backend", *slow, "", {"publisher"}),
+    });
+    ASSERT_TRUE(result.accounts);
+    const ServiceAccounts& accounts = *result.accounts;
+    EXPECT_EQ(accounts.unknown_login_iterations(), 200000U);  // the hashed account's count
+
+    EXPECT_TRUE(accounts.authenticate("backend", "right").ok());
+    EXPECT_EQ(accounts.authenticate("backend", "wrong").error, AuthError::BadCredentials);
+    const AuthResult<Principal> unknown = accounts.authenticate("nobody", "right");
+    EXPECT_EQ(unknown.error, AuthError::BadCredentials);
+    EXPECT_EQ(unknown.detail, "no such account");
+
+    // The point of the dummy: an unknown login takes about as long as a known one's wrong
+    // passcode (200,000 PBKDF2 rounds, tens of milliseconds), not microseconds. The fastest of
+    // three tries each, compared with a wide margin, so a busy machine cannot fail it.
+    const auto fastest = [](const auto& attempt) {
+        auto best = std::chrono::steady_clock::duration::max();
+        for (int i = 0; i < 3; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            attempt();
+            best = std::min(best, std::chrono::steady_clock::now() - start);
+        }
+        return best;
+    };
+    const auto known = fastest([&] { (void)accounts.authenticate("backend", "wrong"); });
+    const auto nobody = fastest([&] { (void)accounts.authenticate("nobody", "wrong"); });
+    EXPECT_GT(nobody * 3, known) << "unknown login answered much faster than a known one";
+
+    // Without any hashed account there is no PBKDF2 to imitate.
+    const ServiceAccountsResult plain = ServiceAccounts::create({user("dev", "", "pw", {})});
+    ASSERT_TRUE(plain.accounts);
+    EXPECT_EQ(plain.accounts->unknown_login_iterations(), 0U);
+    EXPECT_EQ(plain.accounts->authenticate("nobody", "pw").error, AuthError::BadCredentials);
 }
 
 TEST(ServiceAccountsTest, MalformedHashIsAnErrorNamingTheLogin) {
