@@ -76,6 +76,7 @@ class FrameParser {
     FeedResult parse(FrameSink& sink);
     bool skip_heartbeats(FrameSink& sink);
     LineScan scan_line(std::size_t& eol);
+    void start_line(std::size_t at);
     bool finish_command_line(std::size_t eol);
     bool finish_header_line(std::size_t eol);
     bool start_body();
@@ -92,6 +93,10 @@ class FrameParser {
     std::size_t frame_start_ = 0;  // the current frame's command byte
     std::size_t line_start_ = 0;   // the command or header line being read
     std::size_t scan_pos_ = 0;     // where the delimiter search resumes
+    // What the scan of the current line found so far, so no byte is looked at twice.
+    static constexpr std::size_t kNoColon = static_cast<std::size_t>(-1);
+    std::size_t colon_offset_ = kNoColon;  // its first ':', from line_start_
+    bool line_has_backslash_ = false;
     std::size_t body_start_ = 0;
     std::size_t command_length_ = 0;
     std::uint64_t content_length_ = 0;
