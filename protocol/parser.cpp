@@ -3,7 +3,7 @@
 // they lie); positions are offsets, so the buffer may grow or be compacted between feeds.
 // Every search resumes where the last one stopped, so each byte is scanned about once whatever
 // the split of the stream. A command or header line is scanned once for all the bytes that
-// matter in it (see find_line_special); a body without content-length is searched with memchr.
+// matter in it (see scan_line_bytes); a body without content-length is searched with memchr.
 #include "protocol/parser.hpp"
 
 #include <algorithm>
@@ -48,38 +48,6 @@ std::optional<std::uint64_t> parse_content_length(std::string_view text) {
         value = value * 10 + digit;
     }
     return value;
-}
-
-// The bytes that matter in a command or header line: its end, a NUL (never allowed inside a
-// line), the name/value separator and the escape character.
-bool is_line_special(char c) { return c == '\n' || c == '\0' || c == ':' || c == '\\'; }
-
-// The first line-special byte in [from, to), or `to`. Header lines are short (20-50 bytes), so
-// one memchr per delimiter cost more in call overhead than in scanning: this looks for all four
-// at once, sixteen bytes at a time where SSE2 is available (every x86-64).
-std::size_t find_line_special(const char* data, std::size_t from, std::size_t to) {
-#if defined(__SSE2__)
-    const __m128i newline = _mm_set1_epi8('\n');
-    const __m128i nul = _mm_setzero_si128();
-    const __m128i colon = _mm_set1_epi8(':');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    while (to - from >= 16) {
-        const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + from));
-        const __m128i ends =
-            _mm_or_si128(_mm_cmpeq_epi8(block, newline), _mm_cmpeq_epi8(block, nul));
-        const __m128i marks =
-            _mm_or_si128(_mm_cmpeq_epi8(block, colon), _mm_cmpeq_epi8(block, backslash));
-        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ends, marks)));
-        if (mask != 0) {
-            return from + static_cast<std::size_t>(std::countr_zero(mask));
-        }
-        from += 16;
-    }
-#endif
-    while (from < to && !is_line_special(data[from])) {
-        ++from;
-    }
-    return from;
 }
 
 bool is_connection_command(Command command) {
@@ -229,6 +197,59 @@ bool FrameParser::skip_heartbeats(FrameSink& sink) {
     return false;
 }
 
+// Scans a command or header line from `from` up to `to` (offsets from the line's first byte)
+// and returns the offset of the first '\n' or NUL, or `to`. On the way it notes the first ':'
+// (into `colon`, unless one was noted before) and whether a '\\' occurs, so that finishing the
+// line needs no second look at its bytes. Header lines are short (20-50 bytes): one memchr per
+// delimiter cost more in call overhead than in scanning, so this looks for all four at once,
+// sixteen bytes at a time where SSE2 is available (every x86-64), with one call per line.
+std::size_t FrameParser::scan_line_bytes(const char* line, std::size_t from, std::size_t to,
+                                         std::size_t& colon, bool& backslash) {
+#if defined(__SSE2__)
+    const __m128i newline = _mm_set1_epi8('\n');
+    const __m128i nul = _mm_setzero_si128();
+    const __m128i colon_byte = _mm_set1_epi8(':');
+    const __m128i backslash_byte = _mm_set1_epi8('\\');
+    const auto mask_of = [](__m128i hits) {
+        return static_cast<std::uint32_t>(_mm_movemask_epi8(hits));
+    };
+    while (to - from >= 16) {
+        const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line + from));
+        const std::uint32_t ends =
+            mask_of(_mm_or_si128(_mm_cmpeq_epi8(block, newline), _mm_cmpeq_epi8(block, nul)));
+        std::uint32_t colons = mask_of(_mm_cmpeq_epi8(block, colon_byte));
+        std::uint32_t backslashes = mask_of(_mm_cmpeq_epi8(block, backslash_byte));
+        const int end = std::countr_zero(ends);  // 32 when the line goes on
+        if (end < 16) {
+            // Only what lies before the line's end belongs to it.
+            const std::uint32_t before_end = (std::uint32_t{1} << end) - 1;
+            colons &= before_end;
+            backslashes &= before_end;
+        }
+        if (colons != 0 && colon == kNoColon) {
+            colon = from + static_cast<std::size_t>(std::countr_zero(colons));
+        }
+        backslash = backslash || backslashes != 0;
+        if (end < 16) {
+            return from + static_cast<std::size_t>(end);
+        }
+        from += 16;
+    }
+#endif
+    for (; from < to; ++from) {
+        const char c = line[from];
+        if (c == '\n' || c == '\0') {
+            break;
+        }
+        if (c == ':' && colon == kNoColon) {
+            colon = from;
+        } else if (c == '\\') {
+            backslash = true;
+        }
+    }
+    return from;
+}
+
 // Looks for the end of the line at line_start_. On Complete, `eol` is the index of its '\n'.
 // Limits are judged on what has arrived: a line or frame that can no longer fit fails now.
 FrameParser::LineScan FrameParser::scan_line(std::size_t& eol) {
@@ -244,17 +265,9 @@ FrameParser::LineScan FrameParser::scan_line(std::size_t& eol) {
     const std::size_t stop = std::min({end, line_cap, frame_cap});
     const std::size_t from = std::min(scan_pos_, stop);
 
-    // Up to the line's end or NUL, noting its first ':' and whether it has a backslash on the
-    // way, so that finishing the line needs no second look at its bytes.
-    std::size_t at = find_line_special(data, from, stop);
-    while (at < stop && (data[at] == ':' || data[at] == '\\')) {
-        if (data[at] == '\\') {
-            line_has_backslash_ = true;
-        } else if (colon_offset_ == kNoColon) {
-            colon_offset_ = at - line_start_;
-        }
-        at = find_line_special(data, at + 1, stop);
-    }
+    const std::size_t at =
+        line_start_ + scan_line_bytes(data + line_start_, from - line_start_, stop - line_start_,
+                                      colon_offset_, line_has_backslash_);
     // A NUL inside a command or header line would let a truncated frame pass for a complete
     // one; only a NUL where a header line starts is accepted (see NulAtLineStart).
     if (at < stop && data[at] == '\0') {

@@ -76,6 +76,8 @@ class FrameParser {
     FeedResult parse(FrameSink& sink);
     bool skip_heartbeats(FrameSink& sink);
     LineScan scan_line(std::size_t& eol);
+    static std::size_t scan_line_bytes(const char* line, std::size_t from, std::size_t to,
+                                       std::size_t& colon, bool& backslash);
     void start_line(std::size_t at);
     bool finish_command_line(std::size_t eol);
     bool finish_header_line(std::size_t eol);
