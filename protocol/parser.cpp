@@ -219,19 +219,20 @@ std::size_t FrameParser::scan_line_bytes(const char* line, std::size_t from, std
             mask_of(_mm_or_si128(_mm_cmpeq_epi8(block, newline), _mm_cmpeq_epi8(block, nul)));
         std::uint32_t colons = mask_of(_mm_cmpeq_epi8(block, colon_byte));
         std::uint32_t backslashes = mask_of(_mm_cmpeq_epi8(block, backslash_byte));
-        const int end = std::countr_zero(ends);  // 32 when the line goes on
-        if (end < 16) {
+        if (ends != 0) {
             // Only what lies before the line's end belongs to it.
-            const std::uint32_t before_end = (std::uint32_t{1} << end) - 1;
+            const std::uint32_t before_end = (ends & (~ends + 1)) - 1;
             colons &= before_end;
             backslashes &= before_end;
         }
         if (colons != 0 && colon == kNoColon) {
             colon = from + static_cast<std::size_t>(std::countr_zero(colons));
         }
-        backslash = backslash || backslashes != 0;
-        if (end < 16) {
-            return from + static_cast<std::size_t>(end);
+        if (backslashes != 0) {
+            backslash = true;
+        }
+        if (ends != 0) {
+            return from + static_cast<std::size_t>(std::countr_zero(ends));
         }
         from += 16;
     }
