@@ -1,5 +1,6 @@
 // Frame: one parsed STOMP frame. Pure data, no I/O.
-// A Frame's views point into the parser's buffer and are valid only inside the sink call.
+// A Frame's views point into the parser's buffer or into the bytes being fed, and are valid only
+// inside the sink call.
 #pragma once
 
 #include <cstdint>

@@ -51,6 +51,8 @@ class FrameParser {
     /// Parses as much as possible. EOL may be "\n" or "\r\n" everywhere. A body is read by
     /// content-length when present (it may contain NULs and must be followed by NUL), else up
     /// to the first NUL. Limits are checked while bytes arrive, not after the frame ends.
+    /// Frames that lie whole in `bytes` are parsed there; only what is left unfinished is
+    /// copied, so `bytes` need not outlive the call.
     FeedResult feed(std::span<const char> bytes, FrameSink& sink);
 
     /// Bytes buffered for a frame not yet complete.
@@ -73,25 +75,41 @@ class FrameParser {
         std::size_t value_length;
     };
 
-    FeedResult parse(FrameSink& sink);
+    FeedResult parse(FrameSink& sink, bool until_frame_end);
     bool skip_heartbeats(FrameSink& sink);
     LineScan scan_line(std::size_t& eol);
+    static std::size_t scan_line_bytes(const char* line, std::size_t from, std::size_t to,
+                                       std::size_t& colon, bool& backslash);
+    void start_line(std::size_t at);
     bool finish_command_line(std::size_t eol);
     bool finish_header_line(std::size_t eol);
     bool start_body();
     bool emit_frame(std::size_t nul, FrameSink& sink);
     FeedResult fail(ProtocolError error);
-    void compact();
+    void parse_buffer();
+    void rebase(std::size_t removed);
+    void copy_frame_to_buffer();
+    void keep_unparsed();
 
     ParserLimits limits_;
     Version version_ = Version::V1_2;
     std::string buffer_;
+    // The bytes being parsed: buffer_, or during feed() the caller's bytes where they lie
+    // (borrowed_), when no frame was left unfinished by the previous feed.
+    const char* data_ = nullptr;
+    std::size_t size_ = 0;
+    bool borrowed_ = false;
+    bool more_input_ = false;  // the buffer holds a piece of the feed; the rest follows
     State state_ = State::Idle;
     ProtocolError error_ = ProtocolError::None;
     std::size_t pos_ = 0;          // Idle: first byte not yet consumed
     std::size_t frame_start_ = 0;  // the current frame's command byte
     std::size_t line_start_ = 0;   // the command or header line being read
     std::size_t scan_pos_ = 0;     // where the delimiter search resumes
+    // What the scan of the current line found so far, so no byte is looked at twice.
+    static constexpr std::size_t kNoColon = static_cast<std::size_t>(-1);
+    std::size_t colon_offset_ = kNoColon;  // its first ':', from line_start_
+    bool line_has_backslash_ = false;
     std::size_t body_start_ = 0;
     std::size_t command_length_ = 0;
     std::uint64_t content_length_ = 0;

@@ -199,6 +199,35 @@ TEST(Parser, LargeBodyAcrossManyFeeds) {
     EXPECT_EQ(by_nul.frames[0].body, body);
 }
 
+TEST(Parser, FedBytesAreNotChangedAndNotNeededAfterTheFeed) {
+    // Whole frames are parsed where they lie in the fed bytes: unescaping must not write into
+    // them, and the partial frame at the end must be copied before feed() returns.
+    FrameParser parser;
+    RecordingSink sink;
+    std::string chunk = wire("SEND\na\\cb:c\\nd\n\nx^@SEND\ndestination:/q");
+    const std::string sent = chunk;
+    parser.feed(chunk, sink);
+    EXPECT_EQ(chunk, sent);
+    chunk.assign(chunk.size(), '?');
+    parser.feed(wire("ueue/a\n\ny^@"), sink);
+    ASSERT_EQ(sink.frames.size(), 2U);
+    EXPECT_EQ(sink.frames[0].headers, (Pairs{{"a:b", "c\nd"}}));
+    EXPECT_EQ(sink.frames[1].headers, (Pairs{{"destination", "/queue/a"}}));
+    EXPECT_EQ(sink.frames[1].body, "y");
+}
+
+TEST(Parser, FrameFinishedByALaterFeedIsJudgedOnThatFeedWhole) {
+    // The parser completes a frame begun in an earlier feed from pieces of the next one. The
+    // line limit is reached one byte before the frame limit here: judged on the whole feed, the
+    // frame limit comes first, as when the frame arrives in one feed.
+    ParserLimits limits;
+    limits.max_frame_bytes = 1026;
+    limits.max_header_line_bytes = 1019;
+    const std::string stream = "SEND\na:" + std::string(2000, 'x');
+    EXPECT_EQ(feed_whole(stream, Version::V1_2, limits).error, ProtocolError::FrameTooLarge);
+    EXPECT_EQ(feed_cut(stream, {1}, Version::V1_2, limits).error, ProtocolError::FrameTooLarge);
+}
+
 TEST(Parser, ManySmallFramesInOneFeed) {
     std::string stream;
     for (int i = 0; i < 1000; ++i) {
