@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <functional>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "payload.hpp"
 #include "proc_stats.hpp"
