@@ -3,6 +3,7 @@
 #include "broker/lws_glue.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <exception>
@@ -127,6 +128,22 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
     }
 }
 
+// lws hands every TLS vhost's fresh SSL_CTX to protocols[0] once, while creating the vhost
+// (LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS, `user` = the SSL_CTX).
+//
+// No TLS 1.3 session tickets. OpenSSL sends them right after the handshake, so the client
+// reads them while it writes its first frame. Clients that read on one thread and write on
+// another share one SSL object between the two (stomp.py's receiver thread; OpenSSL forbids
+// this); the read processing a ticket then races the write of CONNECT, which can vanish
+// without an error: the client waits for CONNECTED that never comes. Without tickets, a TLS 1.3
+// client has nothing to read until the broker answers, as with TLS 1.2 (whose tickets come
+// inside the handshake). Resumption is lost, which costs a full handshake on reconnect; with
+// more than one shard it mostly failed anyway (every shard has its own ticket key).
+// Reloading the certificate (lws_tls_cert_updated) reuses this SSL_CTX, so this stays set.
+int server_tls_context_created(void* ssl_ctx) {
+    return SSL_CTX_set_num_tickets(static_cast<SSL_CTX*>(ssl_ctx), 0) == 1 ? 0 : 1;
+}
+
 template <auto Handler>
 int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) noexcept {
     try {
@@ -141,10 +158,16 @@ int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
 }
 
 int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+        return server_tls_context_created(user);
+    }
     return guarded<handle_websocket>(wsi, reason, user, in, len);
 }
 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+        return server_tls_context_created(user);
+    }
     return guarded<handle_raw>(wsi, reason, user, in, len);
 }
 
