@@ -19,6 +19,7 @@ namespace {
 struct PerSession {
     Connection* connection;  // lws zeroes this memory; null until ESTABLISHED / RAW_ADOPT
     HttpRequest* http;       // a POST being read or answered; owned by the shard
+    bool handshake_done;     // stomp+ssl: TLS handshake done before RAW_ADOPT
 };
 
 Shard& shard_of(lws* wsi) { return *static_cast<Shard*>(lws_context_user(lws_get_context(wsi))); }
@@ -116,6 +117,9 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
     switch (reason) {
         case LWS_CALLBACK_RAW_ADOPT:
             pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
+            if (pss->handshake_done) {
+                shard_of(wsi).tls_handshake_done(*pss->connection);
+            }
             return 0;
         case LWS_CALLBACK_RAW_RX:
             return received(pss, in, len);
@@ -123,6 +127,18 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
             return writeable(wsi, pss);
         case LWS_CALLBACK_RAW_CLOSE:
             return closed(wsi, pss);
+        case LWS_CALLBACK_SSL_INFO:  // stomp+ssl vhosts ask for SSL_CB_HANDSHAKE_DONE only
+            if ((static_cast<const lws_ssl_info*>(in)->where & SSL_CB_HANDSHAKE_DONE) == 0) {
+                return 0;
+            }
+            // lws adopts with a first SSL_accept: when the client was quick (the socket
+            // waited in the backlog), the handshake ends there, before RAW_ADOPT.
+            if (pss->connection != nullptr) {
+                shard_of(wsi).tls_handshake_done(*pss->connection);
+            } else {
+                pss->handshake_done = true;
+            }
+            return 0;
         default:
             return 0;
     }

@@ -96,6 +96,17 @@ class TlsTest(unittest.TestCase):
             if sock.version() == "TLSv1.3":
                 self.assertFalse(sock.session.has_ticket)
 
+    def test_sessions_outlive_the_handshake_timeout(self):
+        # lws 4.1.6 closes a raw TLS connection 5 s after its handshake unless the broker
+        # clears that timeout (Shard::tls_handshake_done); WebSocket clears its own.
+        tcp, ws = self.tcp(), self.wss()
+        time.sleep(6)
+        ws.subscribe("/topic/later", "w")
+        tcp.subscribe("/topic/later", "t")
+        tcp.send("/topic/later", b"six seconds on", receipt=True)
+        self.assertEqual(ws.expect("MESSAGE").body, b"six seconds on")
+        self.assertEqual(tcp.expect("MESSAGE").body, b"six seconds on")
+
     def test_stomp_py_over_tls(self):
         received = []
 
@@ -149,6 +160,7 @@ class Tls13OnlyTest(TlsTest):
             RawStomp.tcp("127.0.0.1", self.broker.ports["stomps"], tls=ctx)
 
     test_certificate_reload_on_sighup = None
+    test_sessions_outlive_the_handshake_timeout = None
     test_stomp_py_over_tls = None
 
 
