@@ -156,8 +156,19 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
 // inside the handshake). Resumption is lost, which costs a full handshake on reconnect; with
 // more than one shard it mostly failed anyway (every shard has its own ticket key).
 // Reloading the certificate (lws_tls_cert_updated) reuses this SSL_CTX, so this stays set.
+//
+// No SNI-based vhost switching either. lws's servername callback (lws_ssl_server_name_cb, set
+// just before this) picks a vhost by name and port, but our vhosts have no port of their own
+// (CONTEXT_PORT_NO_LISTEN_SERVER) and are named after listeners, so any SNI name ends in
+// lws_select_vhost's "first vhost on our port" fallback: the first TLS listener's SSL_CTX
+// (certificate, min_version, client CA). After SSL_accept, lws then rebinds the connection to
+// that vhost (lws_server_socket_service_ssl: "adapt our vhost to match the SNI SSL_CTX"), so a
+// stomp+ssl connection ended up on the wss vhost. Each listener has its own socket: its own
+// SSL_CTX is always the right one.
 int server_tls_context_created(void* ssl_ctx) {
-    return SSL_CTX_set_num_tickets(static_cast<SSL_CTX*>(ssl_ctx), 0) == 1 ? 0 : 1;
+    auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+    SSL_CTX_set_tlsext_servername_callback(ctx, nullptr);
+    return SSL_CTX_set_num_tickets(ctx, 0) == 1 ? 0 : 1;
 }
 
 template <auto Handler>

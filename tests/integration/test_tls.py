@@ -107,6 +107,25 @@ class TlsTest(unittest.TestCase):
         self.assertEqual(ws.expect("MESSAGE").body, b"six seconds on")
         self.assertEqual(tcp.expect("MESSAGE").body, b"six seconds on")
 
+    def test_each_listener_keeps_its_own_certificate(self):
+        # Clients send SNI (RawStomp: "localhost"). lws answered any name with the first TLS
+        # listener's SSL_CTX and moved the connection to that listener (lws_glue.cpp).
+        other_cert, other_key = make_certificate(self.dir.name, "other", "other")
+        config = default_config()
+        config["listeners"] = [
+            {"name": "wss", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws",
+             "tls": {"cert": other_cert, "key": other_key}},
+            {"name": "stomps", "protocol": "tcp", "host": "127.0.0.1", "port": 0,
+             "tls": {"cert": self.cert, "key": self.key}},
+        ]
+        broker = BrokerProcess(config).start(self)
+        client = RawStomp.tcp("127.0.0.1", broker.ports["stomps"], tls=self.context())
+        self.addCleanup(client.close)
+        client.connect()
+        client.subscribe("/topic/own", "o")
+        client.send("/topic/own", b"raw, not websocket", receipt=True)
+        self.assertEqual(client.expect("MESSAGE").body, b"raw, not websocket")
+
     def test_stomp_py_over_tls(self):
         received = []
 
