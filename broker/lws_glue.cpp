@@ -3,6 +3,7 @@
 #include "broker/lws_glue.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <exception>
@@ -18,6 +19,7 @@ namespace {
 struct PerSession {
     Connection* connection;  // lws zeroes this memory; null until ESTABLISHED / RAW_ADOPT
     HttpRequest* http;       // a POST being read or answered; owned by the shard
+    bool handshake_done;     // stomp+ssl: TLS handshake done before RAW_ADOPT
 };
 
 Shard& shard_of(lws* wsi) { return *static_cast<Shard*>(lws_context_user(lws_get_context(wsi))); }
@@ -115,6 +117,9 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
     switch (reason) {
         case LWS_CALLBACK_RAW_ADOPT:
             pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
+            if (pss->handshake_done) {
+                shard_of(wsi).tls_handshake_done(*pss->connection);
+            }
             return 0;
         case LWS_CALLBACK_RAW_RX:
             return received(pss, in, len);
@@ -122,9 +127,48 @@ int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
             return writeable(wsi, pss);
         case LWS_CALLBACK_RAW_CLOSE:
             return closed(wsi, pss);
+        case LWS_CALLBACK_SSL_INFO:  // stomp+ssl vhosts ask for SSL_CB_HANDSHAKE_DONE only
+            if ((static_cast<const lws_ssl_info*>(in)->where & SSL_CB_HANDSHAKE_DONE) == 0) {
+                return 0;
+            }
+            // lws adopts with a first SSL_accept: when the client was quick (the socket
+            // waited in the backlog), the handshake ends there, before RAW_ADOPT.
+            if (pss->connection != nullptr) {
+                shard_of(wsi).tls_handshake_done(*pss->connection);
+            } else {
+                pss->handshake_done = true;
+            }
+            return 0;
         default:
             return 0;
     }
+}
+
+// lws hands every TLS vhost's fresh SSL_CTX to protocols[0] once, while creating the vhost
+// (LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS, `user` = the SSL_CTX).
+//
+// No TLS 1.3 session tickets. OpenSSL sends them right after the handshake, so the client
+// reads them while it writes its first frame. Clients that read on one thread and write on
+// another share one SSL object between the two (stomp.py's receiver thread; OpenSSL forbids
+// this); the read processing a ticket then races the write of CONNECT, which can vanish
+// without an error: the client waits for CONNECTED that never comes. Without tickets, a TLS 1.3
+// client has nothing to read until the broker answers, as with TLS 1.2 (whose tickets come
+// inside the handshake). Resumption is lost, which costs a full handshake on reconnect; with
+// more than one shard it mostly failed anyway (every shard has its own ticket key).
+// Reloading the certificate (lws_tls_cert_updated) reuses this SSL_CTX, so this stays set.
+//
+// No SNI-based vhost switching either. lws's servername callback (lws_ssl_server_name_cb, set
+// just before this) picks a vhost by name and port, but our vhosts have no port of their own
+// (CONTEXT_PORT_NO_LISTEN_SERVER) and are named after listeners, so any SNI name ends in
+// lws_select_vhost's "first vhost on our port" fallback: the first TLS listener's SSL_CTX
+// (certificate, min_version, client CA). After SSL_accept, lws then rebinds the connection to
+// that vhost (lws_server_socket_service_ssl: "adapt our vhost to match the SNI SSL_CTX"), so a
+// stomp+ssl connection ended up on the wss vhost. Each listener has its own socket: its own
+// SSL_CTX is always the right one.
+int server_tls_context_created(void* ssl_ctx) {
+    auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+    SSL_CTX_set_tlsext_servername_callback(ctx, nullptr);
+    return SSL_CTX_set_num_tickets(ctx, 0) == 1 ? 0 : 1;
 }
 
 template <auto Handler>
@@ -141,10 +185,16 @@ int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
 }
 
 int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+        return server_tls_context_created(user);
+    }
     return guarded<handle_websocket>(wsi, reason, user, in, len);
 }
 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+        return server_tls_context_created(user);
+    }
     return guarded<handle_raw>(wsi, reason, user, in, len);
 }
 

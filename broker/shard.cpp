@@ -163,7 +163,9 @@ Shard::Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr secur
         watchers_->inbox.data = this;
         ev_async_start(loop_, &watchers_->inbox);
         ev_prepare_init(&watchers_->flush, [](struct ev_loop*, ev_prepare* watcher, int) {
-            static_cast<Shard*>(watcher->data)->flush_dirty();
+            auto* shard = static_cast<Shard*>(watcher->data);
+            shard->clear_handshake_timeouts();
+            shard->flush_dirty();
         });
         watchers_->flush.data = this;
         ev_prepare_start(loop_, &watchers_->flush);
@@ -272,6 +274,10 @@ bool Shard::setup() {
             vinfo.protocols = websocket_protocols();
         } else {
             vinfo.protocols = raw_protocols();
+            if (listener.config.tls) {
+                // LWS_CALLBACK_SSL_INFO when the handshake is done: see tls_handshake_done().
+                vinfo.ssl_info_event_mask = SSL_CB_HANDSHAKE_DONE;
+            }
         }
         listener.vhost = lws_create_vhost(context_, &vinfo);
         if (listener.vhost == nullptr) {
@@ -382,6 +388,27 @@ Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
 void Shard::close_connection(Connection* connection) {
     connections_.erase(connection->session().id());
     connection_count_ = connections_.size();
+}
+
+// lws 4.1.6 gives a raw TLS connection 5 s (PENDING_TIMEOUT_ESTABLISH_WITH_SERVER, the
+// context's timeout_secs) once SSL_accept succeeds (lib/tls/tls-server.c,
+// lws_server_socket_service_ssl), and nothing in the raw-skt role ever clears it: every
+// stomp+ssl connection was closed 5 s after its handshake, however busy. WebSocket connections
+// are not affected (the HTTP role clears it). The timeout is set after SSL_accept returns,
+// that is after the SSL_INFO callback that calls this, so it is cleared at the end of the turn.
+// From then on connect_timeout_ms and heart-beats govern, as on plain TCP.
+void Shard::tls_handshake_done(Connection& connection) {
+    handshaken_.push_back(connection.session().id());
+}
+
+void Shard::clear_handshake_timeouts() {
+    for (const std::uint64_t id : handshaken_) {
+        const auto it = connections_.find(id);
+        if (it != connections_.end() && !it->second->lingering) {
+            lws_set_timeout(it->second->wsi(), NO_PENDING_TIMEOUT, 0);
+        }
+    }
+    handshaken_.clear();
 }
 
 void Shard::mark_dirty(Connection& connection) { dirty_.push_back(connection.session().id()); }

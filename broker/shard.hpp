@@ -139,6 +139,10 @@ class Shard final : public SessionHost {
     int write_pending(Connection& connection, bool in_writeable = true);
     void mark_dirty(Connection& connection);
     void flush_dirty();
+    /// A stomp+ssl connection finished its TLS handshake (LWS_CALLBACK_SSL_INFO): the end of
+    /// this turn clears the timeout lws sets after it (clear_handshake_timeouts).
+    void tls_handshake_done(Connection& connection);
+    void clear_handshake_timeouts();
     int serve_http(lws* wsi, std::string_view uri, HttpRequest*& request);
     int http_body(HttpRequest& request, std::string_view chunk);
     int http_body_complete(lws* wsi, HttpRequest& request);
@@ -195,8 +199,9 @@ class Shard final : public SessionHost {
     Router router_;
     std::vector<Subscription*> match_scratch_;
     std::string write_scratch_;
-    std::vector<std::uint64_t> dirty_;     // connection ids with output queued this turn
-    std::vector<std::uint64_t> flushing_;  // the list being written (reused)
+    std::vector<std::uint64_t> dirty_;       // connection ids with output queued this turn
+    std::vector<std::uint64_t> flushing_;    // the list being written (reused)
+    std::vector<std::uint64_t> handshaken_;  // stomp+ssl ids whose handshake ended this turn
     bool draining_ = false;
     Counters counters_;
     std::unique_ptr<Relay> relay_;  // home shard only, with a cluster configured
