@@ -73,6 +73,11 @@ int closed(lws* wsi, PerSession* pss) {
 }
 
 int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in, size_t len) {
+    if (pss == nullptr && reason != LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION) {
+        // No per-session memory yet, so nothing of ours exists: a TLS connection that closes
+        // after its handshake, before any HTTP, gets CLOSED_HTTP with none.
+        return 0;
+    }
     switch (reason) {
         case LWS_CALLBACK_HTTP:
             return shard_of(wsi).serve_http(
@@ -114,6 +119,9 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
 }
 
 int handle_raw(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in, size_t len) {
+    if (pss == nullptr) {
+        return 0;  // as for WebSocket: lws has not given this connection its memory yet
+    }
     switch (reason) {
         case LWS_CALLBACK_RAW_ADOPT:
             pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));

@@ -77,6 +77,22 @@ class TlsTest(unittest.TestCase):
             data = b""
         self.assertNotIn(b"CONNECTED", data)
 
+    def test_handshake_then_close_harms_nothing(self):
+        # A TLS connection that completes its handshake and closes without sending a byte (a
+        # port scanner, a load balancer's TLS check) used to crash the broker: lws reported the
+        # wss one as CLOSED_HTTP before it had allocated its per-session memory.
+        bystander = self.tcp()
+        for name in ("wss", "stomps", "wss", "stomps"):
+            raw = socket.create_connection(("127.0.0.1", self.broker.ports[name]), timeout=5)
+            with self.context().wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.do_handshake()
+        for name in ("wss", "stomps"):  # and the handshake alone, without TLS, then gone
+            socket.create_connection(("127.0.0.1", self.broker.ports[name]), timeout=5).close()
+        time.sleep(0.2)
+        bystander.sync()
+        self.wss().sync()
+        self.tcp().sync()
+
     def test_health_over_https(self):
         import http.client
         conn = http.client.HTTPSConnection("127.0.0.1", self.broker.ports["wss"],
