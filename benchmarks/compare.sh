@@ -74,7 +74,7 @@ trap 'exit 130' INT TERM
 log "building stampede, stampede-bench and the microbenchmarks in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSTAMPEDE_TESTS=OFF \
     -DSTAMPEDE_BENCHMARKS=ON >"$WORK/cmake.log"
-cmake --build "$BUILD" --target stampede stampede-bench parser_bench writer_bench router_bench \
+cmake --build "$BUILD" --target stampede stampede-bench parser_bench writer_bench router_bench jwt_bench \
     -j"$(nproc)" >>"$WORK/cmake.log"
 
 # ------------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ fi
 
 # ------------------------------------------------------------------------------------------
 # Microbenchmarks
-for micro in parser_bench writer_bench router_bench; do
+for micro in parser_bench writer_bench router_bench jwt_bench; do
     wait_quiet
     log "$micro"
     start_ticks=$(cpu_busy_ticks)

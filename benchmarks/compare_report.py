@@ -353,7 +353,7 @@ def render(work):
                    ", ".join(f"{k} {v}%" for k, v in loads.items()) + ".\n")
     out.append("Medians of 5 repetitions; *spread* is the coefficient of variation of the CPU time.\n")
     out.append("| benchmark | time per op | spread | throughput | counters |\n|---|---:|---:|---:|---|")
-    for name in ("parser_bench", "router_bench", "writer_bench"):
+    for name in ("parser_bench", "router_bench", "writer_bench", "jwt_bench"):
         for bench in micro(work, name):
             throughput = ""
             if "bytes_per_second" in bench:
@@ -361,7 +361,7 @@ def render(work):
             elif "items_per_second" in bench:
                 throughput = f"{num(bench['items_per_second'])}/s"
             counters = ", ".join(f"{k}={num(v, 2)}" for k, v in bench.items()
-                                 if k in ("frames/s", "matches_per_call"))
+                                 if k in ("frames/s", "matches_per_call", "verifies/s"))
             unit = bench.get("time_unit", "ns")
             spread = f"{100 * bench['cv']:.0f}%" if "cv" in bench else "-"
             out.append(f"| {bench['name']} | {bench['cpu_time']:.1f} {unit} | {spread} | {throughput} | {counters} |")
