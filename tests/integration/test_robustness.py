@@ -1,0 +1,171 @@
+"""Hostile input on every kind of listener at once: random bytes, cut and malformed HTTP and
+WebSocket upgrades, bad WebSocket frames (reserved opcodes, unmasked, lengths far past the
+data), STOMP with absurd content-lengths, HTTP publishes with junk credentials, TLS hellos on
+plain ports, TLS handshakes followed by nothing or junk, server names that match no listener,
+and connections dropped half-way or reset. Seeds are fixed, so a failure replays.
+
+Nothing here asserts a particular answer (the other groups do that for each input); what is
+asserted is that the broker survives it all, a bystander connected before the storm still
+publishes and receives, new clients on every listener work, and (in the ASan build) the
+sanitizers stay silent until the broker stops."""
+
+import base64
+import os
+import random
+import socket
+import ssl
+import struct
+import tempfile
+import unittest
+
+from harness import BrokerProcess, RawStomp, default_config
+from test_tls import make_certificate
+
+CASES_PER_LISTENER = 250
+
+
+def websocket_upgrade(extra=b""):
+    key = base64.b64encode(os.urandom(16))
+    return (b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Protocol: v12.stomp\r\n" + extra + b"\r\n")
+
+
+def websocket_frame(rnd, payload, opcode=1, fin=True, mask=True, claimed=None):
+    length = len(payload) if claimed is None else claimed
+    head = bytes([(0x80 if fin else 0) | opcode])
+    mask_bit = 0x80 if mask else 0
+    if length < 126:
+        head += bytes([mask_bit | length])
+    elif length < 65536:
+        head += bytes([mask_bit | 126]) + struct.pack(">H", length)
+    else:
+        head += bytes([mask_bit | 127]) + struct.pack(">Q", length)
+    if not mask:
+        return head + payload
+    key = bytes(rnd.randrange(256) for _ in range(4))
+    return head + key + bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+
+
+def junk(rnd, low, high):
+    return bytes(rnd.randrange(256) for _ in range(rnd.randrange(low, high)))
+
+
+def hostile_bytes(rnd, websocket):
+    """One connection's worth of bad input for a WebSocket/HTTP or a STOMP/TCP listener."""
+    connect = b"CONNECT\naccept-version:1.2\n\n\0"
+    if not websocket:
+        return rnd.choice([
+            junk(rnd, 1, 2000),
+            connect + junk(rnd, 0, 2000),
+            connect + b"SEND\ndestination:/topic/r\ncontent-length:" +
+            str(rnd.randrange(10 ** 9)).encode() + b"\n\n" + junk(rnd, 0, 100),
+            b"\x16\x03\x01" + junk(rnd, 0, 300),  # a TLS hello on a plain port
+        ])
+    kind = rnd.randrange(7)
+    if kind == 0:
+        return junk(rnd, 1, 3000)
+    if kind == 1:
+        return b"GET /ws HTTP/1.1\r\n" + junk(rnd, 1, 500)
+    if kind == 2:
+        return websocket_upgrade(junk(rnd, 0, 200).replace(b"\r\n", b""))
+    if kind == 3:
+        return websocket_upgrade() + websocket_frame(
+            rnd, junk(rnd, 0, 300), opcode=rnd.choice([0, 1, 2, 3, 8, 9, 10, 15]),
+            fin=rnd.random() < 0.7, mask=rnd.random() < 0.9)
+    if kind == 4:
+        return (websocket_upgrade() + websocket_frame(rnd, connect) +
+                websocket_frame(rnd, junk(rnd, 0, 200),
+                                claimed=rnd.choice([126, 65535, 1 << 20, 1 << 40])))
+    if kind == 5:
+        return (websocket_upgrade() + websocket_frame(rnd, connect) +
+                websocket_frame(rnd, b"SUBSCRIBE\nid:1\ndestination:/topic/" + junk(rnd, 1, 30) +
+                                b"\n\n\0"))
+    return (b"POST /api/v1/publish HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
+            str(rnd.randrange(10 ** 7)).encode() + b"\r\nAuthorization: Basic " +
+            base64.b64encode(junk(rnd, 1, 40)) + b"\r\n\r\n" + junk(rnd, 0, 500))
+
+
+class RobustnessTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="stampede-robust-")
+        self.addCleanup(self.dir.cleanup)
+        cert, key = make_certificate(self.dir.name, "server")
+        self.cert = cert
+        tls = {"cert": cert, "key": key}
+        config = default_config()
+        config["listeners"] = [
+            {"name": "web", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws"},
+            {"name": "backend", "protocol": "tcp", "host": "127.0.0.1", "port": 0},
+            {"name": "wss", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws",
+             "tls": tls},
+            {"name": "stomps", "protocol": "tcp", "host": "127.0.0.1", "port": 0, "tls": tls},
+        ]
+        config["auth"]["max_failures_per_minute"] = 0  # the storm is not a brute-force test
+        self.broker = BrokerProcess(config).start(self)
+        self.client_tls = ssl.create_default_context()
+        self.client_tls.check_hostname = False
+        self.client_tls.verify_mode = ssl.CERT_NONE
+
+    def clients(self):
+        """A working client on every listener."""
+        trusted = ssl.create_default_context(cafile=self.cert)
+        made = [RawStomp.tcp("127.0.0.1", self.broker.ports["backend"]),
+                RawStomp.websocket("127.0.0.1", self.broker.ports["web"]),
+                RawStomp.tcp("127.0.0.1", self.broker.ports["stomps"], tls=trusted),
+                RawStomp.websocket("127.0.0.1", self.broker.ports["wss"], tls=trusted)]
+        for client in made:
+            self.addCleanup(client.close)
+            client.connect()
+        return made
+
+    def storm(self, name, seed):
+        rnd = random.Random(seed)
+        websocket = name in ("web", "wss")
+        for _ in range(CASES_PER_LISTENER):
+            try:
+                raw = socket.create_connection(("127.0.0.1", self.broker.ports[name]), timeout=2)
+            except OSError:
+                continue
+            stream = raw
+            try:
+                if name in ("wss", "stomps") and rnd.random() < 0.85:
+                    server_name = rnd.choice([None, "localhost", "nobody.example"])
+                    stream = self.client_tls.wrap_socket(raw, server_hostname=server_name)
+                if rnd.random() < 0.9:  # else: connect (and handshake) only, then go
+                    data = hostile_bytes(rnd, websocket)
+                    cut = rnd.randrange(1, len(data) + 1) if rnd.random() < 0.3 else len(data)
+                    stream.sendall(data[:cut])
+                if rnd.random() < 0.5:
+                    stream.settimeout(0.02)
+                    stream.recv(4096)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                if rnd.random() < 0.3:  # reset instead of a clean close
+                    try:
+                        stream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                          struct.pack("ii", 1, 0))
+                    except OSError:
+                        pass  # a failed TLS handshake has closed it already
+                stream.close()
+
+    def test_the_broker_survives_hostile_input_on_every_listener(self):
+        bystanders = self.clients()
+        for client in bystanders:
+            client.subscribe("/topic/bystander", "by")
+        for seed, name in enumerate(("web", "backend", "wss", "stomps")):
+            self.storm(name, seed)
+        self.assertIsNone(self.broker.proc.poll(), "the broker died during the storm")
+        # Every bystander still publishes to all of them, and every listener takes new clients.
+        for i, sender in enumerate(bystanders):
+            sender.send("/topic/bystander", f"after the storm {i}".encode(), receipt=True)
+        for receiver in bystanders:
+            bodies = sorted(receiver.expect("MESSAGE").body for _ in bystanders)
+            self.assertEqual(bodies, [f"after the storm {i}".encode() for i in range(4)])
+        for fresh in self.clients():
+            fresh.sync()
+
+
+if __name__ == "__main__":
+    unittest.main()
