@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include "broker/http_api.hpp"
 #include "broker/lws_glue.hpp"
@@ -340,6 +341,24 @@ void Shard::teardown() {
 // ---------------------------------------------------------------------------------------
 // Accepting
 
+void Shard::note_refused(ShardListener& listener) {
+    constexpr std::int64_t kIntervalS = 10;
+    ++listener.refused;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    if (listener.refused_logged_at != 0 && now - listener.refused_logged_at < kIntervalS) {
+        return;
+    }
+    server_.log().warn(
+        "{}: {} connection(s) refused before any STOMP (TLS handshake or lws "
+        "adoption failed){}",
+        listener.config.name, listener.refused,
+        listener.refused_logged_at == 0 ? "" : " since the last report");
+    listener.refused = 0;
+    listener.refused_logged_at = now;
+}
+
 void Shard::accept_ready(ShardListener& listener) {
     while (true) {
         const int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -365,7 +384,7 @@ void Shard::accept_ready(ShardListener& listener) {
                                              descriptor, "stomp-raw", nullptr);
         }
         if (wsi == nullptr) {
-            server_.log().warn("{}: lws could not adopt a connection", listener.config.name);
+            note_refused(listener);
         }
     }
 }

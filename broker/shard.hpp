@@ -39,6 +39,10 @@ struct ShardListener {
     Shard* shard = nullptr;
     lws_vhost* vhost = nullptr;
     void* watcher = nullptr;  // ev_io, owned by the shard
+    // Connections lws refused at adoption (for TLS: the first handshake step failed), logged
+    // once per interval with their count: a port scanner must not flood the log.
+    std::uint64_t refused = 0;
+    std::int64_t refused_logged_at = 0;  // steady clock, seconds
 };
 
 /// What another thread asks of a shard.
@@ -149,6 +153,7 @@ class Shard final : public SessionHost {
     int http_writeable(lws* wsi, HttpRequest*& request);
     void http_closed(HttpRequest* request);
     void accept_ready(ShardListener& listener);
+    void note_refused(ShardListener& listener);
     void drain_inbox();
     struct ev_loop* loop() const {
         return loop_;
