@@ -192,9 +192,18 @@ int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
     return -1;  // only this connection goes
 }
 
+// Mutual TLS (a listener with `ca`): lws asks protocols[0] about every certificate in the
+// client's chain, passing OpenSSL's verdict (preverify_ok) in `len`, and accepts the chain
+// when the answer is 0, whatever OpenSSL found. Answering 0 to everything (the default of a
+// switch) accepted any self-signed certificate. The verdict stands.
+int client_certificate_verdict(size_t preverify_ok) { return preverify_ok != 0 ? 0 : 1; }
+
 int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
         return server_tls_context_created(user);
+    }
+    if (reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION) {
+        return client_certificate_verdict(len);
     }
     return guarded<handle_websocket>(wsi, reason, user, in, len);
 }
@@ -202,6 +211,9 @@ int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
         return server_tls_context_created(user);
+    }
+    if (reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION) {
+        return client_certificate_verdict(len);
     }
     return guarded<handle_raw>(wsi, reason, user, in, len);
 }
