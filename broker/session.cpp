@@ -74,6 +74,16 @@ void Session::on_bytes(std::string_view bytes) {
         return;  // after an ERROR nothing more is read
     }
     last_received_ = Clock::now();
+    if (state_ == State::Authenticating) {
+        // The CONNECT's passcode is being checked on the worker: nothing behind it may act
+        // before the answer (on_authenticated goes on with these bytes).
+        if (held_.size() + bytes.size() > host_.config().limits.max_frame_bytes) {
+            return fail("max_frame_bytes exceeded",
+                        "more than max_frame_bytes sent while the CONNECT was being checked");
+        }
+        held_.append(bytes);
+        return;
+    }
     const auto result = parser_.feed(std::span<const char>(bytes.data(), bytes.size()), *this);
     if (result.error != protocol::ProtocolError::None && state_ != State::Closing) {
         fail(protocol::error_message(result.error), "the frame was refused while parsing", nullptr,
@@ -96,6 +106,11 @@ void Session::dispatch(const Frame& frame) {
             fail("not connected", "the first frame must be CONNECT or STOMP", &frame);
         }
         return;
+    }
+    if (state_ != State::Connected) {
+        // Not reachable while on_bytes holds input during authentication; a backstop, so no
+        // frame is ever acted on for a session that has not been let in.
+        return fail("not connected", "a frame arrived before CONNECTED", &frame);
     }
     switch (frame.command) {
         case Command::Send:

@@ -127,6 +127,7 @@ class Session final : private protocol::FrameSink {
     State state_ = State::AwaitingConnect;
     protocol::Version version_ = protocol::Version::V1_2;
     protocol::FrameParser parser_;
+    std::string held_;  // bytes that arrived while the CONNECT was being authenticated
     OutboundQueue outbound_;
     bool write_requested_ = false;
     bool close_after_flush_ = false;

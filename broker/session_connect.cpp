@@ -2,6 +2,8 @@
 // session (ACL checks, token expiry, revocation and ACL changes on reload). Shard thread only.
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "broker/session.hpp"
 #include "protocol/writer.hpp"
 
@@ -133,11 +135,16 @@ void Session::on_authenticated(const auth::AuthResult<auth::Principal>& result) 
         return refuse_connect(result.error, result.detail);
     }
     complete_connect(*result.value);
-    // Frames that arrived behind the CONNECT were held in the parser: go on with them.
+    // Frames that arrived behind the CONNECT were held, first in the parser (the rest of the
+    // bytes that carried it), then in held_ (what came later): go on with them, in order.
     const auto resumed = parser_.feed({}, *this);
     if (resumed.error != protocol::ProtocolError::None && state_ != State::Closing) {
-        fail(protocol::error_message(resumed.error), "the frame was refused while parsing", nullptr,
-             parser_.error_receipt());
+        return fail(protocol::error_message(resumed.error), "the frame was refused while parsing",
+                    nullptr, parser_.error_receipt());
+    }
+    if (!held_.empty() && state_ == State::Connected) {
+        const std::string held = std::exchange(held_, {});
+        on_bytes(held);
     }
 }
 

@@ -278,6 +278,69 @@ TEST(SessionConnectTimeoutTest, NoConnectInTimeGetsAnErrorAndCloses) {
     EXPECT_EQ(c.session.state(), Session::State::Closing);
 }
 
+TEST(SessionAuthTest, NothingBehindACheckedConnectActsBeforeTheAnswer) {
+    FakeHost host;
+    std::vector<auth::ServiceAccount> accounts;
+    accounts.emplace_back("alice", std::vector<std::string>{"publisher"}, std::nullopt, "secret");
+    host.security_.accounts = std::make_shared<const auth::ServiceAccounts>(std::move(accounts));
+    Client watcher(host, 1);
+    watcher.connect();
+    watcher.session.on_bytes(frame("SUBSCRIBE\nid:s1\ndestination:/topic/x\n\n"));
+    watcher.take();
+
+    for (const bool right_passcode : {false, true}) {
+        SCOPED_TRACE(right_passcode ? "accepted" : "refused");
+        FakeTransport transport;
+        Session session(2, host, transport, false);
+        // CONNECT and a SEND in one read, then more frames in later reads, as a pipelining
+        // client sends them: all of it waits for the worker's answer.
+        session.on_bytes(frame("CONNECT\naccept-version:1.2\nlogin:alice\npasscode:x\n\n") +
+                         frame("SEND\ndestination:/topic/x\n\nfirst"));
+        EXPECT_EQ(session.state(), Session::State::Authenticating);
+        session.on_bytes(frame("SEND\ndestination:/topic/x\n\nsecond"));
+        session.on_bytes(frame("SUBSCRIBE\nid:9\ndestination:/topic/y\nreceipt:r9\n\n"));
+        EXPECT_EQ(watcher.take(), "") << "a frame acted on before authentication";
+
+        if (!right_passcode) {
+            session.on_authenticated(auth::AuthResult<auth::Principal>::failure(
+                auth::AuthError::BadCredentials, "wrong passcode"));
+            EXPECT_EQ(watcher.take(), "");
+            continue;
+        }
+        auth::Principal alice;
+        alice.name = "alice";
+        session.on_authenticated(auth::AuthResult<auth::Principal>::success(alice));
+        EXPECT_EQ(session.state(), Session::State::Connected);
+        const std::string seen = watcher.take();
+        const auto first = seen.find("first");
+        const auto second = seen.find("second");
+        ASSERT_NE(first, std::string::npos) << seen;
+        ASSERT_NE(second, std::string::npos) << seen;
+        EXPECT_LT(first, second);  // in the order sent
+        std::string out;
+        while (session.has_output()) {
+            session.drain_into(out, 1 << 20);
+        }
+        EXPECT_EQ(out.rfind("CONNECTED", 0), 0U) << out;
+        EXPECT_NE(out.find("receipt-id:r9"), std::string::npos) << out;
+    }
+}
+
+TEST(SessionAuthTest, TooMuchWhileAuthenticatingIsRefused) {
+    FakeHost host;
+    std::vector<auth::ServiceAccount> accounts;
+    accounts.emplace_back("alice", std::vector<std::string>{}, std::nullopt, "secret");
+    host.security_.accounts = std::make_shared<const auth::ServiceAccounts>(std::move(accounts));
+    host.mutable_config()->limits.max_frame_bytes = 1000;
+    FakeTransport transport;
+    Session session(2, host, transport, false);
+    session.on_bytes(frame("CONNECT\naccept-version:1.2\nlogin:alice\npasscode:x\n\n"));
+    session.on_bytes(std::string(600, '\n'));
+    EXPECT_EQ(session.state(), Session::State::Authenticating);
+    session.on_bytes(std::string(600, '\n'));
+    EXPECT_EQ(session.state(), Session::State::Closing);
+}
+
 TEST(SessionConnectTimeoutTest, ConnectInTimeDisarmsIt) {
     FakeHost host;
     host.mutable_config()->limits.connect_timeout_ms = 1;
