@@ -134,6 +134,7 @@ int Shard::serve_http(lws* wsi, std::string_view uri, HttpRequest*& request) {
         auto owned = std::make_unique<HttpRequest>();
         owned->id = next_http_id_++;
         owned->authorization = header_text(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+        owned->peer = client_address(wsi, true, config().auth.trusted_proxies);
         const std::string type = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
         owned->json = type.rfind("application/json", 0) == 0;
         const std::string length = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
@@ -197,19 +198,28 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
             .kind == protocol::DestinationKind::Unknown) {
         return answer(request, HTTP_STATUS_BAD_REQUEST, "error", "unknown destination prefix");
     }
-    // Never anonymous: a Bearer token or a service account (Basic).
+    // Never anonymous: a Bearer token or a service account (Basic). Failures count against
+    // the client's IP as CONNECT's do (auth.max_failures_per_minute), and a blocked IP is
+    // refused before any check: guessing passcodes over HTTP costs what it costs over STOMP.
+    if (auth_blocked(request.peer)) {
+        return answer(request, 429, "error", "too many failed logins");
+    }
+    const auto refuse = [this, &request](std::string_view text) {
+        record_auth_failure(request.peer);
+        answer(request, HTTP_STATUS_UNAUTHORIZED, "error", text);
+    };
     const std::string_view authorization = request.authorization;
     const Security& security = *security_;
     if (const auto token = bearer_token(authorization)) {
         if (security.guards == nullptr) {
-            return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "invalid token");
+            return refuse("invalid token");
         }
         auto result = security.guards->verify(*token, Session::unix_now(), security.revoked.get());
         if (!result.ok()) {
-            return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", auth::to_text(result.error));
+            return refuse(auth::to_text(result.error));
         }
         if (revoked_in_cluster(result.value->jti)) {
-            return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "token revoked");
+            return refuse("token revoked");
         }
         return finish_publish(request, *result.value);
     }
@@ -217,7 +227,7 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
         const auto decoded = auth::base64_decode(authorization.substr(6));
         const auto colon = decoded ? decoded->find(':') : std::string::npos;
         if (colon == std::string::npos || security.accounts == nullptr) {
-            return answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "bad credentials");
+            return refuse("bad credentials");
         }
         // An unknown login goes through the worker too: it costs a known one's PBKDF2.
         request.waiting = true;
@@ -236,6 +246,7 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
                 if (result.ok()) {
                     shard.finish_publish(pending, *result.value);
                 } else {
+                    shard.record_auth_failure(pending.peer);
                     answer(pending, HTTP_STATUS_UNAUTHORIZED, "error", auth::to_text(result.error));
                 }
                 lws_callback_on_writable(it->second.first);
@@ -249,7 +260,7 @@ void Shard::answer_publish(lws* wsi, HttpRequest& request) {
         (void)wsi;
         return;
     }
-    answer(request, HTTP_STATUS_UNAUTHORIZED, "error", "authentication required");
+    refuse("authentication required");
 }
 
 void Shard::finish_publish(HttpRequest& request, const auth::Principal& principal) {

@@ -14,6 +14,7 @@ struct HttpRequest {
     std::uint64_t id = 0;
     std::string body;
     std::string authorization;
+    std::string peer;        // client IP (X-Forwarded-For from a trusted proxy), for failure limits
     bool json = false;       // Content-Type: application/json
     bool too_large = false;  // the body crossed limits.max_frame_bytes
     bool waiting = false;    // a service-account check is running on the worker

@@ -90,17 +90,22 @@ std::optional<std::string> forwarded_client(lws* wsi, const std::vector<std::str
 
 }  // namespace
 
+std::string client_address(lws* wsi, bool http, const std::vector<std::string>& trusted_proxies) {
+    char address[128] = "";
+    lws_get_peer_simple(wsi, address, sizeof address);
+    std::string peer = address;
+    if (http && is_trusted_proxy(peer, trusted_proxies)) {
+        peer = forwarded_client(wsi, trusted_proxies).value_or(peer);
+    }
+    return peer;
+}
+
 Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, std::uint64_t id)
     : shard_(shard),
       wsi_(wsi),
       websocket_(listener.config.protocol == ListenerProtocol::Ws),
       timer_(std::make_unique<ConnectionTimer>()) {
-    char address[128] = "";
-    lws_get_peer_simple(wsi, address, sizeof address);
-    peer_ = address;
-    if (websocket_ && is_trusted_proxy(peer_, shard.config().auth.trusted_proxies)) {
-        peer_ = forwarded_client(wsi, shard.config().auth.trusted_proxies).value_or(peer_);
-    }
+    peer_ = client_address(wsi, websocket_, shard.config().auth.trusted_proxies);
     ev_timer_init(
         &timer_->watcher,
         reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(&Connection::on_timer_event),

@@ -45,6 +45,10 @@ struct ShardListener {
     std::int64_t refused_logged_at = 0;  // steady clock, seconds
 };
 
+/// The client's IP: the peer, or behind a trusted proxy (`http`: the request carried headers)
+/// the right-most X-Forwarded-For entry that is not a trusted proxy.
+std::string client_address(lws* wsi, bool http, const std::vector<std::string>& trusted_proxies);
+
 /// What another thread asks of a shard.
 struct InboxItem {
     enum class Kind { Publish, QueueDeliver, RelayPublish, RelayDeliver, Run, Reload, Drain, Stop };

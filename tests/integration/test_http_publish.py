@@ -273,5 +273,39 @@ class HttpPublishTest(AuthCase):
         self.assertEqual((status, body.strip()), (200, b"ok"))
 
 
+class HttpPublishFailureLimitTest(AuthCase):
+    """Failed HTTP publish logins count against the client's IP like failed CONNECTs do:
+    past auth.max_failures_per_minute the address gets 429 over HTTP and `too many failures`
+    over STOMP, whatever it presents."""
+
+    LIMIT = 3
+    tokens = {}
+    post = HttpPublishTest.post
+
+    @classmethod
+    def setUpClass(cls):
+        HttpPublishTest.setUpClass.__func__(cls)
+
+    def auth_config(self):
+        config = HttpPublishTest.auth_config(self)
+        config["max_failures_per_minute"] = self.LIMIT
+        return config
+
+    def extra_config(self):
+        return HttpPublishTest.extra_config(self)
+
+    def test_failed_http_logins_block_the_address(self):
+        message = {"destination": "/topic/news.today", "body": "x"}
+        # LIMIT failures are allowed; the one past it locks the address.
+        for auth in (("basic", "publisher", "wrong"), "forged", ("basic", "nobody", "x"), None):
+            self.assertEqual(self.post(message, auth=auth)[0], 401, auth)
+        for auth in (("basic", "publisher", "pub-pass"), "editor", None):
+            with self.subTest(auth=auth):
+                status, _, body = self.post(message, auth=auth)
+                self.assertEqual((status, body), (429, {"error": "too many failed logins"}))
+        self.assertEqual(self.attempt({"login": "publisher", "passcode": "pub-pass"}),
+                         "too many failures")
+
+
 if __name__ == "__main__":
     unittest.main()
