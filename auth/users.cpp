@@ -157,11 +157,18 @@ ServiceAccountsResult ServiceAccounts::create(const std::vector<broker::UserConf
 
 ServiceAccounts::ServiceAccounts(std::vector<ServiceAccount> accounts)
     : accounts_(std::move(accounts)) {
+    // The dummy costs what the dearest account costs: PBKDF2-HMAC-SHA256 work is iterations x
+    // 32-byte blocks of output. No passcode derives to all zero bytes.
+    std::uint64_t dearest = 0;
     for (const ServiceAccount& account : accounts_) {
         if (const auto* hash = account.passcode_hash()) {
-            // Same cost and shape as a real one; no passcode derives to 32 zero bytes.
-            dummy_ = PasscodeHash{hash->iterations, std::string(16, '\x5a'), std::string(32, '\0')};
-            break;
+            const std::uint64_t cost =
+                std::uint64_t{hash->iterations} * ((hash->hash.size() + 31) / 32);
+            if (cost > dearest) {
+                dearest = cost;
+                dummy_ = PasscodeHash{hash->iterations, std::string(16, '\x5a'),
+                                      std::string(hash->hash.size(), '\0')};
+            }
         }
     }
 }

@@ -88,9 +88,11 @@ class ServiceAccounts {
     /// check() to a worker.
     const ServiceAccount* lookup(std::string_view login) const;
 
-    /// lookup() + ServiceAccount::authenticate(). An unknown login costs what a known one
-    /// does: a PBKDF2 at the first hashed account's iteration count against a dummy hash, so
-    /// the answer's timing does not tell which logins exist. Worker thread only.
+    /// lookup() + ServiceAccount::authenticate(). An unknown login costs what the dearest
+    /// hashed account does (a PBKDF2 of its iterations and output length against a dummy
+    /// hash), so timing does not tell which hashed logins exist. Plain-passcode accounts
+    /// (development only, warned about) answer at once and can be told apart. Worker thread
+    /// only.
     AuthResult<Principal> authenticate(std::string_view login, std::string_view passcode) const;
 
     /// PBKDF2 iterations spent on an unknown login (0 when no account has a hash).

@@ -164,13 +164,16 @@ TEST(ServiceAccountsTest, LookupAndAuthenticate) {
 TEST(ServiceAccountsTest, UnknownLoginCostsAKnownLoginsPbkdf2) {
     const std::optional<std::string> slow = hash_passcode("right", 200000);
     ASSERT_TRUE(slow);
+    const std::optional<std::string> cheap = hash_passcode("other", 1000);
+    ASSERT_TRUE(cheap);
     const ServiceAccountsResult result = ServiceAccounts::create({
         user("dev", "", "plain-pass", {}),
+        user("cron", *cheap, "", {}),
         user("backend", *slow, "", {"publisher"}),
     });
     ASSERT_TRUE(result.accounts);
     const ServiceAccounts& accounts = *result.accounts;
-    EXPECT_EQ(accounts.unknown_login_iterations(), 200000U);  // the hashed account's count
+    EXPECT_EQ(accounts.unknown_login_iterations(), 200000U);  // the dearest account's cost
 
     EXPECT_TRUE(accounts.authenticate("backend", "right").ok());
     EXPECT_EQ(accounts.authenticate("backend", "wrong").error, AuthError::BadCredentials);
