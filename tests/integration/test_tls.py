@@ -93,6 +93,19 @@ class TlsTest(unittest.TestCase):
         self.wss().sync()
         self.tcp().sync()
 
+    def test_tls12_renegotiation_is_refused(self):
+        # A client asking for handshake after handshake is a CPU sink; the broker refuses it
+        # (SSL_OP_NO_RENEGOTIATION) and the connection ends, the broker goes on.
+        if self.min_version == "1.3":
+            self.skipTest("no renegotiation in TLS 1.3")
+        run = subprocess.run(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{self.broker.ports['stomps']}",
+             "-tls1_2", "-CAfile", self.cert],
+            input=b"R\n", capture_output=True, timeout=deadline_s(10))
+        self.assertIn(b"RENEGOTIATING", run.stdout + run.stderr)
+        self.assertIn(b"no renegotiation", run.stdout + run.stderr)
+        self.tcp().sync()
+
     def test_health_over_https(self):
         import http.client
         conn = http.client.HTTPSConnection("127.0.0.1", self.broker.ports["wss"],
