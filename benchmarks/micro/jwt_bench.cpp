@@ -51,24 +51,6 @@ struct Fixture {
     }
 };
 
-const char* kid_for(KeyType type) {
-    switch (type) {
-        case KeyType::Rsa:
-            return "rsa";
-        case KeyType::EcP256:
-            return "p256";
-        case KeyType::EcP384:
-            return "p384";
-        case KeyType::EcP521:
-            return "p521";
-        case KeyType::Ed25519:
-            return "ed";
-        case KeyType::Secret:
-            break;
-    }
-    return "hmac";
-}
-
 void BM_Verify(benchmark::State& state, Algorithm alg) {
     const Fixture& fixture = Fixture::get();
     if (!fixture.key_set) {
@@ -79,7 +61,7 @@ void BM_Verify(benchmark::State& state, Algorithm alg) {
     const auto key = fixture.keys.find(type);
     const std::string token = signer::mint(
         alg, key == fixture.keys.end() ? nullptr : key->second.get(), kSecret,
-        signer::header_for(alg, kid_for(type)),
+        signer::header_for(alg, signer::kid_for(type)),
         R"({"sub":"alice","roles":["member","admin"],"exp":)" + std::to_string(kNow + 600) +
             R"(,"iat":)" + std::to_string(kNow - 10) + "}");
     stampede::broker::JwtIssuerConfig config;

@@ -159,6 +159,25 @@ inline std::string mint(Algorithm alg, EVP_PKEY* key, std::string_view secret,
     return input + "." + b64(sign(alg, key, secret, input));
 }
 
+/// The kid the tests and jwt_bench give each key type in their JWKS.
+inline const char* kid_for(KeyType type) {
+    switch (type) {
+        case KeyType::Rsa:
+            return "rsa";
+        case KeyType::EcP256:
+            return "p256";
+        case KeyType::EcP384:
+            return "p384";
+        case KeyType::EcP521:
+            return "p521";
+        case KeyType::Ed25519:
+            return "ed";
+        case KeyType::Secret:
+            break;
+    }
+    return "hmac";
+}
+
 inline std::string header_for(Algorithm alg, std::string_view kid = "") {
     std::string header = R"({"alg":")" + std::string(algorithm_name(alg)) + R"(","typ":"JWT")";
     if (!kid.empty()) {

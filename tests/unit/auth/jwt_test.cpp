@@ -57,23 +57,7 @@ class JwtTest : public ::testing::Test {
         }
         return nullptr;
     }
-    static std::string kid_for(Algorithm alg) {
-        switch (key_type_for(alg)) {
-            case KeyType::Rsa:
-                return "rsa";
-            case KeyType::EcP256:
-                return "p256";
-            case KeyType::EcP384:
-                return "p384";
-            case KeyType::EcP521:
-                return "p521";
-            case KeyType::Ed25519:
-                return "ed";
-            case KeyType::Secret:
-                break;
-        }
-        return "hmac";
-    }
+    static std::string kid_for(Algorithm alg) { return testing::kid_for(key_type_for(alg)); }
 
     static std::string claims(std::vector<std::pair<std::string, std::string>> extra = {}) {
         std::vector<std::pair<std::string, std::string>> members = {
