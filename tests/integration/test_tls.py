@@ -26,6 +26,25 @@ def make_certificate(directory, name, common_name="localhost"):
     return cert, key
 
 
+def tls_listeners(wss_tls, stomps_tls=None):
+    """A wss and a stomp+ssl listener on free ports (both with wss_tls unless told)."""
+    return [
+        {"name": "wss", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws",
+         "tls": wss_tls},
+        {"name": "stomps", "protocol": "tcp", "host": "127.0.0.1", "port": 0,
+         "tls": stomps_tls or wss_tls},
+    ]
+
+
+def assert_reach_each_other(test, tcp, ws, topic, body):
+    """A message sent on stomp+ssl reaches subscribers on both listeners."""
+    ws.subscribe(topic, "w")
+    tcp.subscribe(topic, "t")
+    tcp.send(topic, body, receipt=True)
+    test.assertEqual(ws.expect("MESSAGE").body, body)
+    test.assertEqual(tcp.expect("MESSAGE").body, body)
+
+
 class TlsTest(unittest.TestCase):
     min_version = "1.2"
 
@@ -35,11 +54,7 @@ class TlsTest(unittest.TestCase):
         self.cert, self.key = make_certificate(self.dir.name, "server")
         tls = {"cert": self.cert, "key": self.key, "min_version": self.min_version}
         config = default_config()
-        config["listeners"] = [
-            {"name": "wss", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws",
-             "tls": tls},
-            {"name": "stomps", "protocol": "tcp", "host": "127.0.0.1", "port": 0, "tls": tls},
-        ]
+        config["listeners"] = tls_listeners(tls)
         self.broker = BrokerProcess(config).start(self)
 
     def context(self, cafile=None):
@@ -59,12 +74,7 @@ class TlsTest(unittest.TestCase):
         return c
 
     def test_stomp_over_tls_and_wss_reach_each_other(self):
-        tcp, ws = self.tcp(), self.wss()
-        ws.subscribe("/topic/secure", "w")
-        tcp.subscribe("/topic/secure", "t")
-        tcp.send("/topic/secure", b"from tls tcp", receipt=True)
-        self.assertEqual(ws.expect("MESSAGE").body, b"from tls tcp")
-        self.assertEqual(tcp.expect("MESSAGE").body, b"from tls tcp")
+        assert_reach_each_other(self, self.tcp(), self.wss(), "/topic/secure", b"from tls tcp")
 
     def test_plaintext_client_gets_no_stomp(self):
         raw = socket.create_connection(("127.0.0.1", self.broker.ports["stomps"]), timeout=5)
@@ -130,23 +140,15 @@ class TlsTest(unittest.TestCase):
         # clears that timeout (Shard::tls_handshake_done); WebSocket clears its own.
         tcp, ws = self.tcp(), self.wss()
         time.sleep(6)
-        ws.subscribe("/topic/later", "w")
-        tcp.subscribe("/topic/later", "t")
-        tcp.send("/topic/later", b"six seconds on", receipt=True)
-        self.assertEqual(ws.expect("MESSAGE").body, b"six seconds on")
-        self.assertEqual(tcp.expect("MESSAGE").body, b"six seconds on")
+        assert_reach_each_other(self, tcp, ws, "/topic/later", b"six seconds on")
 
     def test_each_listener_keeps_its_own_certificate(self):
         # Clients send SNI (RawStomp: "localhost"). lws answered any name with the first TLS
         # listener's SSL_CTX and moved the connection to that listener (lws_glue.cpp).
         other_cert, other_key = make_certificate(self.dir.name, "other", "other")
         config = default_config()
-        config["listeners"] = [
-            {"name": "wss", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws",
-             "tls": {"cert": other_cert, "key": other_key}},
-            {"name": "stomps", "protocol": "tcp", "host": "127.0.0.1", "port": 0,
-             "tls": {"cert": self.cert, "key": self.key}},
-        ]
+        config["listeners"] = tls_listeners({"cert": other_cert, "key": other_key},
+                                            {"cert": self.cert, "key": self.key})
         broker = BrokerProcess(config).start(self)
         client = RawStomp.tcp("127.0.0.1", broker.ports["stomps"], tls=self.context())
         self.addCleanup(client.close)
@@ -225,11 +227,7 @@ class MutualTlsTest(unittest.TestCase):
         self.rogue_cert, self.rogue_key = make_certificate(d, "rogue", "backend-7")
         tls = {"cert": self.cert, "key": key, "ca": self.ca_cert}
         config = default_config()
-        config["listeners"] = [
-            {"name": "wss", "protocol": "ws", "host": "127.0.0.1", "port": 0, "path": "/ws",
-             "tls": tls},
-            {"name": "stomps", "protocol": "tcp", "host": "127.0.0.1", "port": 0, "tls": tls},
-        ]
+        config["listeners"] = tls_listeners(tls)
         self.broker = BrokerProcess(config).start(self)
 
     def context(self, cert=None, key=None):
