@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <charconv>
 #include <string>
 
 #include "auth/base64url.hpp"
@@ -21,15 +22,34 @@ namespace {
 
 constexpr unsigned kHttpAccepted = 202;  // not among lws's HTTP_STATUS_* names
 
-void respond(lws* wsi, unsigned status, std::string_view content_type, std::string_view body,
+// Every answer closes its connection: no keep-alive, no pipelining on the ws port.
+//
+// libwebsockets 4.1.6 reads freed memory when a keep-alive connection's next request has an
+// Upgrade header other than websocket or h2c (lws_handshake_server, roles/http/server/
+// server.c): it answers 403, completes the transaction, which frees the header table when
+// nothing else is buffered, then falls through and compares the Upgrade value it read from
+// that table. Any client could trigger it with two requests on one connection; the ASan build
+// aborted within 15-80 tries. The fault is in lws, so the path must never run: a request on
+// this port is answered with `connection: close` and the connection ends, so there is never a
+// next request. lws marks the connection for closing only when the answer has no length
+// (LWS_ILLEGAL_HTTP_CONTENT_LEN: it then adds `connection: close` itself); the length goes in
+// as a plain header. What is lost is keep-alive for /health, /metrics and HTTP publish: a
+// new TCP connection per request, which loopback health checks and backends absorb easily.
+bool respond(lws* wsi, unsigned status, std::string_view content_type, std::string_view body,
              bool challenge = false) {
     unsigned char buffer[LWS_PRE + 1024];
     unsigned char* start = buffer + LWS_PRE;
     unsigned char* p = start;
     unsigned char* end = buffer + sizeof buffer;
-    if (lws_add_http_common_headers(wsi, status, std::string(content_type).c_str(), body.size(), &p,
-                                    end) != 0) {
-        return;
+    if (lws_add_http_common_headers(wsi, status, std::string(content_type).c_str(),
+                                    LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) != 0) {
+        return false;
+    }
+    const std::string length = std::to_string(body.size());
+    if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
+                                     reinterpret_cast<const unsigned char*>(length.data()),
+                                     static_cast<int>(length.size()), &p, end) != 0) {
+        return false;
     }
     if (challenge) {
         constexpr std::string_view kChallenge =
@@ -38,16 +58,16 @@ void respond(lws* wsi, unsigned status, std::string_view content_type, std::stri
                                         reinterpret_cast<const unsigned char*>("www-authenticate:"),
                                         reinterpret_cast<const unsigned char*>(kChallenge.data()),
                                         static_cast<int>(kChallenge.size()), &p, end) != 0) {
-            return;
+            return false;
         }
     }
     if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
-        return;
+        return false;
     }
     std::string payload(LWS_PRE, '\0');
     payload.append(body);
-    lws_write(wsi, reinterpret_cast<unsigned char*>(payload.data()) + LWS_PRE, body.size(),
-              LWS_WRITE_HTTP_FINAL);
+    return lws_write(wsi, reinterpret_cast<unsigned char*>(payload.data()) + LWS_PRE, body.size(),
+                     LWS_WRITE_HTTP_FINAL) >= 0;
 }
 
 std::string json_object(std::string_view key, std::string_view value) {
@@ -81,7 +101,11 @@ std::string header_text(lws* wsi, lws_token_indexes token) {
 // The publish form: {"destination": str, "body": str, "body_base64": str?, "headers": {}?}.
 const char* read_publish(HttpRequest& request) {
     rapidjson::Document document;
-    document.Parse(request.body.data(), request.body.size());
+    // Iterative: nesting depth costs heap, not stack (a body of 1 MiB of '[' is read before any
+    // credential is checked). Validated: a JSON escape must not smuggle broken UTF-8 into
+    // headers or a text body.
+    document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        request.body.data(), request.body.size());
     if (document.HasParseError() || !document.IsObject()) {
         return "the body is not a JSON object";
     }
@@ -120,6 +144,17 @@ const char* read_publish(HttpRequest& request) {
     return nullptr;
 }
 
+// After an answer, the connection ends (respond() made it `connection: close`): at once when
+// the answer is wholly with the kernel, or no answer could be written; otherwise lws sends
+// what it still holds and then closes (it defers the transaction's end until then). lws may
+// also want to wait for a body it was promised or to discard it: nothing more is read.
+int end_transaction(lws* wsi, bool answered) {
+    if (!answered || lws_http_transaction_completed(wsi) != 0) {
+        return -1;
+    }
+    return lws_partial_buffered(wsi) ? 0 : -1;
+}
+
 }  // namespace
 
 int Shard::serve_http(lws* wsi, std::string_view uri, HttpRequest*& request) {
@@ -127,9 +162,24 @@ int Shard::serve_http(lws* wsi, std::string_view uri, HttpRequest*& request) {
     const bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     if (uri == http.publish && !http.publish.empty()) {
         if (!post) {
-            respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "application/json",
-                    json_object("error", "use POST"));
-            return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+            return end_transaction(wsi,
+                                   respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "application/json",
+                                           json_object("error", "use POST")));
+        }
+        // lws reads the length with atoll (so "12abc" is 12 and "-1" is huge); anything but
+        // plain digits is refused here before any body is read.
+        const std::string length = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+        std::uint64_t declared = 0;
+        if (!length.empty()) {
+            const auto [end, ec] =
+                std::from_chars(length.data(), length.data() + length.size(), declared);
+            if (ec != std::errc() || end != length.data() + length.size()) {
+                // The body's framing is unknown, so no waiting for lws to discard it: the
+                // answer goes to the socket now and the connection closes behind it.
+                respond(wsi, HTTP_STATUS_BAD_REQUEST, "application/json",
+                        json_object("error", "bad Content-Length"));
+                return -1;
+            }
         }
         auto owned = std::make_unique<HttpRequest>();
         owned->id = next_http_id_++;
@@ -137,29 +187,27 @@ int Shard::serve_http(lws* wsi, std::string_view uri, HttpRequest*& request) {
         owned->peer = client_address(wsi, true, config().auth.trusted_proxies);
         const std::string type = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
         owned->json = type.rfind("application/json", 0) == 0;
-        const std::string length = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-        owned->too_large = !length.empty() && std::stoull(length) > config().limits.max_frame_bytes;
+        owned->too_large = declared > config().limits.max_frame_bytes;
         request = owned.get();
         const std::uint64_t id = owned->id;  // not in the call below: argument order is unspecified
         http_.emplace(id, std::make_pair(wsi, std::move(owned)));
-        if (length.empty() || length == "0") {
+        if (declared == 0) {
             return http_body_complete(wsi, *request);  // no body will come
         }
         return 0;  // the body follows in LWS_CALLBACK_HTTP_BODY
     }
+    bool answered = false;
     if (uri == http.health) {
-        if (draining_) {
-            respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "draining");
-        } else {
-            respond(wsi, HTTP_STATUS_OK, "text/plain", "ok");
-        }
+        answered = draining_
+                       ? respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "draining")
+                       : respond(wsi, HTTP_STATUS_OK, "text/plain", "ok");
     } else if (uri == http.metrics) {
-        respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", render_metrics(server_));
+        answered =
+            respond(wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4", render_metrics(server_));
     } else {
-        respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "not found");
+        answered = respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "not found");
     }
-    // Keep-alive: the connection may carry the next request, unless lws says it is done.
-    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+    return end_transaction(wsi, answered);
 }
 
 int Shard::http_body(HttpRequest& request, std::string_view chunk) {
@@ -287,10 +335,11 @@ int Shard::http_writeable(lws* wsi, HttpRequest*& request) {
     if (!request->ready) {
         return 0;
     }
-    respond(wsi, request->status, "application/json", request->response, request->challenge);
+    const bool answered =
+        respond(wsi, request->status, "application/json", request->response, request->challenge);
     http_.erase(request->id);
     request = nullptr;
-    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+    return end_transaction(wsi, answered);
 }
 
 void Shard::http_closed(HttpRequest* request) { http_.erase(request->id); }

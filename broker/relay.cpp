@@ -435,7 +435,8 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
 
 void Relay::handle_backend_publish(std::string_view json) {
     rapidjson::Document document;
-    document.Parse(json.data(), json.size());
+    document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        json.data(), json.size());
     if (document.HasParseError() || !document.IsObject() || !document.HasMember("destination") ||
         !document["destination"].IsString()) {
         log_.debug("redis: {} message is not a publish object", publish_channel_);

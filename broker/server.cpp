@@ -14,25 +14,71 @@
 #include <cstring>
 #include <thread>
 
+#include "broker/lws_log.hpp"
 #include "broker/shard.hpp"
 
 namespace stampede::broker {
 namespace {
 
-// Opens one non-blocking SO_REUSEPORT listening socket; -1 and `error` set on failure.
-int open_listening_socket(const std::string& host, std::uint16_t port, std::string& error) {
+struct AddressList {
+    addrinfo* first = nullptr;
+    ~AddressList() {
+        if (first != nullptr) {
+            ::freeaddrinfo(first);
+        }
+    }
+};
+
+bool resolve(const std::string& host, std::uint16_t port, AddressList& list, std::string& error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* found = nullptr;
     const std::string service = std::to_string(port);
-    if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list.first); rc != 0) {
         error = ::gai_strerror(rc);
+        return false;
+    }
+    return true;
+}
+
+// Every shard binds with SO_REUSEPORT, so a second broker on the same port would bind too,
+// and the kernel would split new connections between the two processes: subscribers on one
+// never see publishers on the other. A bind without SO_REUSEPORT fails while any socket
+// listens there, ours or another program's. SO_REUSEADDR keeps connections of an earlier run
+// in TIME_WAIT from failing it (Linux never lets SO_REUSEADDR bind over a listener). The
+// window between this probe and the shards' binds is a few microseconds: two brokers started
+// in the same instant could still both pass; a supervisor starts one at a time.
+bool port_in_use(const std::string& host, std::uint16_t port) {
+    AddressList list;
+    std::string error;
+    if (port == 0 || !resolve(host, port, list, error)) {
+        return false;  // any free port, or an address the real bind will report
+    }
+    for (addrinfo* ai = list.first; ai != nullptr; ai = ai->ai_next) {
+        const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            continue;
+        }
+        const int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        const bool busy = ::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE;
+        ::close(fd);
+        if (busy) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Opens one non-blocking SO_REUSEPORT listening socket; -1 and `error` set on failure.
+int open_listening_socket(const std::string& host, std::uint16_t port, std::string& error) {
+    AddressList list;
+    if (!resolve(host, port, list, error)) {
         return -1;
     }
     int fd = -1;
-    for (addrinfo* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    for (addrinfo* ai = list.first; ai != nullptr && fd < 0; ai = ai->ai_next) {
         fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             continue;
@@ -46,7 +92,6 @@ int open_listening_socket(const std::string& host, std::uint16_t port, std::stri
             fd = -1;
         }
     }
-    ::freeaddrinfo(found);
     return fd;
 }
 
@@ -99,6 +144,13 @@ void Server::deliver_queue_message(const QueueConsumer& consumer,
 bool Server::open_listeners(std::vector<std::vector<int>>& fds) {
     fds.assign(config_->shards, {});
     for (const auto& listener : config_->listeners) {
+        if (port_in_use(listener.host, listener.port)) {
+            log_.error("listener {}: {}:{} is already in use", listener.name, listener.host,
+                       listener.port);
+            return false;
+        }
+    }
+    for (const auto& listener : config_->listeners) {
         std::uint16_t port = listener.port;
         for (unsigned shard = 0; shard < config_->shards; ++shard) {
             std::string error;
@@ -127,8 +179,7 @@ void Server::log_listeners() {
 int Server::run() {
     const sigset_t& signals = signals_.set;
     ::signal(SIGPIPE, SIG_IGN);
-    // lws's libev plugin logs every fd change at NOTICE: keep lws to errors and warnings.
-    lws_set_log_level(LLL_ERR | LLL_WARN, nullptr);
+    route_lws_log(log_);
 
     SecurityResult security = load_security(*config_);
     for (const auto& warning : security.warnings) {

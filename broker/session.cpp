@@ -86,8 +86,10 @@ void Session::on_bytes(std::string_view bytes) {
     }
     const auto result = parser_.feed(std::span<const char>(bytes.data(), bytes.size()), *this);
     if (result.error != protocol::ProtocolError::None && state_ != State::Closing) {
-        fail(protocol::error_message(result.error), "the frame was refused while parsing", nullptr,
-             parser_.error_receipt());
+        const std::string& detail = parser_.error_detail();
+        fail(protocol::error_message(result.error),
+             detail.empty() ? std::string_view("the frame was refused while parsing") : detail,
+             nullptr, parser_.error_receipt());
     }
 }
 

@@ -23,6 +23,7 @@ std::string_view error_message(ProtocolError error) {
         case ProtocolError::BadEscape:
             return "invalid header escape";
         case ProtocolError::BadCommandLine:
+        case ProtocolError::InvalidUtf8:
             return "malformed frame";
     }
     // Only reachable with a value cast from outside the enum; better an honest text than "".

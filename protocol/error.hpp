@@ -17,6 +17,7 @@ enum class ProtocolError : std::uint8_t {
     MalformedHeader,    // "malformed header"  (a header line without ':')
     BadEscape,          // "invalid header escape"
     BadCommandLine,     // "malformed frame"   (empty or over-long command line)
+    InvalidUtf8,        // "malformed frame"   (a command or header that is not UTF-8)
 };
 
 /// The fixed, short text for the ERROR frame's `message` header.

@@ -61,6 +61,10 @@ bool is_connection_command(Command command) {
            command == Command::Connected;
 }
 
+std::string fmt_header_index(std::size_t index) {
+    return "header " + std::to_string(index) + " (counting from 1) is not valid UTF-8";
+}
+
 }  // namespace
 
 // Nothing is reserved up front: an idle connection's parser should cost next to nothing.
@@ -368,6 +372,13 @@ bool FrameParser::finish_command_line(std::size_t eol) {
     const char* data = data_;
     const std::size_t line_end = eol > line_start_ && data[eol - 1] == '\r' ? eol - 1 : eol;
     command_length_ = line_end - frame_start_;
+    // STOMP 1.2: "commands and headers are encoded in UTF-8". Checked here, at the edge, so
+    // no subscriber (a browser decoding text frames) is ever handed broken text.
+    if (!is_valid_utf8({data + frame_start_, command_length_})) {
+        error_detail_ = "the command is not valid UTF-8";
+        fail(ProtocolError::InvalidUtf8);
+        return false;
+    }
     command_ = parse_command({data + frame_start_, command_length_});
     unescape_ = version_ != Version::V1_0 && !is_connection_command(command_);
     start_line(eol + 1);
@@ -413,6 +424,12 @@ bool FrameParser::finish_header_line(std::size_t eol) {
             fail(ProtocolError::BadEscape);
             return false;
         }
+    }
+    if (!is_valid_utf8({data + start, name_length}) ||
+        !is_valid_utf8({data + value_start, value_length})) {
+        error_detail_ = fmt_header_index(spans_.size() + 1);
+        fail(ProtocolError::InvalidUtf8);
+        return false;
     }
     spans_.push_back({start - frame_start_, name_length, value_start - frame_start_, value_length});
     // The first content-length wins, like every repeated header; later ones are not judged.

@@ -61,6 +61,9 @@ class FrameParser {
     /// After an error: the `receipt` header of the frame it interrupted, when that header
     /// had been read (the ERROR frame then carries it as receipt-id).
     const std::optional<std::string>& error_receipt() const { return error_receipt_; }
+    /// After an error: what exactly was wrong, for the ERROR body; empty when the error's
+    /// message says it all.
+    const std::string& error_detail() const { return error_detail_; }
 
    private:
     // Implementation detail: the buffer of the current partial frame plus parse state.
@@ -119,6 +122,7 @@ class FrameParser {
     std::vector<HeaderSpan> spans_;
     Frame frame_;  // reused so that steady-state parsing allocates nothing
     std::optional<std::string> error_receipt_;
+    std::string error_detail_;
 };
 
 }  // namespace stampede::protocol

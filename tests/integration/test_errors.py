@@ -85,6 +85,37 @@ class ErrorVocabularyTest(BrokerTestCase):
                 self.assert_still_works(by)
                 by.close()
 
+    def test_headers_that_are_not_utf8_are_refused_on_both_transports(self):
+        # STOMP 1.2: commands and headers are UTF-8. A broken header must never reach a
+        # subscriber (a browser would show mangled names); bodies may be any bytes.
+        for transport in ("tcp", "ws"):
+            for where, frame in (
+                    ("value", b"SEND\ndestination:/topic/utf8\nreceipt:u1\nx-name:caf\xe9\n\nhi\x00"),
+                    ("name", b"SEND\ndestination:/topic/utf8\nreceipt:u1\nx-\xff:v\n\nhi\x00")):
+                with self.subTest(transport=transport, where=where):
+                    by = self.bystander(transport="ws" if transport == "tcp" else "tcp")
+                    by.subscribe("/topic/utf8", "u")
+                    bad = self.client(transport=transport)
+                    if transport == "ws":
+                        bad.stream.send(frame, opcode=0x2)  # a text frame must be UTF-8 itself
+                    else:
+                        bad.send_bytes(frame)
+                    error = bad.expect_error("malformed frame", receipt_id="u1")
+                    self.assertIn(b"header 3 (counting from 1) is not valid UTF-8", error.body)
+                    self.assert_still_works(by)
+                    # Nothing of the refused SEND reached the subscriber.
+                    self.assertIsNone(by.try_read_frame(0.2))
+                    by.close()
+        # A valid multi-byte header and a binary body pass through unchanged.
+        sub = self.client(transport="ws")
+        sub.subscribe("/topic/utf8ok", "ok")
+        pub = self.client()
+        pub.send("/topic/utf8ok", b"\xff\x00\xfe", headers={"x-name": "caf\u00e9 \U0001F600"},
+                 receipt=True)
+        message = sub.expect("MESSAGE")
+        self.assertEqual(message.body, b"\xff\x00\xfe")
+        self.assertEqual(message.headers["x-name"], "caf\u00e9 \U0001F600")
+
     def test_unsupported_version(self):
         by = self.bystander()
         bad = self.broker.tcp_client(self)

@@ -89,6 +89,37 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn(f"{path}:3:", out.stdout + out.stderr)
 
 
+class PortInUseTest(unittest.TestCase):
+    """A second broker on a port the first already serves refuses to start (issue 9): with
+    SO_REUSEPORT it would otherwise share the port, and the kernel would split clients
+    between two brokers that never meet."""
+
+    def test_second_instance_on_the_same_port_exits_and_the_first_keeps_serving(self):
+        first = BrokerProcess(default_config(shards=2)).start(self)
+        for name in ("web", "backend"):
+            with self.subTest(listener=name):
+                config = default_config(shards=2)
+                port = first.ports[name]
+                for listener in config["listeners"]:
+                    listener["port"] = port if listener["name"] == name else 0
+                second = BrokerProcess(config)
+                second.write_config()
+                out = subprocess.run([broker_binary(), "--config", second.config_path],
+                                     capture_output=True, text=True, timeout=deadline_s(30))
+                self.assertNotEqual(out.returncode, 0)
+                self.assertIn(f"listener {name}: 127.0.0.1:{port} is already in use",
+                              out.stdout + out.stderr)
+        # The first one never noticed: every connection still reaches it and they meet.
+        for _ in range(10):
+            subscriber = first.ws_client(self)
+            subscriber.connect()
+            subscriber.subscribe("/topic/one", "s")
+            publisher = first.tcp_client(self)
+            publisher.connect()
+            publisher.send("/topic/one", b"same broker", receipt=True)
+            self.assertEqual(subscriber.expect("MESSAGE").body, b"same broker")
+
+
 def oversized_send(size=4096):
     return encode_frame("SEND", [("destination", "/topic/ops")], b"o" * size)
 

@@ -201,6 +201,42 @@ TEST(ParserErrors, NulInCommandLineIsMalformedFrame) {
     EXPECT_EQ(error_after(wire("^@")), ProtocolError::BadCommandLine);
 }
 
+TEST(ParserErrors, HeadersAndCommandsMustBeUtf8) {
+    // A lone continuation byte, an overlong '/', a surrogate, a truncated sequence at the end.
+    for (const char* bad : {"\x80", "\xC0\xAF", "\xED\xA0\x80", "ab\xE2\x82"}) {
+        const std::string value = wire(std::string("SEND\na:1\nb:") + bad + "\n\n^@");
+        const Outcome in_value = expect_split_invariant(value);
+        EXPECT_EQ(in_value.error, ProtocolError::InvalidUtf8) << bad;
+        const std::string name = wire(std::string("SEND\n") + bad + ":x\n\n^@");
+        EXPECT_EQ(expect_split_invariant(name).error, ProtocolError::InvalidUtf8) << bad;
+        EXPECT_EQ(expect_split_invariant(wire(std::string("SE") + bad + "ND\n\n^@")).error,
+                  ProtocolError::InvalidUtf8)
+            << bad;
+    }
+    // Every version, CONNECT included (its headers are not unescaped, but still text).
+    EXPECT_EQ(feed_whole(wire("CONNECT\nlogin:\xFF\n\n^@"), Version::V1_0).error,
+              ProtocolError::InvalidUtf8);
+    // Valid multi-byte text passes; a body need not be text.
+    const Outcome ok =
+        expect_split_invariant(wire("SEND\nr\xC3\xA9sum\xC3\xA9:\xF0\x9F\x98\x80"
+                                    "\n\n\xFF\xFE^@"));
+    ASSERT_EQ(ok.frames.size(), 1U) << ok;
+    EXPECT_EQ(ok.frames[0].body, "\xFF\xFE");
+    EXPECT_EQ(error_message(ProtocolError::InvalidUtf8), "malformed frame");
+}
+
+TEST(ParserErrors, Utf8ErrorNamesTheHeader) {
+    FrameParser parser;
+    RecordingSink sink;
+    EXPECT_EQ(parser.feed(wire("SEND\ndestination:/topic/a\nreceipt:7\nx:\xFF\n\n^@"), sink).error,
+              ProtocolError::InvalidUtf8);
+    EXPECT_EQ(parser.error_detail(), "header 3 (counting from 1) is not valid UTF-8");
+    EXPECT_EQ(parser.error_receipt(), "7");
+    FrameParser command_parser;
+    EXPECT_EQ(command_parser.feed(wire("\xFESEND\n\n^@"), sink).error, ProtocolError::InvalidUtf8);
+    EXPECT_EQ(command_parser.error_detail(), "the command is not valid UTF-8");
+}
+
 TEST(ParserErrors, FramesBeforeTheErrorAreDelivered) {
     const Outcome outcome =
         expect_split_invariant(wire("SEND\n\na^@\nSEND\nbroken\n\n^@SEND\n\nb^@"));

@@ -69,16 +69,18 @@ TEST(ParserProperty, RandomStreamsParseTheSameAtAnyCuts) {
 }
 
 std::string random_text(std::mt19937& random, std::size_t max_length, bool allow_line_breaks) {
-    static const std::string alphabet = std::string("ab:\\c n\r\n\xC3\xA9-") + '\0';
+    // Whole characters: headers must be UTF-8, so "\xC3\xA9" is never split.
+    static const std::vector<std::string> alphabet = {
+        "a", "b", ":", "\\", "c", " ", "n", "\r", "\n", "\xC3\xA9", "-", std::string(1, '\0')};
     std::uniform_int_distribution<std::size_t> length(0, max_length);
     std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
     std::string text;
     for (std::size_t i = length(random); i > 0; --i) {
-        const char c = alphabet[pick(random)];
-        if (c == '\0' || (!allow_line_breaks && (c == '\r' || c == '\n'))) {
+        const std::string& c = alphabet[pick(random)];
+        if (c[0] == '\0' || (!allow_line_breaks && (c[0] == '\r' || c[0] == '\n'))) {
             continue;
         }
-        text.push_back(c);
+        text += c;
     }
     return text;
 }
