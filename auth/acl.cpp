@@ -32,8 +32,8 @@ std::string substitute(std::string_view text, std::string_view principal) {
 
 }  // namespace
 
-Acl::Acl(const std::vector<broker::AclRuleConfig>& rules) {
-    for (const broker::AclRuleConfig& config : rules) {
+Acl::Acl(const std::vector<config::AclRuleConfig>& rules) {
+    for (const config::AclRuleConfig& config : rules) {
         Rule rule;
         rule.destination = config.destination;
         if (config.destination.find(kPlaceholder) == std::string::npos) {

@@ -12,7 +12,7 @@
 
 #include "auth/acl_pattern.hpp"
 #include "auth/principal.hpp"
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 namespace stampede::auth {
 
@@ -22,7 +22,7 @@ enum class AclDecision : std::uint8_t { Allow, Deny };
 class Acl {
    public:
     Acl() = default;  // no rules: everything allowed
-    explicit Acl(const std::vector<broker::AclRuleConfig>& rules);
+    explicit Acl(const std::vector<config::AclRuleConfig>& rules);
 
     /// DESIGN.md, "Identity and access":
     /// - No rules: Allow.

@@ -90,11 +90,11 @@ std::shared_ptr<const Guards> Guards::with_keys(std::string_view name,
     return std::make_shared<const Guards>(std::move(verifiers), max_token_bytes_);
 }
 
-GuardsResult load_guards(const std::vector<broker::JwtIssuerConfig>& issuers,
+GuardsResult load_guards(const std::vector<config::JwtIssuerConfig>& issuers,
                          std::size_t max_token_bytes) {
     GuardsResult result;
     std::vector<JwtVerifier> verifiers;
-    for (const broker::JwtIssuerConfig& issuer : issuers) {
+    for (const config::JwtIssuerConfig& issuer : issuers) {
         KeySetResult keys = load_key_set(issuer.keys);
         for (std::string& warning : keys.warnings) {
             result.warnings.push_back(fmt::format("jwt issuer {}: {}", issuer.name, warning));

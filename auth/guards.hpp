@@ -54,7 +54,7 @@ struct GuardsResult {
 /// Loads every issuer's keys (secret, public_key_file, jwks_file; jwks_url issuers start with
 /// no keys, see load_key_set) and builds the Guards. Reads files: main thread or a worker.
 /// `max_token_bytes` is limits.max_header_line_bytes.
-GuardsResult load_guards(const std::vector<broker::JwtIssuerConfig>& issuers,
+GuardsResult load_guards(const std::vector<config::JwtIssuerConfig>& issuers,
                          std::size_t max_token_bytes);
 
 }  // namespace stampede::auth

@@ -335,7 +335,7 @@ bool KeySet::supports(Algorithm alg) const {
     return false;
 }
 
-KeySetResult load_key_set(const broker::JwtKeysConfig& config) {
+KeySetResult load_key_set(const config::JwtKeysConfig& config) {
     if (!config.public_key_file.empty()) {
         return KeySet::from_pem_file(config.public_key_file);
     }

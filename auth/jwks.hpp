@@ -13,7 +13,7 @@
 #include "auth/algorithm.hpp"
 #include "auth/error.hpp"
 #include "auth/pkey.hpp"
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 namespace stampede::auth {
 
@@ -79,6 +79,6 @@ class KeySet {
 /// Loads an issuer's configured keys: secret, public_key_file or jwks_file. A jwks_url issuer
 /// gets an empty set and a warning: the broker fetches the document off the shard threads and
 /// builds it with KeySet::from_jwks.
-KeySetResult load_key_set(const broker::JwtKeysConfig& config);
+KeySetResult load_key_set(const config::JwtKeysConfig& config);
 
 }  // namespace stampede::auth

@@ -188,7 +188,7 @@ bool acceptable_name(std::string_view name) {
 
 }  // namespace
 
-JwtVerifierResult JwtVerifier::create(const broker::JwtIssuerConfig& config,
+JwtVerifierResult JwtVerifier::create(const config::JwtIssuerConfig& config,
                                       std::shared_ptr<const KeySet> keys) {
     JwtVerifierResult result;
     auto settings = std::make_shared<Settings>();

@@ -15,7 +15,7 @@
 #include "auth/error.hpp"
 #include "auth/jwks.hpp"
 #include "auth/principal.hpp"
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 namespace stampede::auth {
 
@@ -41,7 +41,7 @@ class JwtVerifier {
     /// Checks the issuer config (algorithms known and never "none", principal_claim and
     /// roles_claim JSON Pointers valid) and ties it to `keys`. Warns about an allowed
     /// algorithm that no key can verify.
-    static JwtVerifierResult create(const broker::JwtIssuerConfig& config,
+    static JwtVerifierResult create(const config::JwtIssuerConfig& config,
                                     std::shared_ptr<const KeySet> keys);
 
     /// Parses and verifies one token at `now` (unix seconds).

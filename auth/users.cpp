@@ -123,10 +123,10 @@ AuthResult<Principal> ServiceAccount::authenticate(std::string_view passcode) co
     return AuthResult<Principal>::success(std::move(principal));
 }
 
-ServiceAccountsResult ServiceAccounts::create(const std::vector<broker::UserConfig>& users) {
+ServiceAccountsResult ServiceAccounts::create(const std::vector<config::UserConfig>& users) {
     ServiceAccountsResult result;
     std::vector<ServiceAccount> accounts;
-    for (const broker::UserConfig& user : users) {
+    for (const config::UserConfig& user : users) {
         std::optional<PasscodeHash> hash;
         if (!user.passcode_hash.empty()) {
             hash = parse_passcode_hash(user.passcode_hash);

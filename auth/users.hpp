@@ -13,7 +13,7 @@
 
 #include "auth/error.hpp"
 #include "auth/principal.hpp"
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 namespace stampede::auth {
 
@@ -82,7 +82,7 @@ class ServiceAccounts {
     explicit ServiceAccounts(std::vector<ServiceAccount> accounts);
 
     /// Parses every passcode_hash; a malformed one is an error naming the login.
-    static ServiceAccountsResult create(const std::vector<broker::UserConfig>& users);
+    static ServiceAccountsResult create(const std::vector<config::UserConfig>& users);
 
     /// The account with this login, or null. Cheap: fine on a shard, before handing the
     /// check() to a worker.

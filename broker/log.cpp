@@ -10,15 +10,15 @@
 namespace stampede::broker {
 namespace {
 
-std::string_view level_name(LogLevel level) {
+std::string_view level_name(config::LogLevel level) {
     switch (level) {
-        case LogLevel::Debug:
+        case config::LogLevel::Debug:
             return "debug";
-        case LogLevel::Info:
+        case config::LogLevel::Info:
             return "info";
-        case LogLevel::Warn:
+        case config::LogLevel::Warn:
             return "warn";
-        case LogLevel::Error:
+        case config::LogLevel::Error:
             return "error";
     }
     return "info";
@@ -62,9 +62,9 @@ void append_json_string(std::string& out, std::string_view text) {
 
 }  // namespace
 
-void Logger::write(LogLevel level, std::string_view text) const {
+void Logger::write(config::LogLevel level, std::string_view text) const {
     std::string line;
-    if (format_.load(std::memory_order_relaxed) == LogFormat::Json) {
+    if (format_.load(std::memory_order_relaxed) == config::LogFormat::Json) {
         line = "{\"ts\":\"" + timestamp() + "\",\"level\":\"" + std::string(level_name(level)) +
                "\",\"msg\":";
         append_json_string(line, text);

@@ -32,7 +32,8 @@ void emit(int level, const char* line) {
     if (logger == nullptr || line == nullptr) {
         return;
     }
-    const LogLevel ours = (level & LLL_ERR) != 0 ? LogLevel::Error : LogLevel::Warn;
+    const config::LogLevel ours =
+        (level & LLL_ERR) != 0 ? config::LogLevel::Error : config::LogLevel::Warn;
     if (!logger->enabled(ours)) {
         return;
     }

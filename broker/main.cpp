@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "auth/users.hpp"
-#include "broker/config.hpp"
 #include "broker/server.hpp"
+#include "config/config.hpp"
 
 namespace {
 
@@ -45,8 +45,8 @@ int hash_passcode() {
 }
 
 // Prints warnings and errors; returns the config or null.
-stampede::broker::ConfigPtr load(const std::string& path) {
-    auto result = stampede::broker::load_config(path);
+stampede::config::ConfigPtr load(const std::string& path) {
+    auto result = stampede::config::load_config(path);
     for (const auto& warning : result.warnings) {
         std::fprintf(stderr, "warning: %s\n", warning.c_str());
     }

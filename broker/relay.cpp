@@ -138,8 +138,8 @@ struct Relay::Timers {
     ev_timer reconnect;
 };
 
-Relay::Relay(const Config& config, const std::string& node_id, Logger& log, RelayCounters& counters,
-             DeliverFn deliver, ReceiptFn receipt, PostFn post_home)
+Relay::Relay(const config::Config& config, const std::string& node_id, Logger& log,
+             RelayCounters& counters, DeliverFn deliver, ReceiptFn receipt, PostFn post_home)
     : config_(config),
       node_id_(node_id),
       log_(log),

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "broker/config.hpp"
+#include "config/config.hpp"
 #include "protocol/message.hpp"
 #include "storage/redis_conn.hpp"
 
@@ -62,8 +62,8 @@ class Relay {
     /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
     using RevokedFn = std::function<void(std::shared_ptr<const std::vector<std::string>>)>;
 
-    Relay(const Config& config, const std::string& node_id, Logger& log, RelayCounters& counters,
-          DeliverFn deliver, ReceiptFn receipt, PostFn post_home);
+    Relay(const config::Config& config, const std::string& node_id, Logger& log,
+          RelayCounters& counters, DeliverFn deliver, ReceiptFn receipt, PostFn post_home);
     ~Relay();
     Relay(const Relay&) = delete;
     Relay& operator=(const Relay&) = delete;
@@ -106,7 +106,7 @@ class Relay {
         return pattern ? patterns_ : channels_;
     }
 
-    const Config& config_;
+    const config::Config& config_;
     std::string node_id_;
     Logger& log_;
     RelayCounters& counters_;

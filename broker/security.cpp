@@ -27,7 +27,7 @@ std::shared_ptr<const auth::KeySet> current_keys(const Security* security,
 }
 
 // Fetches each jwks_url issuer's keys into `guards`; keeps `previous` keys on failure.
-std::shared_ptr<const auth::Guards> fetch_url_keys(const Config& config,
+std::shared_ptr<const auth::Guards> fetch_url_keys(const config::Config& config,
                                                    std::shared_ptr<const auth::Guards> guards,
                                                    const Security* previous,
                                                    std::vector<std::string>& warnings,
@@ -66,7 +66,7 @@ std::shared_ptr<const auth::Guards> fetch_url_keys(const Config& config,
 
 }  // namespace
 
-SecurityResult load_security(const Config& config, const Security* previous) {
+SecurityResult load_security(const config::Config& config, const Security* previous) {
     SecurityResult result;
     auto security = std::make_shared<Security>();
     security->token_header = config.auth.token_header;
@@ -97,7 +97,7 @@ SecurityResult load_security(const Config& config, const Security* previous) {
     return result;
 }
 
-SecurityPtr refresh_jwks(const Config& config, const SecurityPtr& current,
+SecurityPtr refresh_jwks(const config::Config& config, const SecurityPtr& current,
                          std::vector<std::string>& log) {
     if (current == nullptr || current->guards == nullptr) {
         return nullptr;

@@ -17,7 +17,7 @@
 #include "auth/guards.hpp"
 #include "auth/revocation.hpp"
 #include "auth/users.hpp"
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 namespace stampede::broker {
 
@@ -40,11 +40,11 @@ struct SecurityResult {
 /// call at start or on SIGHUP, never on a shard. Any error refuses the whole set (a reload
 /// then keeps the running one). A jwks_url that cannot be fetched is a warning, not an error:
 /// the issuer keeps `previous`'s keys (none at start) until a refresh succeeds.
-SecurityResult load_security(const Config& config, const Security* previous = nullptr);
+SecurityResult load_security(const config::Config& config, const Security* previous = nullptr);
 
 /// Fetches every jwks_url again; returns a new set when some keys changed, else null.
 /// `log` receives one line per failed fetch. For the refresher thread.
-SecurityPtr refresh_jwks(const Config& config, const SecurityPtr& current,
+SecurityPtr refresh_jwks(const config::Config& config, const SecurityPtr& current,
                          std::vector<std::string>& log);
 
 /// Where a CONNECT's credentials are (DESIGN.md "Identity and access"): a bearer token, a

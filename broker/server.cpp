@@ -116,7 +116,7 @@ Server::BlockedSignals::BlockedSignals() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-Server::Server(ConfigPtr config)
+Server::Server(config::ConfigPtr config)
     : config_(std::move(config)),
       node_id_(config_->node_id),
       queues_([this](const QueueConsumer& consumer, const protocol::MessagePtr& message) {
@@ -230,7 +230,7 @@ int Server::run() {
 }
 
 void Server::reload() {
-    ConfigResult result = load_config(config_->path);
+    config::ConfigResult result = config::load_config(config_->path);
     for (const auto& warning : result.warnings) {
         log_.warn("{}", warning);
     }
@@ -252,7 +252,7 @@ void Server::reload() {
         log_.error("reload refused: keeping the running config and keys");
         return;
     }
-    auto next = std::make_shared<Config>(*result.config);
+    auto next = std::make_shared<config::Config>(*result.config);
     // Restart-only settings keep their running values.
     next->listeners = config_->listeners;
     next->shards = config_->shards;
@@ -302,7 +302,7 @@ void Server::start_jwks_refresher() {
         std::unique_lock lock(state_mutex_);
         while (!refresher_wake_.wait_for(lock, std::chrono::seconds(every_s),
                                          [this] { return refresher_stop_; })) {
-            const ConfigPtr config = config_;
+            const config::ConfigPtr config = config_;
             const SecurityPtr current = security_;
             lock.unlock();
             std::vector<std::string> problems;

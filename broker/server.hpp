@@ -13,12 +13,12 @@
 #include <thread>
 #include <vector>
 
-#include "broker/config.hpp"
 #include "broker/log.hpp"
 #include "broker/queues.hpp"
 #include "broker/relay.hpp"
 #include "broker/security.hpp"
 #include "broker/worker.hpp"
+#include "config/config.hpp"
 
 namespace stampede::broker {
 
@@ -26,7 +26,7 @@ class Shard;
 
 class Server {
    public:
-    explicit Server(ConfigPtr config);
+    explicit Server(config::ConfigPtr config);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -62,7 +62,7 @@ class Server {
         sigset_t set;
     };
     BlockedSignals signals_;
-    ConfigPtr config_;
+    config::ConfigPtr config_;
     Logger log_;
     std::string node_id_;
     QueueManager queues_;

@@ -18,7 +18,7 @@ using protocol::Command;
 using protocol::Frame;
 using protocol::Version;
 
-protocol::ParserLimits parser_limits(const Limits& limits) {
+protocol::ParserLimits parser_limits(const config::Limits& limits) {
     return {limits.max_frame_bytes, limits.max_headers, limits.max_header_line_bytes};
 }
 
@@ -514,7 +514,7 @@ void Session::enforce_pending_limit() {
         }
         requeue(item.message.shared());
     };
-    if (limits.slow_consumer == SlowConsumerPolicy::DropOldest) {
+    if (limits.slow_consumer == config::SlowConsumerPolicy::DropOldest) {
         host_.count_dropped(
             outbound_.drop_oldest(limits.max_pending_bytes_per_connection, give_back));
         return;

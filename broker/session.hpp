@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "auth/acl.hpp"
-#include "broker/config.hpp"
 #include "broker/outbound.hpp"
 #include "broker/session_host.hpp"
 #include "broker/subscription.hpp"
 #include "broker/transport.hpp"
+#include "config/config.hpp"
 #include "protocol/heartbeat.hpp"
 #include "protocol/parser.hpp"
 

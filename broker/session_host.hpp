@@ -8,20 +8,19 @@
 
 #include "auth/error.hpp"
 #include "auth/principal.hpp"
-#include "broker/config.hpp"
 #include "broker/security.hpp"
+#include "config/config.hpp"
 #include "protocol/message.hpp"
 
 namespace stampede::broker {
 
 class QueueManager;
 struct Subscription;
-struct ListenerConfig;
 
 class SessionHost {
    public:
     virtual ~SessionHost() = default;
-    virtual const Config& config() const = 0;
+    virtual const config::Config& config() const = 0;
     virtual unsigned shard_index() const = 0;
     virtual const std::string& node_id() const = 0;
     virtual std::string make_message_id() = 0;

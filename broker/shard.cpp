@@ -103,7 +103,7 @@ std::string client_address(lws* wsi, bool http, const std::vector<std::string>& 
 Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, std::uint64_t id)
     : shard_(shard),
       wsi_(wsi),
-      websocket_(listener.config.protocol == ListenerProtocol::Ws),
+      websocket_(listener.config.protocol == config::ListenerProtocol::Ws),
       timer_(std::make_unique<ConnectionTimer>()) {
     peer_ = client_address(wsi, websocket_, shard.config().auth.trusted_proxies);
     ev_timer_init(
@@ -149,7 +149,7 @@ namespace {
 void on_inbox_event(struct ev_loop*, ev_async* watcher, int);
 }  // namespace
 
-Shard::Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr security,
+Shard::Shard(unsigned index, Server& server, config::ConfigPtr config, SecurityPtr security,
              std::vector<ShardListener> listeners)
     : index_(index),
       server_(server),
@@ -220,7 +220,7 @@ namespace {
 
 // TLS for one vhost (wss:// or stomp+ssl). The vhost itself must carry DO_SSL_GLOBAL_INIT:
 // on the context alone, lws silently serves plaintext (STACK-NOTES.md).
-void configure_tls(lws_context_creation_info& vinfo, const TlsConfig& tls) {
+void configure_tls(lws_context_creation_info& vinfo, const config::TlsConfig& tls) {
     vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     vinfo.ssl_cert_filepath = tls.cert.c_str();
     vinfo.ssl_private_key_filepath = tls.key.c_str();
@@ -278,7 +278,7 @@ bool Shard::setup() {
         if (listener.config.tls) {
             configure_tls(vinfo, *listener.config.tls);
         }
-        if (listener.config.protocol == ListenerProtocol::Ws) {
+        if (listener.config.protocol == config::ListenerProtocol::Ws) {
             vinfo.protocols = websocket_protocols();
         } else {
             vinfo.protocols = raw_protocols();
@@ -380,7 +380,7 @@ void Shard::accept_ready(ShardListener& listener) {
         }
         set_socket_options(fd);
         lws* wsi = nullptr;
-        if (listener.config.protocol == ListenerProtocol::Ws) {
+        if (listener.config.protocol == config::ListenerProtocol::Ws) {
             wsi = lws_adopt_socket_vhost(listener.vhost, fd);
         } else {
             lws_sock_file_fd_type descriptor{};
@@ -591,7 +591,7 @@ void Shard::begin_drain() {
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
         // TCP stops accepting; a ws listener keeps answering HTTP (/health says 503) and
         // refuses new STOMP sessions.
-        if (listeners_[i].config.protocol == ListenerProtocol::Tcp) {
+        if (listeners_[i].config.protocol == config::ListenerProtocol::Tcp) {
             ev_io_stop(loop_, &watchers_->listeners[i]);
         }
     }

@@ -14,11 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "broker/config.hpp"
 #include "broker/router.hpp"
 #include "broker/session.hpp"
 #include "broker/session_host.hpp"
 #include "broker/transport.hpp"
+#include "config/config.hpp"
 
 struct lws;
 struct lws_context;
@@ -34,7 +34,7 @@ class Shard;
 
 /// One listener as a shard sees it: the config (restart-only, so copied) and its socket.
 struct ShardListener {
-    ListenerConfig config;
+    config::ListenerConfig config;
     int fd = -1;  // this shard's SO_REUSEPORT listening socket
     Shard* shard = nullptr;
     lws_vhost* vhost = nullptr;
@@ -60,7 +60,7 @@ struct InboxItem {
     std::function<void(Shard&)> task;  // Run
     std::uint64_t session_id = 0;      // QueueDeliver
     std::string subscription_id;       // QueueDeliver
-    ConfigPtr config;                  // Reload
+    config::ConfigPtr config;          // Reload
     SecurityPtr security;              // Reload
 };
 
@@ -93,7 +93,7 @@ class Connection final : public Transport {
 
 class Shard final : public SessionHost {
    public:
-    Shard(unsigned index, Server& server, ConfigPtr config, SecurityPtr security,
+    Shard(unsigned index, Server& server, config::ConfigPtr config, SecurityPtr security,
           std::vector<ShardListener> listeners);
     ~Shard() override;
     Shard(const Shard&) = delete;
@@ -115,7 +115,7 @@ class Shard final : public SessionHost {
     const Counters& counters() const { return counters_; }
 
     // SessionHost
-    const Config& config() const override { return *config_; }
+    const config::Config& config() const override { return *config_; }
     unsigned shard_index() const override { return index_; }
     const std::string& node_id() const override;
     std::string make_message_id() override;
@@ -184,7 +184,7 @@ class Shard final : public SessionHost {
 
     unsigned index_;
     Server& server_;
-    ConfigPtr config_;
+    config::ConfigPtr config_;
     SecurityPtr security_;
     std::shared_ptr<const std::vector<std::string>> cluster_revoked_;  // sorted jti
     std::vector<ShardListener> listeners_;

@@ -64,7 +64,7 @@ void BM_Verify(benchmark::State& state, Algorithm alg) {
         signer::header_for(alg, signer::kid_for(type)),
         R"({"sub":"alice","roles":["member","admin"],"exp":)" + std::to_string(kNow + 600) +
             R"(,"iat":)" + std::to_string(kNow - 10) + "}");
-    stampede::broker::JwtIssuerConfig config;
+    stampede::config::JwtIssuerConfig config;
     config.name = "members";
     config.algorithms = {std::string(algorithm_name(alg))};
     const auto built = JwtVerifier::create(config, fixture.key_set);

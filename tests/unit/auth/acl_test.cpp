@@ -11,7 +11,7 @@
 namespace stampede::auth {
 namespace {
 
-broker::AclRuleConfig rule(std::string destination, std::vector<std::string> subscribe,
+config::AclRuleConfig rule(std::string destination, std::vector<std::string> subscribe,
                            std::vector<std::string> send) {
     return {std::move(destination), std::move(subscribe), std::move(send)};
 }

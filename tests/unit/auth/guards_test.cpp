@@ -31,7 +31,7 @@ class GuardsTest : public ::testing::Test {
     static JwtVerifier make(const std::string& name, const std::string& issuer,
                             std::vector<std::string> algorithms,
                             std::shared_ptr<const KeySet> keys) {
-        broker::JwtIssuerConfig config = testing::issuer_config(std::move(algorithms), name);
+        config::JwtIssuerConfig config = testing::issuer_config(std::move(algorithms), name);
         config.issuer = issuer;
         JwtVerifierResult built = JwtVerifier::create(config, std::move(keys));
         EXPECT_TRUE(built.verifier) << built.error;
@@ -185,9 +185,9 @@ TEST(RevocationListTest, LoadFromConfigAndFile) {
 TEST_F(GuardsTest, LoadGuardsFromConfig) {
     const std::string path = ::testing::TempDir() + "/stampede_guards_jwks.json";
     std::ofstream(path) << R"({"keys":[)" << testing::public_jwk(web_.get(), "w1") << "]}";
-    broker::JwtIssuerConfig web = testing::issuer_config({"RS256"}, "web");
+    config::JwtIssuerConfig web = testing::issuer_config({"RS256"}, "web");
     web.keys.jwks_file = path;
-    broker::JwtIssuerConfig partner = testing::issuer_config({"HS256"}, "partner");
+    config::JwtIssuerConfig partner = testing::issuer_config({"HS256"}, "partner");
     partner.keys.secret = std::string(kPartnerSecret);
     GuardsResult loaded = load_guards({web, partner}, 4096);
     ASSERT_TRUE(loaded.guards) << (loaded.errors.empty() ? "" : loaded.errors[0]);

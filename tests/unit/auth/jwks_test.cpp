@@ -252,7 +252,7 @@ TEST_F(KeySetTest, LoadKeySetFromConfig) {
     std::ofstream(pem_path) << testing::public_pem(p384_.get());
     std::ofstream(jwks_path) << R"({"keys":[)" << kRfcRsaJwk << "]}";
 
-    broker::JwtKeysConfig config;
+    config::JwtKeysConfig config;
     config.public_key_file = pem_path;
     KeySetResult set = load_key_set(config);
     ASSERT_TRUE(set.ok()) << set.error;

@@ -17,7 +17,7 @@ constexpr std::string_view kSecret = "claims-secret-claims-secret-claims-secret"
 
 AuthResult<Principal> verify(const std::string& payload, const std::string& principal_claim,
                              const std::string& roles_claim) {
-    broker::JwtIssuerConfig config = testing::issuer_config({"HS256"}, "web");
+    config::JwtIssuerConfig config = testing::issuer_config({"HS256"}, "web");
     config.principal_claim = principal_claim;
     config.roles_claim = roles_claim;
     const JwtVerifierResult built = JwtVerifier::create(config, KeySet::from_secret(kSecret).keys);

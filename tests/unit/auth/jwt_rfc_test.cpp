@@ -47,7 +47,7 @@ std::string token(const char* pattern) {
 }
 
 JwtVerifier rfc_verifier(const char* alg, const char* jwk) {
-    broker::JwtIssuerConfig config = testing::issuer_config({alg});
+    config::JwtIssuerConfig config = testing::issuer_config({alg});
     config.issuer = "joe";
     config.principal_claim = "iss";
     config.roles_claim = "";
@@ -109,7 +109,7 @@ TEST(JwtRfc7515, AppendixAExamplesRefuseAnyChange) {
 TEST(JwtRfc7515, UrlNamedClaimIsFound) {
     // "http://example.com/is_root" holds a boolean: reading it as roles must fail as a type
     // error, which proves the URL-named member was found rather than taken as a pointer.
-    broker::JwtIssuerConfig config = testing::issuer_config({"HS256"});
+    config::JwtIssuerConfig config = testing::issuer_config({"HS256"});
     config.principal_claim = "iss";
     config.roles_claim = "http://example.com/is_root";
     const JwtVerifierResult built = JwtVerifier::create(config, KeySet::from_jwks(kA1Key).keys);

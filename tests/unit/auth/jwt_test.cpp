@@ -85,7 +85,7 @@ class JwtTest : public ::testing::Test {
 
     static JwtVerifier verifier(std::vector<std::string> algorithms,
                                 std::shared_ptr<const KeySet> keys = nullptr,
-                                broker::JwtIssuerConfig config = {}) {
+                                config::JwtIssuerConfig config = {}) {
         if (config.name.empty()) {
             config = testing::issuer_config({});
         }
@@ -199,7 +199,7 @@ TEST_F(JwtTest, AlgNoneIsNeverAccepted) {
         // Not even with something in the signature slot.
         EXPECT_EQ(error_of(v, unsigned_token + "AAAA"), AuthError::AlgorithmNotAllowed) << alg;
     }
-    broker::JwtIssuerConfig config = testing::issuer_config({"none"});
+    config::JwtIssuerConfig config = testing::issuer_config({"none"});
     EXPECT_FALSE(JwtVerifier::create(config, keys_).verifier);
 }
 
@@ -317,7 +317,7 @@ TEST_F(JwtTest, NotYetValid) {
 }
 
 TEST_F(JwtTest, WrongIssuer) {
-    broker::JwtIssuerConfig config = testing::issuer_config({});
+    config::JwtIssuerConfig config = testing::issuer_config({});
     config.issuer = "https://id.example.com";
     const JwtVerifier v = verifier({"PS256"}, nullptr, config);
     EXPECT_TRUE(
@@ -331,7 +331,7 @@ TEST_F(JwtTest, WrongIssuer) {
 }
 
 TEST_F(JwtTest, WrongAudience) {
-    broker::JwtIssuerConfig config = testing::issuer_config({});
+    config::JwtIssuerConfig config = testing::issuer_config({});
     config.audience = {"chat", "api"};
     const JwtVerifier v = verifier({"HS512"}, nullptr, config);
     EXPECT_TRUE(v.verify(mint(Algorithm::HS512, claims({{"aud", quoted("api")}})), kNow).ok());
@@ -374,7 +374,7 @@ TEST_F(JwtTest, DuplicateClaimsAreRefused) {
 }
 
 TEST_F(JwtTest, CreateRefusesBadIssuerConfig) {
-    broker::JwtIssuerConfig config = testing::issuer_config({"RS256", "XX999"});
+    config::JwtIssuerConfig config = testing::issuer_config({"RS256", "XX999"});
     EXPECT_FALSE(JwtVerifier::create(config, keys_).verifier);
     config = testing::issuer_config({});
     EXPECT_FALSE(JwtVerifier::create(config, keys_).verifier);

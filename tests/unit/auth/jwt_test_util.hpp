@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 namespace stampede::auth::testing {
 
@@ -23,9 +23,9 @@ inline std::string object(const std::vector<std::pair<std::string, std::string>>
 
 inline std::string quoted(const std::string& text) { return '"' + text + '"'; }
 
-inline broker::JwtIssuerConfig issuer_config(std::vector<std::string> algorithms,
+inline config::JwtIssuerConfig issuer_config(std::vector<std::string> algorithms,
                                              std::string name = "members") {
-    broker::JwtIssuerConfig config;
+    config::JwtIssuerConfig config;
     config.name = std::move(name);
     config.algorithms = std::move(algorithms);
     return config;

@@ -116,9 +116,9 @@ TEST(Pbkdf2, DefaultIterationsAreTheModernFigure) {
     EXPECT_TRUE(verify_passcode(*parse_passcode_hash(*made), "pw"));
 }
 
-broker::UserConfig user(std::string login, std::string hash, std::string plain,
+config::UserConfig user(std::string login, std::string hash, std::string plain,
                         std::vector<std::string> roles) {
-    broker::UserConfig config;
+    config::UserConfig config;
     config.login = std::move(login);
     config.passcode_hash = std::move(hash);
     config.passcode = std::move(plain);

@@ -27,11 +27,11 @@ class FakeTransport final : public Transport {
 class FakeHost final : public SessionHost {
    public:
     FakeHost() {
-        auto config = std::make_shared<Config>();
+        auto config = std::make_shared<config::Config>();
         config->heartbeat = {100, 100, 2.0};
         config_ = config;
     }
-    const Config& config() const override { return *config_; }
+    const config::Config& config() const override { return *config_; }
     unsigned shard_index() const override { return 0; }
     const std::string& node_id() const override { return node_; }
     std::string make_message_id() override { return "m" + std::to_string(++ids_); }
@@ -62,13 +62,15 @@ class FakeHost final : public SessionHost {
     std::vector<std::string> async_logins;
     Security security_{nullptr, nullptr, std::make_shared<const auth::Acl>(), nullptr, ""};
 
-    std::shared_ptr<Config> mutable_config() { return std::const_pointer_cast<Config>(config_); }
+    std::shared_ptr<config::Config> mutable_config() {
+        return std::const_pointer_cast<config::Config>(config_);
+    }
     std::size_t dropped = 0;
     // Queue deliveries land here and are handed to sessions by the test.
     std::deque<std::pair<QueueConsumer, protocol::MessagePtr>> queue_deliveries;
 
    private:
-    ConfigPtr config_;
+    config::ConfigPtr config_;
     std::string node_ = "node";
     int ids_ = 0;
     Router router_;
@@ -231,7 +233,7 @@ TEST(SessionTest, SlowConsumerDisconnectAndDropOldest) {
     EXPECT_EQ(out.substr(0, 6), "ERROR\n");
     EXPECT_NE(out.find("message:slow consumer\n"), std::string::npos);
 
-    host.mutable_config()->limits.slow_consumer = SlowConsumerPolicy::DropOldest;
+    host.mutable_config()->limits.slow_consumer = config::SlowConsumerPolicy::DropOldest;
     Client sub2(host, 3);
     sub2.connect();
     sub2.session.on_bytes(frame("SUBSCRIBE\nid:s\ndestination:/topic/t\n\n"));

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace stampede::broker::testing {
+namespace stampede::config::testing {
 
 /// A file made with mkstemp, holding `contents`; unlinked on destruction.
 class TempFile {
@@ -70,4 +70,4 @@ class ScopedEnv {
     std::optional<std::string> old_;
 };
 
-}  // namespace stampede::broker::testing
+}  // namespace stampede::config::testing

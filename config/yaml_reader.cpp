@@ -1,6 +1,6 @@
 // Config reading helpers: Sections, ${VAR} interpolation, K_file, typed scalars.
 // Main thread only; getenv() here is safe because nothing calls setenv() concurrently.
-#include "broker/config_yaml.hpp"
+#include "config/yaml_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <memory>
 
-namespace stampede::broker::config_yaml {
+namespace stampede::config::yaml {
 namespace {
 
 // A value file is a secret or a short value; past this it is surely the wrong file.
@@ -491,4 +491,4 @@ void report_bad_choice(Diagnostics& diag, const YAML::Mark& mark, const std::str
     diag.error(mark, fmt::format("{} must be {}, got '{}'", name, list, got));
 }
 
-}  // namespace stampede::broker::config_yaml
+}  // namespace stampede::config::yaml

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace stampede::broker {
+namespace stampede::config {
 
 struct TlsConfig {
     std::string cert;
@@ -168,4 +168,4 @@ ConfigResult load_config(const std::string& path);
 /// Same from text already in memory (`path` names it in messages). For tests.
 ConfigResult load_config_text(const std::string& text, const std::string& path);
 
-}  // namespace stampede::broker
+}  // namespace stampede::config

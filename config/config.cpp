@@ -1,7 +1,7 @@
 // Config loader: YAML text -> Config, section by section, every problem collected with its
-// line. The auth section lives in config_auth.cpp, the YAML plumbing in config_yaml.cpp.
+// line. The auth section lives in auth_section.cpp, the YAML plumbing in yaml_reader.cpp.
 // Main thread only (start, --check-config and SIGHUP); nothing here may throw out.
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -16,23 +16,23 @@
 #include <sstream>
 #include <thread>
 
-#include "broker/config_yaml.hpp"
+#include "config/yaml_reader.hpp"
 
-namespace stampede::broker {
+namespace stampede::config {
 namespace {
 
-using config_yaml::Diagnostics;
-using config_yaml::read_bool;
-using config_yaml::read_double;
-using config_yaml::read_enum;
-using config_yaml::read_nonempty_string;
-using config_yaml::read_optional_bool;
-using config_yaml::read_required_string;
-using config_yaml::read_string;
-using config_yaml::read_strings;
-using config_yaml::read_uint;
-using config_yaml::Section;
-using config_yaml::Where;
+using yaml::Diagnostics;
+using yaml::read_bool;
+using yaml::read_double;
+using yaml::read_enum;
+using yaml::read_nonempty_string;
+using yaml::read_optional_bool;
+using yaml::read_required_string;
+using yaml::read_string;
+using yaml::read_strings;
+using yaml::read_uint;
+using yaml::Section;
+using yaml::Where;
 
 // More shards than this is a typo, not a machine.
 constexpr unsigned kMaxShards = 1024;
@@ -77,8 +77,8 @@ void read_tls(Section s, std::optional<TlsConfig>& out) {
     read_string(s, "ca", tls.ca);
     if (Where w = read_string(s, "min_version", tls.min_version);
         w && tls.min_version != "1.2" && tls.min_version != "1.3") {
-        config_yaml::report_bad_choice(s.diag(), *w, s.qualify("min_version"), {"1.2", "1.3"},
-                                       tls.min_version);
+        yaml::report_bad_choice(s.diag(), *w, s.qualify("min_version"), {"1.2", "1.3"},
+                                tls.min_version);
         tls.min_version = "1.2";
     }
     s.check_unknown();
@@ -216,8 +216,8 @@ void read_destinations(Section s, DestinationsConfig& d) {
 void read_storage(Section s, StorageConfig& st, const RedisConfig& redis) {
     Where backend = read_string(s, "backend", st.backend);
     if (backend && st.backend != "memory" && st.backend != "file" && st.backend != "redis") {
-        config_yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
-                                       {"memory", "file", "redis"}, st.backend);
+        yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
+                                {"memory", "file", "redis"}, st.backend);
     }
     read_string(s, "path", st.path);
     if (st.backend == "file" && st.path.empty()) {
@@ -275,7 +275,7 @@ std::string default_node_id() {
 void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
     Section root(node, "", YAML::Mark(), diag);
     read_node(root.section("node"), c);
-    config_yaml::read_auth(root.section("auth"), c.auth);
+    yaml::read_auth(root.section("auth"), c.auth);
     read_listeners(root, c, diag);
     read_http(root.section("http"), c.http);
     read_limits(root.section("limits"), c.limits);
@@ -336,4 +336,4 @@ ConfigResult load_config(const std::string& path) {
     return load_config_text(text.str(), path);
 }
 
-}  // namespace stampede::broker
+}  // namespace stampede::config

@@ -1,6 +1,6 @@
 // Config loader: defaults, every key typed, each bad value at its exact file:line, unknown
 // keys, several errors at once, warnings, and the shipped etc/stampede.yaml.
-#include "broker/config.hpp"
+#include "config/config.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,9 +10,9 @@
 #include <string>
 #include <thread>
 
-#include "tests/unit/broker/config_test_util.hpp"
+#include "config_test_util.hpp"
 
-namespace stampede::broker {
+namespace stampede::config {
 namespace {
 
 using ::testing::ElementsAre;
@@ -547,4 +547,4 @@ TEST(ConfigTest, MissingConfigFileIsAnError) {
 }
 
 }  // namespace
-}  // namespace stampede::broker
+}  // namespace stampede::config

@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <set>
 
-#include "broker/config.hpp"
-#include "broker/config_yaml.hpp"
+#include "config/config.hpp"
+#include "config/yaml_reader.hpp"
 
-namespace stampede::broker::config_yaml {
+namespace stampede::config::yaml {
 namespace {
 
 constexpr std::array<std::string_view, 13> kAlgorithms = {
@@ -266,4 +266,4 @@ void read_auth(Section s, AuthConfig& a) {
     s.check_unknown();
 }
 
-}  // namespace stampede::broker::config_yaml
+}  // namespace stampede::config::yaml

@@ -14,11 +14,11 @@
 #include <utility>
 #include <vector>
 
-namespace stampede::broker {
+namespace stampede::config {
 struct AuthConfig;
 }
 
-namespace stampede::broker::config_yaml {
+namespace stampede::config::yaml {
 
 /// Errors and warnings of one file, each kept with its 1-based line so they come out in
 /// file order whatever order the sections were read in.
@@ -173,7 +173,7 @@ Where read_enum(Section& s, const std::string& key, E& out,
     return text->mark;
 }
 
-/// The `auth` section (config_auth.cpp).
+/// The `auth` section (auth_section.cpp).
 void read_auth(Section s, AuthConfig& auth);
 
-}  // namespace stampede::broker::config_yaml
+}  // namespace stampede::config::yaml

@@ -1,14 +1,14 @@
-// Config loader indirections (config_yaml.cpp): ${VAR} interpolation, K_file values,
+// Config loader indirections (yaml_reader.cpp): ${VAR} interpolation, K_file values,
 // secret_env, all seen through load_config_text so messages carry file:line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "broker/config.hpp"
-#include "tests/unit/broker/config_test_util.hpp"
+#include "config/config.hpp"
+#include "config_test_util.hpp"
 
-namespace stampede::broker {
+namespace stampede::config {
 namespace {
 
 using ::testing::ElementsAre;
@@ -211,4 +211,4 @@ TEST(ConfigYamlTest, LoadConfigReadsTheFile) {
 }
 
 }  // namespace
-}  // namespace stampede::broker
+}  // namespace stampede::config
