@@ -1,32 +1,76 @@
-// HTTP on the ws listener's port: /health, /metrics and POST /api/v1/publish. One
-// HttpRequest per request with a body; lws owns the connection, the shard owns the requests.
-// Shard thread only.
+// HttpApi: HTTP on the ws listener's port (DESIGN.md "HTTP"): GET /health, GET /metrics and
+// POST /api/v1/publish. Values in, values out: the lws side (lws_glue.cpp, http_glue.cpp)
+// reads a request's head and body into these calls and writes the HttpResponse it gets back;
+// nothing here knows lws. Publishing goes through the shard's Publisher, credentials through
+// its Authenticator, like a STOMP SEND's. Shard thread only.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
+#include <unordered_map>
 
 namespace stampede::broker {
 
-struct HttpRequest {
-    std::uint64_t id = 0;
-    std::string body;
+class ShardServices;
+struct AuthOutcome;
+
+struct HttpHead {
+    bool post = false;
+    std::string uri;
     std::string authorization;
-    std::string peer;        // client IP (X-Forwarded-For from a trusted proxy), for failure limits
-    bool json = false;       // Content-Type: application/json
-    bool too_large = false;  // the body crossed limits.max_frame_bytes
-    bool waiting = false;    // a service-account check is running on the worker
-    // The publish, once read.
-    std::string destination;
-    std::string payload;
-    std::vector<std::pair<std::string, std::string>> headers;
-    // The answer, once known.
-    bool ready = false;
-    unsigned status = 0;
-    std::string response;    // JSON
+    std::string content_type;
+    std::string content_length;  // as sent; empty when absent
+    std::string peer;            // client IP (X-Forwarded-For from a trusted proxy)
+};
+
+struct HttpResponse {
+    unsigned status = 200;
+    std::string content_type;
+    std::string body;
     bool challenge = false;  // 401: add WWW-Authenticate
+};
+
+/// What the lws side does next with a request.
+enum class HttpNext {
+    Answer,          // take() the answer and write it
+    AnswerAndClose,  // the same, and close without reading a body (its framing is unknown)
+    ReadBody,        // feed the body to body(), then end_body()
+    Wait,            // the answer comes later: the ready callback names the request
+};
+
+class HttpApi {
+   public:
+    using MetricsFn = std::function<std::string()>;
+    using ReadyFn = std::function<void(std::uint64_t request)>;
+
+    HttpApi(ShardServices& shard, MetricsFn metrics, ReadyFn ready);
+    ~HttpApi();
+    HttpApi(const HttpApi&) = delete;
+    HttpApi& operator=(const HttpApi&) = delete;
+
+    HttpNext begin(std::uint64_t request, const HttpHead& head);
+    void body(std::uint64_t request, std::string_view chunk);
+    HttpNext end_body(std::uint64_t request);
+    /// The answer, once there is one (the request is then done).
+    std::optional<HttpResponse> take(std::uint64_t request);
+    /// The connection went away: forget the request (a worker's answer then finds nothing).
+    void closed(std::uint64_t request);
+
+   private:
+    struct Publish;
+    HttpNext answer_publish(Publish& publish);
+    void authenticated(Publish& publish, const AuthOutcome& outcome);
+    void finish(Publish& publish, unsigned status, std::string_view key, std::string_view text);
+
+    ShardServices& shard_;
+    MetricsFn metrics_;
+    ReadyFn ready_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<Publish>> publishes_;
+    std::unordered_map<std::uint64_t, HttpResponse> answers_;
 };
 
 }  // namespace stampede::broker

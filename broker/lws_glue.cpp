@@ -9,7 +9,7 @@
 #include <exception>
 #include <string_view>
 
-#include "broker/http_api.hpp"
+#include "broker/http_glue.hpp"
 #include "broker/server.hpp"
 #include "broker/shard.hpp"
 
@@ -18,7 +18,7 @@ namespace {
 
 struct PerSession {
     Connection* connection;  // lws zeroes this memory; null until ESTABLISHED / RAW_ADOPT
-    HttpRequest* http;       // a POST being read or answered; owned by the shard
+    std::uint64_t http;      // the HTTP request being answered (HttpApi's id); 0 = none
     bool handshake_done;     // stomp+ssl: TLS handshake done before RAW_ADOPT
 };
 
@@ -80,21 +80,19 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
     }
     switch (reason) {
         case LWS_CALLBACK_HTTP:
-            return shard_of(wsi).serve_http(
-                wsi, std::string_view(static_cast<const char*>(in), len), pss->http);
+            return http_begin(shard_of(wsi), wsi, pss->http);
         case LWS_CALLBACK_HTTP_BODY:
-            return pss->http != nullptr
-                       ? shard_of(wsi).http_body(
-                             *pss->http, std::string_view(static_cast<const char*>(in), len))
-                       : 0;
+            return pss->http != 0 ? http_body(shard_of(wsi), pss->http,
+                                              std::string_view(static_cast<const char*>(in), len))
+                                  : 0;
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            return pss->http != nullptr ? shard_of(wsi).http_body_complete(wsi, *pss->http) : 0;
+            return pss->http != 0 ? http_body_complete(shard_of(wsi), wsi, pss->http) : 0;
         case LWS_CALLBACK_HTTP_WRITEABLE:
-            return pss->http != nullptr ? shard_of(wsi).http_writeable(wsi, pss->http) : 0;
+            return pss->http != 0 ? http_writeable(shard_of(wsi), wsi, pss->http) : 0;
         case LWS_CALLBACK_CLOSED_HTTP:
-            if (pss->http != nullptr) {
-                shard_of(wsi).http_closed(pss->http);
-                pss->http = nullptr;
+            if (pss->http != 0) {
+                http_closed(shard_of(wsi), pss->http);
+                pss->http = 0;
             }
             return 0;
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:

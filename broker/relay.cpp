@@ -5,13 +5,11 @@
 #include <ev.h>
 #include <hiredis/adapters/libev.h>
 #include <netdb.h>
-#include <rapidjson/document.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <random>
 
-#include "auth/base64url.hpp"
 #include "broker/log.hpp"
 #include "protocol/destination.hpp"
 #include "protocol/parser.hpp"
@@ -139,12 +137,14 @@ struct Relay::Timers {
 };
 
 Relay::Relay(const config::Config& config, const std::string& node_id, Logger& log,
-             RelayCounters& counters, DeliverFn deliver, ReceiptFn receipt, PostFn post_home)
+             RelayCounters& counters, DeliverFn deliver, IngressFn ingress, ReceiptFn receipt,
+             PostFn post_home)
     : config_(config),
       node_id_(node_id),
       log_(log),
       counters_(counters),
       deliver_(std::move(deliver)),
+      ingress_(std::move(ingress)),
       receipt_(std::move(receipt)),
       post_home_(std::move(post_home)),
       publish_channel_(config.redis.channel_prefix + ":publish"),
@@ -430,51 +430,18 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
         return;  // our own publish coming back: already delivered locally
     }
     ++counters_.received;
-    deliver_(message, kind == "pmessage" ? std::string(pattern) : std::string(), false);
+    deliver_(message, kind == "pmessage" ? std::string(pattern) : std::string());
 }
 
 void Relay::handle_backend_publish(std::string_view json) {
-    rapidjson::Document document;
-    document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
-        json.data(), json.size());
-    if (document.HasParseError() || !document.IsObject() || !document.HasMember("destination") ||
-        !document["destination"].IsString()) {
-        log_.debug("redis: {} message is not a publish object", publish_channel_);
+    BackendPublish form;
+    if (const char* problem = read_publish_form(json, form)) {
+        log_.debug("redis: {} message refused: {}", publish_channel_, problem);
         return;
     }
-    const std::string destination = document["destination"].GetString();
-    std::string body;
-    if (document.HasMember("body_base64") && document["body_base64"].IsString()) {
-        const auto decoded = auth::base64_decode(document["body_base64"].GetString());
-        if (!decoded) {
-            log_.debug("redis: publish to {} has bad body_base64", destination);
-            return;
-        }
-        body = *decoded;
-    } else if (document.HasMember("body") && document["body"].IsString()) {
-        body.assign(document["body"].GetString(), document["body"].GetStringLength());
+    if (ingress_(std::move(form))) {
+        ++counters_.backend_published;
     }
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (document.HasMember("headers") && document["headers"].IsObject()) {
-        for (const auto& member : document["headers"].GetObject()) {
-            if (member.value.IsString()) {
-                headers.emplace_back(member.name.GetString(), member.value.GetString());
-            }
-        }
-    }
-    // Topics only: a queue message published this way would be taken by every node.
-    const bool topic = std::any_of(
-        config_.destinations.topic_prefixes.begin(), config_.destinations.topic_prefixes.end(),
-        [&](const std::string& prefix) { return destination.rfind(prefix, 0) == 0; });
-    if (!topic) {
-        log_.debug("redis: publish to {} ignored: not a topic", destination);
-        return;
-    }
-    auto message =
-        protocol::Message::make(destination, fmt::format("r{}-{}", node_id_, next_backend_id_++),
-                                node_id_, "", std::move(headers), std::move(body));
-    ++counters_.backend_published;
-    deliver_(message, std::string(), true);
 }
 
 void Relay::poll_revoked() {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/publish_form.hpp"
 #include "config/config.hpp"
 #include "protocol/message.hpp"
 #include "storage/redis_conn.hpp"
@@ -50,20 +51,25 @@ std::string relay_pattern(std::string_view channel_prefix, std::string_view pref
 std::string encode_envelope(const protocol::Message& message);
 protocol::MessagePtr decode_envelope(std::string_view bytes);
 
+/// A backend's publish read from Redis <prefix>:publish (the HTTP publish JSON form).
+using BackendPublish = PublishForm;
+
 class Relay {
    public:
-    /// Delivers a message from Redis to local subscribers: `glob` empty = exact-name
-    /// subscriptions only; otherwise the wildcard subscriptions whose relay glob it is;
-    /// `all` = every matching subscription (backend publishes).
-    using DeliverFn =
-        std::function<void(const protocol::MessagePtr&, const std::string& glob, bool all)>;
+    /// Delivers a message another node published to local subscribers: `glob` empty =
+    /// exact-name subscriptions only; otherwise the wildcard subscriptions whose relay glob
+    /// it is (Publisher::deliver_relayed).
+    using DeliverFn = std::function<void(const protocol::MessagePtr&, const std::string& glob)>;
+    /// Hands a backend publish to the publish pipeline; false when it was refused.
+    using IngressFn = std::function<bool(BackendPublish)>;
     using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
     using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
     /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
     using RevokedFn = std::function<void(std::shared_ptr<const std::vector<std::string>>)>;
 
     Relay(const config::Config& config, const std::string& node_id, Logger& log,
-          RelayCounters& counters, DeliverFn deliver, ReceiptFn receipt, PostFn post_home);
+          RelayCounters& counters, DeliverFn deliver, IngressFn ingress, ReceiptFn receipt,
+          PostFn post_home);
     ~Relay();
     Relay(const Relay&) = delete;
     Relay& operator=(const Relay&) = delete;
@@ -111,6 +117,7 @@ class Relay {
     Logger& log_;
     RelayCounters& counters_;
     DeliverFn deliver_;
+    IngressFn ingress_;
     ReceiptFn receipt_;
     PostFn post_home_;
     storage::RedisAddress address_;
@@ -135,7 +142,6 @@ class Relay {
     bool ping_in_flight_ = false;
     bool outage_logged_ = false;
     std::uint64_t lost_this_outage_ = 0;
-    std::uint64_t next_backend_id_ = 1;
 };
 
 }  // namespace stampede::broker

@@ -50,7 +50,7 @@ SecurityPtr refresh_jwks(const config::Config& config, const SecurityPtr& curren
 /// Where a CONNECT's credentials are (DESIGN.md "Identity and access"): a bearer token, a
 /// login/passcode pair, or nothing.
 struct Credentials {
-    enum class Kind { None, Token, Login };
+    enum class Kind { None, Token, Login, Malformed };  // Malformed: e.g. Basic not base64
     Kind kind = Kind::None;
     std::string_view token;
     std::string_view login;
@@ -58,6 +58,9 @@ struct Credentials {
 };
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
 std::optional<std::string_view> bearer_token(std::string_view authorization);
+/// An HTTP Authorization header's credentials: Bearer (a token) or Basic (login:passcode,
+/// decoded into `decoded`, which the views point into).
+Credentials http_credentials(std::string_view authorization, std::string& decoded);
 
 template <typename Frame>
 Credentials find_credentials(const Frame& frame, const Security& security);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "broker/publish.hpp"
 #include "broker/queues.hpp"
 #include "broker/router.hpp"
 #include "protocol/destination.hpp"
@@ -30,7 +31,8 @@ std::uint64_t parse_u64(std::string_view text) {
 
 }  // namespace
 
-Session::Session(std::uint64_t id, SessionHost& host, Transport& transport, bool anonymous_allowed)
+Session::Session(std::uint64_t id, ShardServices& host, Transport& transport,
+                 bool anonymous_allowed)
     : id_(id),
       host_(host),
       transport_(transport),
@@ -194,34 +196,24 @@ void Session::handle_send(const Frame& frame) {
     if (!destination) {
         return fail("missing destination header", "SEND needs a destination", &frame);
     }
-    const auto& destinations = host_.config().destinations;
-    const auto where =
-        protocol::classify(*destination, destinations.topic_prefixes, destinations.queue_prefixes);
-    if (where.kind == protocol::DestinationKind::Unknown) {
-        return fail("unknown destination prefix",
-                    fmt::format("'{}' has no configured topic or queue prefix", *destination),
-                    &frame);
-    }
-    if (!allowed(auth::AclAction::Send, *destination)) {
-        return fail("access denied", fmt::format("sending to {} is not allowed", *destination),
-                    &frame);
+    PublishRequest request;
+    request.source = PublishSource::Stomp;
+    request.destination = *destination;
+    request.sender = &principal_;
+    request.frame_headers = &frame.headers;
+    request.frame_body = frame.body;
+    Publisher& publisher = host_.publisher();
+    // Judged when sent, even inside a transaction; published (and judged again) at COMMIT.
+    if (const PublishResult checked = publisher.check(request);
+        checked.error != PublishError::None) {
+        return fail(publish_error_text(checked.error), checked.detail, &frame);
     }
     if (hold_in_transaction(frame)) {
         return;
     }
-    // x-sender is stamped by the broker (any a client sent is dropped by Message::make), so
-    // receivers can trust it; anonymous senders get none.
-    auto message = protocol::Message::make(*destination, host_.make_message_id(), host_.node_id(),
-                                           principal_.anonymous ? std::string() : principal_.name,
-                                           frame.headers, frame.body);
-    host_.count_message_in();
-    if (where.kind == protocol::DestinationKind::Topic) {
-        host_.publish_topic(message, where.prefix, where.name);
-    } else if (!host_.queues().enqueue(message)) {
-        return fail("queue full",
-                    fmt::format("'{}' holds max_queue_messages ({})", *destination,
-                                host_.config().limits.max_queue_messages),
-                    &frame);
+    if (const PublishResult published = publisher.publish(request);
+        published.error != PublishError::None) {
+        return fail(publish_error_text(published.error), published.detail, &frame);
     }
     send_receipt(frame);
 }

@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "auth/acl.hpp"
+#include "broker/authenticator.hpp"
 #include "broker/outbound.hpp"
-#include "broker/session_host.hpp"
+#include "broker/shard_services.hpp"
 #include "broker/subscription.hpp"
 #include "broker/transport.hpp"
 #include "config/config.hpp"
@@ -30,7 +31,7 @@ class Session final : private protocol::FrameSink {
    public:
     enum class State { AwaitingConnect, Authenticating, Connected, Closing };
 
-    Session(std::uint64_t id, SessionHost& host, Transport& transport, bool anonymous_allowed);
+    Session(std::uint64_t id, ShardServices& host, Transport& transport, bool anonymous_allowed);
     ~Session() override;
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -66,8 +67,8 @@ class Session final : private protocol::FrameSink {
     void fail(std::string_view message, std::string_view detail,
               const protocol::Frame* offending = nullptr,
               const std::optional<std::string>& partial_receipt = std::nullopt);
-    /// The service-account check started by CONNECT finished (see authenticate_async).
-    void on_authenticated(const auth::AuthResult<auth::Principal>& result);
+    /// The service-account check started by CONNECT finished on the worker.
+    void on_authenticated(const AuthOutcome& outcome);
     /// SIGHUP: a revoked token or a subscription the new ACL denies ends the session.
     void on_security_reloaded();
     const auth::Principal& principal() const { return principal_; }
@@ -98,7 +99,8 @@ class Session final : private protocol::FrameSink {
     void dispatch(const protocol::Frame& frame);
     void handle_connect(const protocol::Frame& frame);
     void authenticate(const protocol::Frame& frame);
-    void refuse_connect(auth::AuthError error, std::string_view detail);
+    void finish_authentication(const AuthOutcome& outcome,
+                               const protocol::Frame* connect = nullptr);
     void complete_connect(auth::Principal principal);
     bool allowed(auth::AclAction action, std::string_view destination);
     void handle_send(const protocol::Frame& frame);
@@ -121,7 +123,7 @@ class Session final : private protocol::FrameSink {
     void wake_writer();
 
     std::uint64_t id_;
-    SessionHost& host_;
+    ShardServices& host_;
     Transport& transport_;
     bool anonymous_allowed_;
     State state_ = State::AwaitingConnect;

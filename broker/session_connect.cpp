@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "broker/authenticator.hpp"
 #include "broker/session.hpp"
 #include "protocol/writer.hpp"
 
@@ -67,74 +68,47 @@ void Session::handle_connect(const Frame& frame) {
 }
 
 void Session::authenticate(const Frame& frame) {
-    // Past the failure limit nothing is verified at all: that is the point of the limit.
-    if (host_.auth_blocked(transport_.peer())) {
-        return fail("too many failures", "too many failed CONNECTs from this address; retry later",
-                    &frame);
-    }
-    const Security& security = host_.security();
-    const Credentials credentials = find_credentials(frame, security);
-    switch (credentials.kind) {
-        case Credentials::Kind::Token: {
-            if (security.guards == nullptr) {
-                return refuse_connect(auth::AuthError::InvalidToken, "no JWT issuer configured");
-            }
-            auto result =
-                security.guards->verify(credentials.token, unix_now(), security.revoked.get());
-            if (!result.ok()) {
-                return refuse_connect(result.error, result.detail);
-            }
-            if (host_.revoked_in_cluster(result.value->jti)) {
-                return refuse_connect(auth::AuthError::TokenRevoked, "revoked cluster-wide");
-            }
-            return complete_connect(std::move(*result.value));
+    const Credentials credentials = find_credentials(frame, host_.security());
+    auto later = [&shard = host_, id = id_](const AuthOutcome& outcome) {
+        if (Session* session = shard.find_session(id)) {
+            session->on_authenticated(outcome);
         }
-        case Credentials::Kind::Login:
-            if (security.accounts != nullptr && security.accounts->lookup(credentials.login)) {
-                state_ = State::Authenticating;
-                host_.authenticate_async(id_, std::string(credentials.login),
-                                         std::string(credentials.passcode));
-                return;
-            }
-            if (!anonymous_allowed_) {
-                if (security.accounts == nullptr) {
-                    return refuse_connect(auth::AuthError::BadCredentials, "no such account");
-                }
-                // Refused after the same PBKDF2 work as a known login's wrong passcode, so
-                // the timing does not tell which logins exist.
-                state_ = State::Authenticating;
-                host_.authenticate_async(id_, std::string(credentials.login),
-                                         std::string(credentials.passcode));
-                return;
-            }
-            // A login that names no account is anonymous where that is allowed (stomp.py and
-            // friends always send some login).
-            return complete_connect(auth::anonymous_principal(name()));
-        case Credentials::Kind::None:
-            if (!anonymous_allowed_) {
-                return refuse_connect(auth::AuthError::AuthenticationRequired,
-                                      "this listener needs credentials");
-            }
-            return complete_connect(auth::anonymous_principal(name()));
+    };
+    auto outcome = host_.authenticator().check(
+        credentials, transport_.peer(),
+        anonymous_allowed_ ? std::optional<std::string>(name()) : std::nullopt, std::move(later));
+    if (!outcome) {
+        state_ = State::Authenticating;  // a passcode is being checked on the worker
+        return;
+    }
+    finish_authentication(*outcome, &frame);
+}
+
+void Session::finish_authentication(const AuthOutcome& outcome, const Frame* connect) {
+    switch (outcome.status) {
+        case AuthOutcome::Status::Accepted:
+            return complete_connect(outcome.principal);
+        case AuthOutcome::Status::Blocked:
+            return fail("too many failures",
+                        "too many failed CONNECTs from this address; retry later", connect);
+        case AuthOutcome::Status::Busy:
+            return fail(auth::to_text(auth::AuthError::BadCredentials),
+                        "the broker is too busy to check passcodes; retry later");
+        case AuthOutcome::Status::Refused:
+            // The detail says which check failed; the client only gets the short text.
+            return fail(auth::to_text(outcome.error), "CONNECT refused");
     }
 }
 
-void Session::refuse_connect(auth::AuthError error, std::string_view detail) {
-    host_.record_auth_failure(transport_.peer());
-    // The detail says which check failed; the client only gets the short text.
-    (void)detail;
-    fail(auth::to_text(error), "CONNECT refused");
-}
-
-void Session::on_authenticated(const auth::AuthResult<auth::Principal>& result) {
+void Session::on_authenticated(const AuthOutcome& outcome) {
     if (state_ != State::Authenticating) {
         return;
     }
-    if (!result.ok()) {
-        state_ = State::AwaitingConnect;  // so fail() answers in the negotiated version
-        return refuse_connect(result.error, result.detail);
+    state_ = State::AwaitingConnect;  // so a refusal answers in the negotiated version
+    finish_authentication(outcome);
+    if (state_ != State::Connected) {
+        return;
     }
-    complete_connect(*result.value);
     // Frames that arrived behind the CONNECT were held, first in the parser (the rest of the
     // bytes that carried it), then in held_ (what came later): go on with them, in order.
     const auto resumed = parser_.feed({}, *this);

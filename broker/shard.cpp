@@ -13,8 +13,8 @@
 #include <cerrno>
 #include <chrono>
 
-#include "broker/http_api.hpp"
 #include "broker/lws_glue.hpp"
+#include "broker/metrics.hpp"
 #include "broker/relay.hpp"
 #include "broker/server.hpp"
 #include "protocol/destination.hpp"
@@ -156,7 +156,14 @@ Shard::Shard(unsigned index, Server& server, config::ConfigPtr config, SecurityP
       config_(std::move(config)),
       security_(std::move(security)),
       listeners_(std::move(listeners)),
-      watchers_(std::make_unique<ShardWatchers>()) {
+      watchers_(std::make_unique<ShardWatchers>()),
+      http_api_(
+          *this, [this] { return render_metrics(server_); },
+          [this](std::uint64_t request) {
+              if (const auto it = http_wsis_.find(request); it != http_wsis_.end()) {
+                  lws_callback_on_writable(it->second);
+              }
+          }) {
     for (auto& listener : listeners_) {
         listener.shard = this;
     }
@@ -542,12 +549,9 @@ void Shard::drain_inbox() {
     }
     for (InboxItem& item : items) {
         switch (item.kind) {
-            case InboxItem::Kind::Publish: {
-                const std::string_view destination = item.message->destination;
-                deliver_local(item.message, destination.substr(0, item.prefix_length),
-                              destination.substr(item.prefix_length));
+            case InboxItem::Kind::Publish:
+                publisher_.deliver_from_shard(item.message, item.prefix_length);
                 break;
-            }
             case InboxItem::Kind::QueueDeliver: {
                 const auto it = connections_.find(item.session_id);
                 if (it == connections_.end() ||
@@ -562,7 +566,7 @@ void Shard::drain_inbox() {
                 }
                 break;
             case InboxItem::Kind::RelayDeliver:
-                deliver_relayed(item.message, item.glob, item.all);
+                publisher_.deliver_relayed(item.message, item.glob);
                 break;
             case InboxItem::Kind::Run:
                 item.task(*this);
@@ -615,41 +619,54 @@ std::string Shard::make_message_id() {
     return fmt::format("{}-{}", index_, next_message_id_++);
 }
 
-void Shard::deliver_local(const protocol::MessagePtr& message, std::string_view prefix,
-                          std::string_view name) {
-    match_scratch_.clear();
-    router_.match(prefix, name, match_scratch_);
-    if (match_scratch_.empty()) {
-        return;
-    }
-    const LocalMessage local(message);  // one shared reference for every delivery here
-    for (Subscription* sub : match_scratch_) {
-        sub->session->deliver_topic(local, *sub);
-    }
+std::uint64_t Shard::track_http(lws* wsi) {
+    const std::uint64_t request = next_http_id_++;
+    http_wsis_[request] = wsi;
+    return request;
 }
 
-void Shard::publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
-                          std::string_view name) {
-    deliver_local(message, prefix, name);
-    if (clustered()) {
-        if (relay_) {
-            relay_->publish(message);
-        } else {
-            InboxItem item;
-            item.kind = InboxItem::Kind::RelayPublish;
-            item.message = message;
-            server_.shards().front()->post(std::move(item));
-        }
+Session* Shard::find_session(std::uint64_t id) {
+    const auto it = connections_.find(id);
+    return it != connections_.end() ? &it->second->session() : nullptr;
+}
+
+void Shard::relay(const protocol::MessagePtr& message) {
+    if (!clustered()) {
+        return;
     }
+    if (relay_) {
+        relay_->publish(message);
+        return;
+    }
+    InboxItem item;
+    item.kind = InboxItem::Kind::RelayPublish;
+    item.message = message;
+    server_.shards().front()->post(std::move(item));
+}
+
+void Shard::post_to_other_shards(const protocol::MessagePtr& message, std::size_t prefix_length) {
     for (auto& shard : server_.shards()) {
         if (shard.get() != this) {
             InboxItem item;
             item.kind = InboxItem::Kind::Publish;
             item.message = message;
-            item.prefix_length = prefix.size();
+            item.prefix_length = prefix_length;
             shard->post(std::move(item));
         }
     }
+}
+
+FailureTracker& Shard::failures() { return server_.failures(); }
+
+bool Shard::run_on_worker(std::function<void()> task) {
+    return server_.worker().submit(std::move(task));
+}
+
+void Shard::run_on_shard(std::function<void()> done) {
+    InboxItem item;
+    item.kind = InboxItem::Kind::Run;
+    item.task = [done = std::move(done)](Shard&) { done(); };
+    post(std::move(item));
 }
 
 }  // namespace stampede::broker

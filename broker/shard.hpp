@@ -14,9 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "broker/router.hpp"
+#include "broker/authenticator.hpp"
+#include "broker/http_api.hpp"
+#include "broker/publish.hpp"
 #include "broker/session.hpp"
-#include "broker/session_host.hpp"
+#include "broker/shard_services.hpp"
 #include "broker/transport.hpp"
 #include "config/config.hpp"
 
@@ -29,7 +31,6 @@ namespace stampede::broker {
 
 class Relay;
 class Server;
-struct HttpRequest;
 class Shard;
 
 /// One listener as a shard sees it: the config (restart-only, so copied) and its socket.
@@ -55,8 +56,7 @@ struct InboxItem {
     Kind kind = Kind::Publish;
     protocol::MessagePtr message;
     std::size_t prefix_length = 0;     // Publish: destination = prefix + name
-    std::string glob;                  // RelayDeliver: see Relay::DeliverFn
-    bool all = false;                  // RelayDeliver
+    std::string glob;                  // RelayDeliver: see Publisher::deliver_relayed
     std::function<void(Shard&)> task;  // Run
     std::uint64_t session_id = 0;      // QueueDeliver
     std::string subscription_id;       // QueueDeliver
@@ -91,7 +91,7 @@ class Connection final : public Transport {
     std::unique_ptr<Session> session_;
 };
 
-class Shard final : public SessionHost {
+class Shard final : public ShardServices {
    public:
     Shard(unsigned index, Server& server, config::ConfigPtr config, SecurityPtr security,
           std::vector<ShardListener> listeners);
@@ -114,19 +114,22 @@ class Shard final : public SessionHost {
     };
     const Counters& counters() const { return counters_; }
 
-    // SessionHost
+    // ShardServices
     const config::Config& config() const override { return *config_; }
+    const Security& security() const override { return *security_; }
     unsigned shard_index() const override { return index_; }
     const std::string& node_id() const override;
     std::string make_message_id() override;
-    void publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
-                       std::string_view name) override;
-    const Security& security() const override { return *security_; }
-    bool auth_blocked(std::string_view ip) override;
-    void record_auth_failure(std::string_view ip) override;
+    Publisher& publisher() override { return publisher_; }
+    Authenticator& authenticator() override { return authenticator_; }
+    Session* find_session(std::uint64_t id) override;
+    void post_to_other_shards(const protocol::MessagePtr& message,
+                              std::size_t prefix_length) override;
+    void relay(const protocol::MessagePtr& message) override;
+    FailureTracker& failures() override;
     bool revoked_in_cluster(std::string_view jti) const override;
-    void authenticate_async(std::uint64_t session_id, std::string login,
-                            std::string passcode) override;
+    bool run_on_worker(std::function<void()> task) override;
+    void run_on_shard(std::function<void()> done) override;
     void add_topic_subscription(Subscription* sub) override;
     void remove_topic_subscription(Subscription* sub) override;
     bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) override;
@@ -151,11 +154,11 @@ class Shard final : public SessionHost {
     /// this turn clears the timeout lws sets after it (clear_handshake_timeouts).
     void tls_handshake_done(Connection& connection);
     void clear_handshake_timeouts();
-    int serve_http(lws* wsi, std::string_view uri, HttpRequest*& request);
-    int http_body(HttpRequest& request, std::string_view chunk);
-    int http_body_complete(lws* wsi, HttpRequest& request);
-    int http_writeable(lws* wsi, HttpRequest*& request);
-    void http_closed(HttpRequest* request);
+    HttpApi& http() { return http_api_; }
+    /// HTTP requests in flight on this shard, by id, so an answer that comes later (from the
+    /// worker) finds its connection, or that it is gone.
+    std::uint64_t track_http(lws* wsi);
+    void forget_http(std::uint64_t request) { http_wsis_.erase(request); }
     void accept_ready(ShardListener& listener);
     void note_refused(ShardListener& listener);
     void drain_inbox();
@@ -168,16 +171,11 @@ class Shard final : public SessionHost {
     void run();
     bool setup();
     void teardown();
-    void deliver_local(const protocol::MessagePtr& message, std::string_view prefix,
-                       std::string_view name);
-    void deliver_relayed(const protocol::MessagePtr& message, const std::string& glob, bool all);
     /// Runs `task` on the home shard (the relay's), at once when this is it.
     void run_on_home(std::function<void(Shard&)> task);
     void start_relay();
     void reload_certificates();
-    void answer_publish(lws* wsi, HttpRequest& request);
-    void finish_publish(HttpRequest& request, const auth::Principal& principal);
-    Relay& relay() { return *relay_; }
+    Relay& relay_link() { return *relay_; }
     bool is_home() const { return index_ == 0; }
     bool clustered() const { return !config_->redis.url.empty(); }
     void begin_drain();
@@ -199,14 +197,14 @@ class Shard final : public SessionHost {
     bool inbox_closed_ = false;  // guarded by inbox_mutex_
 
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
-    // POSTs in flight, by id, so a worker's answer finds its connection (or that it is gone).
-    std::unordered_map<std::uint64_t, std::pair<lws*, std::unique_ptr<HttpRequest>>> http_;
+    HttpApi http_api_;
+    std::unordered_map<std::uint64_t, lws*> http_wsis_;
     std::uint64_t next_http_id_ = 1;
     std::atomic<std::size_t> connection_count_{0};
     std::uint64_t next_connection_id_ = 1;
     std::uint64_t next_message_id_ = 1;
-    Router router_;
-    std::vector<Subscription*> match_scratch_;
+    Publisher publisher_{*this};
+    Authenticator authenticator_{*this};
     std::string write_scratch_;
     std::vector<std::uint64_t> dirty_;       // connection ids with output queued this turn
     std::vector<std::uint64_t> flushing_;    // the list being written (reused)

@@ -7,8 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "broker/authenticator.hpp"
+#include "broker/publish.hpp"
 #include "broker/queues.hpp"
-#include "broker/router.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -24,7 +25,9 @@ class FakeTransport final : public Transport {
     std::uint32_t timer_ms = 0;
 };
 
-class FakeHost final : public SessionHost {
+// The shard around sessions, with the real publish pipeline and authenticator: only the
+// node beyond this shard (other shards, the relay, the worker thread) is faked.
+class FakeHost final : public ShardServices {
    public:
     FakeHost() {
         auto config = std::make_shared<config::Config>();
@@ -32,34 +35,31 @@ class FakeHost final : public SessionHost {
         config_ = config;
     }
     const config::Config& config() const override { return *config_; }
+    const Security& security() const override { return security_; }
     unsigned shard_index() const override { return 0; }
     const std::string& node_id() const override { return node_; }
     std::string make_message_id() override { return "m" + std::to_string(++ids_); }
-    void publish_topic(const protocol::MessagePtr& message, std::string_view prefix,
-                       std::string_view name) override {
-        std::vector<Subscription*> found;
-        router_.match(prefix, name, found);
-        const LocalMessage local(message);
-        for (auto* sub : found) {
-            sub->session->deliver_topic(local, *sub);
-        }
-    }
-    void add_topic_subscription(Subscription* sub) override { router_.add(sub); }
-    void remove_topic_subscription(Subscription* sub) override { router_.remove(sub); }
-    bool defer_subscribe_receipt(const Subscription&, std::string_view) override { return false; }
-    QueueManager& queues() override { return queues_; }
     bool draining() const override { return false; }
+    QueueManager& queues() override { return queues_; }
+    Publisher& publisher() override { return publisher_; }
+    Authenticator& authenticator() override { return authenticator_; }
+    Session* find_session(std::uint64_t) override { return nullptr; }
+    void add_topic_subscription(Subscription* sub) override { publisher_.router().add(sub); }
+    void remove_topic_subscription(Subscription* sub) override { publisher_.router().remove(sub); }
+    bool defer_subscribe_receipt(const Subscription&, std::string_view) override { return false; }
+    void post_to_other_shards(const protocol::MessagePtr&, std::size_t) override {}
+    void relay(const protocol::MessagePtr&) override {}
+    FailureTracker& failures() override { return failures_; }
+    bool revoked_in_cluster(std::string_view) const override { return false; }
+    bool run_on_worker(std::function<void()> task) override {
+        worker_tasks.push_back(std::move(task));
+        return true;
+    }
+    void run_on_shard(std::function<void()> done) override { done(); }
     void count_dropped(std::size_t n) override { dropped += n; }
     void count_message_in() override {}
-    const Security& security() const override { return security_; }
-    bool auth_blocked(std::string_view) override { return false; }
-    void record_auth_failure(std::string_view) override { ++auth_failures; }
-    bool revoked_in_cluster(std::string_view) const override { return false; }
-    void authenticate_async(std::uint64_t, std::string login, std::string) override {
-        async_logins.push_back(std::move(login));
-    }
-    int auth_failures = 0;
-    std::vector<std::string> async_logins;
+
+    std::vector<std::function<void()>> worker_tasks;  // passcode checks, run by the test
     Security security_{nullptr, nullptr, std::make_shared<const auth::Acl>(), nullptr, ""};
 
     std::shared_ptr<config::Config> mutable_config() {
@@ -73,7 +73,9 @@ class FakeHost final : public SessionHost {
     config::ConfigPtr config_;
     std::string node_ = "node";
     int ids_ = 0;
-    Router router_;
+    FailureTracker failures_;
+    Publisher publisher_{*this};
+    Authenticator authenticator_{*this};
     QueueManager queues_{[this](const QueueConsumer& c, const protocol::MessagePtr& m) {
         queue_deliveries.emplace_back(c, m);
     }};
@@ -304,14 +306,17 @@ TEST(SessionAuthTest, NothingBehindACheckedConnectActsBeforeTheAnswer) {
         EXPECT_EQ(watcher.take(), "") << "a frame acted on before authentication";
 
         if (!right_passcode) {
-            session.on_authenticated(auth::AuthResult<auth::Principal>::failure(
-                auth::AuthError::BadCredentials, "wrong passcode"));
+            AuthOutcome refused;
+            refused.status = AuthOutcome::Status::Refused;
+            refused.error = auth::AuthError::BadCredentials;
+            session.on_authenticated(refused);
             EXPECT_EQ(watcher.take(), "");
             continue;
         }
-        auth::Principal alice;
-        alice.name = "alice";
-        session.on_authenticated(auth::AuthResult<auth::Principal>::success(alice));
+        AuthOutcome accepted;
+        accepted.status = AuthOutcome::Status::Accepted;
+        accepted.principal.name = "alice";
+        session.on_authenticated(accepted);
         EXPECT_EQ(session.state(), Session::State::Connected);
         const std::string seen = watcher.take();
         const auto first = seen.find("first");
