@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "broker/router.hpp"
+#include "core/router.hpp"
 
 namespace {
 

@@ -1,0 +1,147 @@
+// Relay: cross-node publishing over Redis pub/sub (DESIGN.md "Redis (cluster)").
+// Lives on one shard (the home shard) and runs on its loop; every other shard talks to it
+// through the home shard's inbox. Home shard thread only, except the atomic counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/publish_form.hpp"
+#include "protocol/message.hpp"
+#include "storage/redis_conn.hpp"
+
+struct ev_loop;
+
+namespace stampede::broker {
+
+class Logger;
+
+/// Relay counters, read by /metrics from any thread.
+struct RelayCounters {
+    std::atomic<std::uint64_t> published{0};  // PUBLISH answered by Redis
+    std::atomic<std::uint64_t> received{0};   // envelopes from other nodes delivered here
+    std::atomic<std::uint64_t> lost{0};       // could not be relayed (down, overflow, dropped)
+    std::atomic<std::uint64_t> overflow{0};   // of which: over cluster.redis.max_pending_bytes
+    std::atomic<std::uint64_t> backend_published{0};  // <prefix>:publish JSON delivered here
+    std::atomic<int> connected{0};                    // 1 when both connections are up
+};
+
+/// A SUBSCRIBE receipt held until Redis confirmed the node's interest.
+struct ReceiptWaiter {
+    unsigned shard = 0;
+    std::uint64_t session_id = 0;
+    std::string receipt;
+};
+
+/// Channel names for destinations and patterns; pure, for tests.
+std::string relay_channel(std::string_view channel_prefix, std::string_view destination);
+/// The Redis glob for a wildcard destination ("/topic/room.#" -> "<p>:t:/topic/room*"). It
+/// may match more than the STOMP pattern; receivers filter with the router's exact matching.
+std::string relay_pattern(std::string_view channel_prefix, std::string_view prefix,
+                          std::string_view pattern_name);
+/// Envelope: a STOMP MESSAGE frame with x-origin-node; and back.
+std::string encode_envelope(const protocol::Message& message);
+protocol::MessagePtr decode_envelope(std::string_view bytes);
+
+/// A backend's publish read from Redis <prefix>:publish (the HTTP publish JSON form).
+using BackendPublish = PublishForm;
+
+class Relay {
+   public:
+    /// Delivers a message another node published to local subscribers: `glob` empty =
+    /// exact-name subscriptions only; otherwise the wildcard subscriptions whose relay glob
+    /// it is (Publisher::deliver_relayed).
+    using DeliverFn = std::function<void(const protocol::MessagePtr&, const std::string& glob)>;
+    /// Hands a backend publish to the publish pipeline; false when it was refused.
+    using IngressFn = std::function<bool(BackendPublish)>;
+    using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
+    using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
+    /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
+    using RevokedFn = std::function<void(std::shared_ptr<const std::vector<std::string>>)>;
+
+    Relay(const config::Config& config, const std::string& node_id, Logger& log,
+          RelayCounters& counters, DeliverFn deliver, IngressFn ingress, ReceiptFn receipt,
+          PostFn post_home);
+    ~Relay();
+    Relay(const Relay&) = delete;
+    Relay& operator=(const Relay&) = delete;
+
+    /// Home shard thread, once its loop exists.
+    void start(struct ev_loop* loop);
+    void stop();
+
+    void publish(const protocol::MessagePtr& message);
+    /// Reference-counted interest in a channel (exact) or a glob (pattern).
+    void add_interest(const std::string& name, bool pattern);
+    void remove_interest(const std::string& name, bool pattern);
+    /// Calls `receipt` once `name` is confirmed by Redis (at once when Redis is down).
+    void await_confirmation(const std::string& name, bool pattern, ReceiptWaiter waiter);
+    void on_revoked(RevokedFn callback) { on_revoked_ = std::move(callback); }
+
+   private:
+    struct Interest {
+        std::size_t count = 0;
+        bool confirmed = false;
+        std::vector<ReceiptWaiter> waiters;
+    };
+    struct Timers;
+
+    void resolve_and_connect();
+    void connect_to(const std::string& ip);
+    void on_publisher_state(storage::RedisConnection::State state, std::string_view why);
+    void on_subscriber_state(storage::RedisConnection::State state, std::string_view why);
+    void on_push(std::string_view kind, std::string_view pattern, std::string_view channel,
+                 std::string_view payload);
+    void on_tick();
+    void schedule_reconnect();
+    void resubscribe();
+    void count_lost(std::uint64_t messages);
+    void release_waiters(Interest& interest);
+    void update_connected();
+    void handle_backend_publish(std::string_view json);
+    void poll_revoked();
+    std::unordered_map<std::string, Interest>& table(bool pattern) {
+        return pattern ? patterns_ : channels_;
+    }
+
+    const config::Config& config_;
+    std::string node_id_;
+    Logger& log_;
+    RelayCounters& counters_;
+    DeliverFn deliver_;
+    IngressFn ingress_;
+    ReceiptFn receipt_;
+    PostFn post_home_;
+    storage::RedisAddress address_;
+    std::string publish_channel_;  // <prefix>:publish
+    std::string ping_channel_;     // <prefix>:ping:<node id>, the subscriber's watchdog
+    std::string revoked_key_;      // <prefix>:revoked, a SET of jti
+    RevokedFn on_revoked_;
+    std::vector<std::string> revoked_;  // sorted, as last read
+    bool revoked_in_flight_ = false;
+    std::unique_ptr<storage::RedisConnection> publisher_;
+    std::unique_ptr<storage::RedisConnection> subscriber_;
+    std::unique_ptr<Timers> timers_;
+    struct ev_loop* loop_ = nullptr;
+    std::thread resolver_;
+    bool stopping_ = false;
+
+    std::unordered_map<std::string, Interest> channels_;
+    std::unordered_map<std::string, Interest> patterns_;
+    double backoff_s_ = 0.1;
+    double last_pong_ = 0;       // loop time of the last PING reply (publisher)
+    double last_ping_seen_ = 0;  // loop time our watchdog PUBLISH came back (subscriber)
+    bool ping_in_flight_ = false;
+    bool outage_logged_ = false;
+    std::uint64_t lost_this_outage_ = 0;
+};
+
+}  // namespace stampede::broker

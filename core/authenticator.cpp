@@ -1,0 +1,114 @@
+// See authenticator.hpp.
+#include "core/authenticator.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include "core/shard_services.hpp"
+
+namespace stampede::broker {
+namespace {
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+AuthOutcome accepted(auth::Principal principal) {
+    AuthOutcome outcome;
+    outcome.status = AuthOutcome::Status::Accepted;
+    outcome.principal = std::move(principal);
+    return outcome;
+}
+
+}  // namespace
+
+AuthOutcome Authenticator::refuse(std::string_view peer, auth::AuthError error,
+                                  std::string detail) {
+    shard_.failures().record_failure(peer, shard_.config().auth.max_failures_per_minute,
+                                     FailureTracker::Clock::now());
+    AuthOutcome outcome;
+    outcome.status = AuthOutcome::Status::Refused;
+    outcome.error = error;
+    outcome.detail = std::move(detail);
+    return outcome;
+}
+
+std::optional<AuthOutcome> Authenticator::check(const Credentials& credentials,
+                                                std::string_view peer,
+                                                std::optional<std::string> anonymous_name,
+                                                Later later) {
+    // Past the failure limit nothing is verified at all: that is the point of the limit.
+    if (shard_.failures().blocked(peer, FailureTracker::Clock::now())) {
+        AuthOutcome outcome;
+        outcome.status = AuthOutcome::Status::Blocked;
+        return outcome;
+    }
+    const Security& security = shard_.security();
+    switch (credentials.kind) {
+        case Credentials::Kind::Token: {
+            if (security.guards == nullptr) {
+                return refuse(peer, auth::AuthError::InvalidToken, "no JWT issuer configured");
+            }
+            auto result =
+                security.guards->verify(credentials.token, unix_now(), security.revoked.get());
+            if (!result.ok()) {
+                return refuse(peer, result.error, result.detail);
+            }
+            if (shard_.revoked_in_cluster(result.value->jti)) {
+                return refuse(peer, auth::AuthError::TokenRevoked, "revoked cluster-wide");
+            }
+            return accepted(std::move(*result.value));
+        }
+        case Credentials::Kind::Login:
+            if (security.accounts != nullptr && security.accounts->lookup(credentials.login)) {
+                return check_passcode(credentials, peer, std::move(later));
+            }
+            if (anonymous_name) {
+                // A login that names no account is anonymous where that is allowed (stomp.py
+                // and friends always send some login).
+                return accepted(auth::anonymous_principal(*anonymous_name));
+            }
+            if (security.accounts == nullptr) {
+                return refuse(peer, auth::AuthError::BadCredentials, "no such account");
+            }
+            // Refused after the same PBKDF2 work as a known login's wrong passcode, so the
+            // timing does not tell which logins exist.
+            return check_passcode(credentials, peer, std::move(later));
+        case Credentials::Kind::Malformed:
+            return refuse(peer, auth::AuthError::BadCredentials, "credentials do not parse");
+        case Credentials::Kind::None:
+            break;
+    }
+    if (anonymous_name) {
+        return accepted(auth::anonymous_principal(*anonymous_name));
+    }
+    return refuse(peer, auth::AuthError::AuthenticationRequired, "no credentials");
+}
+
+std::optional<AuthOutcome> Authenticator::check_passcode(const Credentials& credentials,
+                                                         std::string_view peer, Later later) {
+    // PBKDF2 is slow by design: it runs on the worker, the answer comes back to this shard.
+    // The task holds the security set it checks against, so a reload meanwhile is harmless.
+    auto task = [this, accounts = shard_.security().accounts,
+                 login = std::string(credentials.login),
+                 passcode = std::string(credentials.passcode), peer = std::string(peer),
+                 later = std::move(later)]() mutable {
+        auto result = accounts->authenticate(login, passcode);
+        shard_.run_on_shard(
+            [this, result = std::move(result), peer = std::move(peer), later = std::move(later)] {
+                later(result.ok() ? accepted(*result.value)
+                                  : refuse(peer, result.error, result.detail));
+            });
+    };
+    if (!shard_.run_on_worker(std::move(task))) {
+        AuthOutcome outcome;
+        outcome.status = AuthOutcome::Status::Busy;
+        outcome.detail = "authentication queue full";
+        return outcome;
+    }
+    return std::nullopt;
+}
+
+}  // namespace stampede::broker

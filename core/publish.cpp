@@ -1,0 +1,140 @@
+// See publish.hpp.
+#include "core/publish.hpp"
+
+#include <fmt/format.h>
+
+#include "core/local_message.hpp"
+#include "core/security.hpp"
+#include "core/session.hpp"
+#include "core/shard_services.hpp"
+#include "protocol/destination.hpp"
+#include "queues/queue_manager.hpp"
+
+namespace stampede::broker {
+
+std::string_view publish_error_text(PublishError error) {
+    switch (error) {
+        case PublishError::None:
+            return "";
+        case PublishError::UnknownPrefix:
+        case PublishError::NotATopic:
+            return "unknown destination prefix";
+        case PublishError::AccessDenied:
+            return "access denied";
+        case PublishError::QueueFull:
+            return "queue full";
+    }
+    return "unknown destination prefix";
+}
+
+PublishResult Publisher::check(const PublishRequest& request) const {
+    const auto& destinations = shard_.config().destinations;
+    const auto where = protocol::classify(request.destination, destinations.topic_prefixes,
+                                          destinations.queue_prefixes);
+    PublishResult result;
+    if (where.kind == protocol::DestinationKind::Unknown) {
+        result.error = PublishError::UnknownPrefix;
+        result.detail =
+            fmt::format("'{}' has no configured topic or queue prefix", request.destination);
+        return result;
+    }
+    if (request.source == PublishSource::Backend) {
+        // A queue message published this way would be taken once by every node.
+        if (where.kind != protocol::DestinationKind::Topic) {
+            result.error = PublishError::NotATopic;
+            result.detail = fmt::format("'{}' is not a topic", request.destination);
+        }
+        return result;
+    }
+    if (request.sender == nullptr ||
+        shard_.security().acl->decide(*request.sender, auth::AclAction::Send,
+                                      request.destination) != auth::AclDecision::Allow) {
+        result.error = PublishError::AccessDenied;
+        result.detail = fmt::format("sending to {} is not allowed", request.destination);
+    }
+    return result;
+}
+
+PublishResult Publisher::publish(PublishRequest& request) {
+    PublishResult result = check(request);
+    if (result.error != PublishError::None) {
+        return result;
+    }
+    // x-sender is stamped here and only here (Message::make drops any the client sent), so
+    // receivers can trust it; anonymous senders and backends get none.
+    std::string sender;
+    if (request.sender != nullptr && !request.sender->anonymous) {
+        sender = request.sender->name;
+    }
+    std::string id = shard_.make_message_id();
+    std::string node = shard_.node_id();
+    result.message =
+        request.frame_headers != nullptr
+            ? protocol::Message::make(request.destination, std::move(id), std::move(node),
+                                      std::move(sender), *request.frame_headers, request.frame_body)
+            : protocol::Message::make(request.destination, std::move(id), std::move(node),
+                                      std::move(sender), std::move(request.headers),
+                                      std::move(request.body));
+    const protocol::MessagePtr& message = result.message;
+    shard_.count_message_in();
+    const auto& destinations = shard_.config().destinations;
+    const auto where = protocol::classify(message->destination, destinations.topic_prefixes,
+                                          destinations.queue_prefixes);
+    if (where.kind == protocol::DestinationKind::Queue) {
+        if (!shard_.queues().enqueue(message)) {
+            result.error = PublishError::QueueFull;
+            result.detail = fmt::format("'{}' holds max_queue_messages ({})", message->destination,
+                                        shard_.config().limits.max_queue_messages);
+        }
+        return result;
+    }
+    deliver_here(message, where.prefix, where.name);
+    if (request.source != PublishSource::Backend) {
+        shard_.relay(message);
+    }
+    shard_.post_to_other_shards(message, where.prefix.size());
+    return result;
+}
+
+void Publisher::deliver_from_shard(const protocol::MessagePtr& message, std::size_t prefix_length) {
+    const std::string_view destination = message->destination;
+    deliver_here(message, destination.substr(0, prefix_length), destination.substr(prefix_length));
+}
+
+void Publisher::deliver_here(const protocol::MessagePtr& message, std::string_view prefix,
+                             std::string_view name) {
+    matches_.clear();
+    router_.match(prefix, name, matches_);
+    if (matches_.empty()) {
+        return;
+    }
+    const LocalMessage local(message);  // one shared reference for every delivery here
+    for (Subscription* sub : matches_) {
+        sub->session->deliver_topic(local, *sub);
+    }
+}
+
+void Publisher::deliver_relayed(const protocol::MessagePtr& message, const std::string& glob) {
+    const auto& destinations = shard_.config().destinations;
+    const auto where = protocol::classify(message->destination, destinations.topic_prefixes,
+                                          destinations.queue_prefixes);
+    if (where.kind != protocol::DestinationKind::Topic) {
+        return;
+    }
+    matches_.clear();
+    router_.match(where.prefix, where.name, matches_);
+    if (matches_.empty()) {
+        return;
+    }
+    const LocalMessage local(message);
+    for (Subscription* sub : matches_) {
+        // A relayed message arrives once per Redis channel or glob the node listens on;
+        // each copy is for the subscriptions of that channel or glob only.
+        const bool mine = glob.empty() ? !sub->wildcard : sub->wildcard && sub->relay_key == glob;
+        if (mine) {
+            sub->session->deliver_topic(local, *sub);
+        }
+    }
+}
+
+}  // namespace stampede::broker

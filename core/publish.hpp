@@ -1,0 +1,82 @@
+// Publisher: THE publish pipeline of a shard. Every way a message enters the broker comes
+// through here: a STOMP SEND, an HTTP publish, a backend's JSON on Redis `<prefix>:publish`,
+// a message another shard of this node published, and one relayed from another node. It is
+// the one place where a destination is classified, the ACL decides, `x-sender` is stamped,
+// the immutable Message is made, and the message fans out: to this shard's subscribers, to
+// the other shards, to the queues and to the other nodes. Room history, sequence numbers and
+// presence counts hook in here (docs/architecture.md, "The life of a message").
+// Shard thread only.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/principal.hpp"
+#include "core/router.hpp"
+#include "protocol/frame.hpp"
+#include "protocol/message.hpp"
+
+namespace stampede::broker {
+
+class ShardServices;
+
+/// Where a publish comes from: decides which checks apply.
+enum class PublishSource {
+    Stomp,    // a client's SEND: ACL, stamped with the session's principal
+    Http,     // POST /api/v1/publish: ACL, stamped with the credential's principal
+    Backend,  // Redis <prefix>:publish: trusted (access to Redis is), topics only, not
+              // relayed (every node receives it from Redis itself)
+};
+
+struct PublishRequest {
+    PublishSource source = PublishSource::Stomp;
+    std::string_view destination;
+    const auth::Principal* sender = nullptr;  // Stomp, Http
+    // The headers and body: a frame's views (STOMP), or owned pairs (HTTP, backend).
+    const std::vector<protocol::Header>* frame_headers = nullptr;
+    std::string_view frame_body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+enum class PublishError { None, UnknownPrefix, AccessDenied, NotATopic, QueueFull };
+/// The ERROR `message` text of each (docs/protocol.md); HTTP maps them to statuses.
+std::string_view publish_error_text(PublishError error);
+
+struct PublishResult {
+    PublishError error = PublishError::None;
+    std::string detail;            // for the ERROR body or the HTTP error
+    protocol::MessagePtr message;  // the message made, when accepted
+};
+
+class Publisher {
+   public:
+    explicit Publisher(ShardServices& shard) : shard_(shard) {}
+
+    /// The checks alone (destination, ACL), for a SEND held in a transaction until COMMIT.
+    PublishResult check(const PublishRequest& request) const;
+    /// Checks, makes the message and fans it out.
+    PublishResult publish(PublishRequest& request);
+
+    /// A topic message published on another shard of this node: this shard's subscribers.
+    void deliver_from_shard(const protocol::MessagePtr& message, std::size_t prefix_length);
+    /// A message relayed from another node: this shard's subscribers of the Redis channel or
+    /// glob it came on (`glob` empty: exact-name subscriptions; else wildcard subscriptions
+    /// with that glob), so overlapping subscriptions get it once each.
+    void deliver_relayed(const protocol::MessagePtr& message, const std::string& glob);
+
+    Router& router() { return router_; }
+
+   private:
+    void deliver_here(const protocol::MessagePtr& message, std::string_view prefix,
+                      std::string_view name);
+
+    ShardServices& shard_;
+    Router router_;                       // this shard's topic subscriptions
+    std::vector<Subscription*> matches_;  // reused by every fan-out
+};
+
+}  // namespace stampede::broker

@@ -1,0 +1,621 @@
+// Session: the STOMP state machine of one connection. Shard thread only.
+#include "core/session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/publish.hpp"
+#include "core/router.hpp"
+#include "protocol/destination.hpp"
+#include "protocol/writer.hpp"
+#include "queues/queue_manager.hpp"
+
+namespace stampede::broker {
+namespace {
+
+using protocol::Command;
+using protocol::Frame;
+using protocol::Version;
+
+protocol::ParserLimits parser_limits(const config::Limits& limits) {
+    return {limits.max_frame_bytes, limits.max_headers, limits.max_header_line_bytes};
+}
+
+std::uint64_t parse_u64(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && end == text.data() + text.size() ? value : 0;
+}
+
+}  // namespace
+
+Session::Session(std::uint64_t id, ShardServices& host, Transport& transport,
+                 bool anonymous_allowed)
+    : id_(id),
+      host_(host),
+      transport_(transport),
+      anonymous_allowed_(anonymous_allowed),
+      parser_(parser_limits(host.config().limits)),
+      last_received_(Clock::now()),
+      last_sent_(last_received_),
+      opened_at_(last_received_) {
+    // Frames before CONNECT are parsed with 1.0 rules: CONNECT itself is never unescaped and
+    // anything else is refused with "not connected" whatever its escapes.
+    parser_.set_version(Version::V1_0);
+    transport_.schedule_timer(static_cast<std::uint32_t>(host_.config().limits.connect_timeout_ms));
+}
+
+Session::~Session() { release_subscriptions(); }
+
+void Session::release_subscriptions() {
+    // Unsubscribe everything so neither the router nor the queues keep a dangling pointer,
+    // and give unacknowledged queue messages back for another consumer.
+    outbound_.remove_messages([this](OutboundItem& item) {
+        if (item.sub->kind == protocol::DestinationKind::Queue && item.sub->ack == AckMode::Auto) {
+            requeue(item.message.shared());
+        }
+    });
+    while (!subscriptions_.empty()) {
+        remove_subscription(*subscriptions_.begin()->second);
+    }
+}
+
+std::string Session::name() const { return fmt::format("{}-{}", host_.shard_index(), id_); }
+
+void Session::wake_writer() {
+    if (!write_requested_) {
+        write_requested_ = true;
+        transport_.request_write();
+    }
+}
+
+void Session::on_bytes(std::string_view bytes) {
+    if (state_ == State::Closing) {
+        return;  // after an ERROR nothing more is read
+    }
+    last_received_ = Clock::now();
+    if (state_ == State::Authenticating) {
+        // The CONNECT's passcode is being checked on the worker: nothing behind it may act
+        // before the answer (on_authenticated goes on with these bytes).
+        if (held_.size() + bytes.size() > host_.config().limits.max_frame_bytes) {
+            return fail("max_frame_bytes exceeded",
+                        "more than max_frame_bytes sent while the CONNECT was being checked");
+        }
+        held_.append(bytes);
+        return;
+    }
+    const auto result = parser_.feed(std::span<const char>(bytes.data(), bytes.size()), *this);
+    if (result.error != protocol::ProtocolError::None && state_ != State::Closing) {
+        const std::string& detail = parser_.error_detail();
+        fail(protocol::error_message(result.error),
+             detail.empty() ? std::string_view("the frame was refused while parsing") : detail,
+             nullptr, parser_.error_receipt());
+    }
+}
+
+bool Session::on_frame(const Frame& frame) {
+    dispatch(frame);
+    // While a CONNECT is being authenticated the parser keeps the following frames buffered;
+    // on_authenticated resumes it.
+    return state_ == State::Connected || state_ == State::AwaitingConnect;
+}
+
+void Session::dispatch(const Frame& frame) {
+    if (state_ == State::AwaitingConnect) {
+        if (frame.command == Command::Connect || frame.command == Command::Stomp) {
+            handle_connect(frame);
+        } else {
+            fail("not connected", "the first frame must be CONNECT or STOMP", &frame);
+        }
+        return;
+    }
+    if (state_ != State::Connected) {
+        // Not reachable while on_bytes holds input during authentication; a backstop, so no
+        // frame is ever acted on for a session that has not been let in.
+        return fail("not connected", "a frame arrived before CONNECTED", &frame);
+    }
+    switch (frame.command) {
+        case Command::Send:
+            return handle_send(frame);
+        case Command::Subscribe:
+            return handle_subscribe(frame);
+        case Command::Unsubscribe:
+            return handle_unsubscribe(frame);
+        case Command::Ack:
+            return handle_ack(frame, true);
+        case Command::Nack:
+            return handle_ack(frame, false);
+        case Command::Begin:
+            return handle_begin(frame);
+        case Command::Commit:
+            return handle_commit(frame, true);
+        case Command::Abort:
+            return handle_commit(frame, false);
+        case Command::Disconnect:
+            return handle_disconnect(frame);
+        case Command::Connect:
+        case Command::Stomp:
+            return fail("already connected", "CONNECT was already accepted", &frame);
+        default:
+            return fail("unknown command",
+                        fmt::format("'{}' is not a client frame", frame.command_text), &frame);
+    }
+}
+
+void Session::send_receipt(const Frame& frame) {
+    const auto receipt = frame.header("receipt");
+    if (!receipt || in_commit_) {
+        return;
+    }
+    send_receipt_id(*receipt);
+}
+
+void Session::send_receipt_id(std::string_view receipt) {
+    if (state_ != State::Connected) {
+        return;
+    }
+    std::string out;
+    protocol::append_frame(out, Command::Receipt, {{"receipt-id", receipt}}, {}, version_, false);
+    outbound_.push_control(std::move(out));
+    wake_writer();
+}
+
+bool Session::hold_in_transaction(const Frame& frame) {
+    const auto tx = frame.header("transaction");
+    if (!tx || in_commit_) {
+        return false;
+    }
+    const auto it = transactions_.find(std::string(*tx));
+    if (it == transactions_.end()) {
+        fail("unknown transaction", fmt::format("transaction '{}' is not open", *tx), &frame);
+        return true;
+    }
+    HeldFrame held{frame.command, {}, std::string(frame.body)};
+    std::size_t bytes = frame.body.size();
+    for (const auto& header : frame.headers) {
+        held.headers.emplace_back(header.name, header.value);
+        bytes += header.name.size() + header.value.size() + 2;
+    }
+    it->second.bytes += bytes;
+    if (it->second.bytes > host_.config().limits.max_transaction_bytes) {
+        fail("max_transaction_bytes exceeded",
+             fmt::format("transaction '{}' holds more than {} bytes", *tx,
+                         host_.config().limits.max_transaction_bytes),
+             &frame);
+        return true;
+    }
+    it->second.frames.push_back(std::move(held));
+    send_receipt(frame);
+    return true;
+}
+
+void Session::handle_send(const Frame& frame) {
+    const auto destination = frame.header("destination");
+    if (!destination) {
+        return fail("missing destination header", "SEND needs a destination", &frame);
+    }
+    PublishRequest request;
+    request.source = PublishSource::Stomp;
+    request.destination = *destination;
+    request.sender = &principal_;
+    request.frame_headers = &frame.headers;
+    request.frame_body = frame.body;
+    Publisher& publisher = host_.publisher();
+    // Judged when sent, even inside a transaction; published (and judged again) at COMMIT.
+    if (const PublishResult checked = publisher.check(request);
+        checked.error != PublishError::None) {
+        return fail(publish_error_text(checked.error), checked.detail, &frame);
+    }
+    if (hold_in_transaction(frame)) {
+        return;
+    }
+    if (const PublishResult published = publisher.publish(request);
+        published.error != PublishError::None) {
+        return fail(publish_error_text(published.error), published.detail, &frame);
+    }
+    send_receipt(frame);
+}
+
+void Session::handle_subscribe(const Frame& frame) {
+    const auto destination = frame.header("destination");
+    if (!destination) {
+        return fail("missing destination header", "SUBSCRIBE needs a destination", &frame);
+    }
+    auto id = frame.header("id");
+    if (!id && version_ == Version::V1_0) {
+        id = destination;  // STOMP 1.0: the destination names the subscription
+    }
+    if (!id) {
+        return fail("missing id header", "SUBSCRIBE needs an id", &frame);
+    }
+    if (subscriptions_.contains(std::string(*id))) {
+        return fail("duplicate subscription id",
+                    fmt::format("subscription '{}' is already active", *id), &frame);
+    }
+    AckMode ack = AckMode::Auto;
+    if (const auto mode = frame.header("ack"); mode && *mode != "auto") {
+        if (*mode == "client") {
+            ack = AckMode::Client;
+        } else if (*mode == "client-individual") {
+            ack = AckMode::ClientIndividual;
+        } else {
+            return fail("bad ack mode",
+                        fmt::format("ack mode '{}' is not auto, client or "
+                                    "client-individual",
+                                    *mode),
+                        &frame);
+        }
+    }
+    const auto& config = host_.config();
+    if (subscriptions_.size() >= config.limits.max_subscriptions_per_connection) {
+        return fail("max_subscriptions_per_connection exceeded",
+                    fmt::format("a connection may hold {} subscriptions",
+                                config.limits.max_subscriptions_per_connection),
+                    &frame);
+    }
+    const auto where = protocol::classify(*destination, config.destinations.topic_prefixes,
+                                          config.destinations.queue_prefixes);
+    if (where.kind == protocol::DestinationKind::Unknown) {
+        return fail("unknown destination prefix",
+                    fmt::format("'{}' has no configured topic or queue prefix", *destination),
+                    &frame);
+    }
+    if (!allowed(auth::AclAction::Subscribe, *destination)) {
+        return fail("access denied", fmt::format("subscribing to {} is not allowed", *destination),
+                    &frame);
+    }
+    auto sub = std::make_unique<Subscription>();
+    sub->session = this;
+    sub->id = std::string(*id);
+    sub->message_head = protocol::message_head(sub->id, version_);
+    sub->destination = std::string(*destination);
+    sub->kind = where.kind;
+    sub->name = std::string(where.name);
+    sub->ack = ack;
+    sub->wildcard =
+        where.kind == protocol::DestinationKind::Topic && protocol::is_pattern(where.name);
+    Subscription* raw = sub.get();
+    subscriptions_.emplace(raw->id, std::move(sub));
+    if (raw->kind == protocol::DestinationKind::Topic) {
+        host_.add_topic_subscription(raw);
+        const auto receipt = frame.header("receipt");
+        if (!receipt || !host_.defer_subscribe_receipt(*raw, *receipt)) {
+            send_receipt(frame);
+        }
+    } else {
+        send_receipt(frame);  // before the backlog, so the client knows it is subscribed
+        host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id});
+    }
+}
+
+void Session::handle_unsubscribe(const Frame& frame) {
+    auto id = frame.header("id");
+    if (!id && version_ == Version::V1_0) {
+        id = frame.header("destination");
+    }
+    if (!id) {
+        return fail("missing id header", "UNSUBSCRIBE needs an id", &frame);
+    }
+    if (const auto it = subscriptions_.find(std::string(*id)); it != subscriptions_.end()) {
+        remove_subscription(*it->second);
+    }
+    send_receipt(frame);
+}
+
+void Session::remove_subscription(Subscription& sub) {
+    const bool is_queue = sub.kind == protocol::DestinationKind::Queue;
+    if (is_queue) {
+        host_.queues().remove_consumer(sub.destination, {host_.shard_index(), id_, sub.id});
+    } else {
+        host_.remove_topic_subscription(&sub);
+    }
+    // Messages not yet written: queue ones go back for another consumer (client-acked ones
+    // are in pending_acks_ and go back below), topic ones are simply not sent.
+    outbound_.remove_subscription(&sub, [&](OutboundItem& item) {
+        if (is_queue && sub.ack == AckMode::Auto) {
+            requeue(item.message.shared());
+        }
+    });
+    std::vector<protocol::MessagePtr> unacked;
+    for (auto it = pending_acks_.begin(); it != pending_acks_.end();) {
+        if (it->second.sub == &sub) {
+            unacked.push_back(std::move(it->second.message));
+            it = pending_acks_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Back to the head in reverse, so the queue keeps their original order.
+    for (auto it = unacked.rbegin(); it != unacked.rend(); ++it) {
+        requeue(*it);
+    }
+    subscriptions_.erase(sub.id);
+}
+
+void Session::requeue(const protocol::MessagePtr& message) { host_.queues().requeue(message); }
+
+void Session::handle_ack(const Frame& frame, bool positive) {
+    const auto id = version_ == Version::V1_2 ? frame.header("id") : frame.header("message-id");
+    if (!id) {
+        return fail("missing id header",
+                    version_ == Version::V1_2 ? "ACK and NACK need an id"
+                                              : "ACK and NACK need a message-id",
+                    &frame);
+    }
+    if (hold_in_transaction(frame)) {
+        return;
+    }
+    // Find the acknowledged delivery: by ack id in 1.2, by message-id (and subscription in
+    // 1.1) before.
+    auto found = pending_acks_.end();
+    if (version_ == Version::V1_2) {
+        found = pending_acks_.find(parse_u64(*id));
+    } else {
+        const auto sub_id = frame.header("subscription");
+        found = std::find_if(pending_acks_.begin(), pending_acks_.end(), [&](const auto& entry) {
+            return entry.second.message->id == *id && (!sub_id || entry.second.sub->id == *sub_id);
+        });
+    }
+    if (found != pending_acks_.end()) {
+        Subscription* sub = found->second.sub;
+        // `client` mode acknowledges cumulatively: every earlier delivery of that subscription.
+        auto first = sub->ack == AckMode::Client ? pending_acks_.begin() : found;
+        const auto last = std::next(found);  // computed before erasing `found`
+        std::vector<protocol::MessagePtr> nacked;
+        for (auto it = first; it != last;) {
+            if (it->second.sub != sub) {
+                ++it;
+                continue;
+            }
+            if (!positive) {
+                nacked.push_back(std::move(it->second.message));
+            }
+            it = pending_acks_.erase(it);
+        }
+        for (auto it = nacked.rbegin(); it != nacked.rend(); ++it) {
+            requeue(*it);
+        }
+    }
+    send_receipt(frame);
+}
+
+void Session::handle_begin(const Frame& frame) {
+    const auto tx = frame.header("transaction");
+    if (!tx) {
+        return fail("missing transaction header", "BEGIN needs a transaction", &frame);
+    }
+    if (!transactions_.emplace(std::string(*tx), Transaction{}).second) {
+        return fail("transaction already begun",
+                    fmt::format("transaction '{}' is already open", *tx), &frame);
+    }
+    send_receipt(frame);
+}
+
+void Session::handle_commit(const Frame& frame, bool commit) {
+    const auto tx = frame.header("transaction");
+    if (!tx) {
+        return fail("missing transaction header",
+                    commit ? "COMMIT needs a transaction" : "ABORT needs a transaction", &frame);
+    }
+    const auto it = transactions_.find(std::string(*tx));
+    if (it == transactions_.end()) {
+        return fail("unknown transaction", fmt::format("transaction '{}' is not open", *tx),
+                    &frame);
+    }
+    Transaction transaction = std::move(it->second);
+    transactions_.erase(it);
+    if (commit) {
+        // Replay the held frames as if they arrived now, without their transaction header.
+        in_commit_ = true;
+        for (const HeldFrame& held : transaction.frames) {
+            Frame replay;
+            replay.command = held.command;
+            replay.command_text = protocol::command_name(held.command);
+            replay.body = held.body;
+            replay.has_content_length = true;
+            for (const auto& [name, value] : held.headers) {
+                replay.headers.push_back({name, value});
+            }
+            dispatch(replay);
+            if (state_ == State::Closing) {
+                break;
+            }
+        }
+        in_commit_ = false;
+    }
+    if (state_ != State::Closing) {
+        send_receipt(frame);
+    }
+}
+
+void Session::handle_disconnect(const Frame& frame) {
+    transactions_.clear();  // uncommitted work vanishes
+    send_receipt(frame);
+    state_ = State::Closing;
+    close_after_flush_ = true;
+    wake_writer();
+}
+
+void Session::fail(std::string_view message, std::string_view detail, const Frame* offending,
+                   const std::optional<std::string>& partial_receipt) {
+    if (state_ == State::Closing && close_after_flush_) {
+        return;  // one ERROR per connection
+    }
+    std::string out;
+    auto receipt = offending != nullptr ? offending->header("receipt") : std::nullopt;
+    if (!receipt && partial_receipt) {
+        receipt = *partial_receipt;
+    }
+    if (receipt) {
+        protocol::append_frame(
+            out, Command::Error,
+            {{"message", message}, {"receipt-id", *receipt}, {"content-type", "text/plain"}},
+            detail, version_);
+    } else {
+        protocol::append_frame(out, Command::Error,
+                               {{"message", message}, {"content-type", "text/plain"}}, detail,
+                               version_);
+    }
+    outbound_.push_control(std::move(out));
+    transactions_.clear();
+    state_ = State::Closing;
+    close_after_flush_ = true;
+    wake_writer();
+}
+
+void Session::deliver_topic(const LocalMessage& message, const Subscription& sub) {
+    if (state_ != State::Connected) {
+        return;
+    }
+    push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id_++);
+}
+
+bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id) {
+    const auto it = subscriptions_.find(std::string(subscription_id));
+    if (it == subscriptions_.end() || state_ != State::Connected) {
+        return false;
+    }
+    Subscription& sub = *it->second;
+    std::uint64_t ack_id = 0;
+    if (sub.ack != AckMode::Auto) {
+        ack_id = next_ack_id_++;
+        pending_acks_.emplace(ack_id, PendingAck{message, &sub});
+    }
+    push_message(LocalMessage(message), sub, ack_id);
+    return true;
+}
+
+void Session::push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id) {
+    outbound_.push_message(std::move(message), &sub, ack_id, version_);
+    if (outbound_.pending_bytes() > host_.config().limits.max_pending_bytes_per_connection) {
+        enforce_pending_limit();
+    }
+    wake_writer();
+}
+
+void Session::enforce_pending_limit() {
+    const auto& limits = host_.config().limits;
+    const auto give_back = [this](OutboundItem& item) {
+        if (item.sub->kind != protocol::DestinationKind::Queue) {
+            return;
+        }
+        if (item.ack_id != 0) {
+            pending_acks_.erase(item.ack_id);
+        }
+        requeue(item.message.shared());
+    };
+    if (limits.slow_consumer == config::SlowConsumerPolicy::DropOldest) {
+        host_.count_dropped(
+            outbound_.drop_oldest(limits.max_pending_bytes_per_connection, give_back));
+        return;
+    }
+    // Disconnect: what is queued is not going to be read in time; the ERROR goes out alone.
+    outbound_.remove_messages(give_back);
+    fail("slow consumer",
+         fmt::format("more than max_pending_bytes_per_connection ({}) bytes were waiting",
+                     limits.max_pending_bytes_per_connection));
+}
+
+Session::Batch Session::drain_into(std::string& out, std::size_t max_bytes) {
+    write_requested_ = false;
+    if (close_after_flush_ && !subscriptions_.empty()) {
+        // Closing: give queue messages back now rather than when the socket finally closes.
+        // Done here, never in fail(), because fail() may run inside a fan-out loop that still
+        // holds pointers to this session's subscriptions.
+        release_subscriptions();
+    }
+    const DrainResult drained = outbound_.drain_into(out, max_bytes, version_);
+    if (drained.bytes > 0) {
+        last_sent_ = Clock::now();
+    }
+    Batch batch{drained.bytes, drained.binary, false, drained.messages};
+    if (!outbound_.empty()) {
+        wake_writer();
+    } else if (close_after_flush_) {
+        batch.close_after = true;
+    }
+    return batch;
+}
+
+void Session::arm_timer() {
+    // One timer per connection, set for the nearest of: the next heart-beat to send, the
+    // moment the client's silence becomes a timeout, and the token's expiry.
+    using std::chrono::milliseconds;
+    const auto now = Clock::now();
+    std::optional<Clock::time_point> next;
+    const auto consider = [&](Clock::time_point t) {
+        if (!next || t < *next) {
+            next = t;
+        }
+    };
+    if (heartbeat_.send_every_ms != 0) {
+        // At least a quarter period ahead: a beat queued but not yet written must not spin.
+        consider(std::max(last_sent_ + milliseconds(heartbeat_.send_every_ms),
+                          now + milliseconds(heartbeat_.send_every_ms / 4 + 1)));
+    }
+    if (heartbeat_.expect_every_ms != 0) {
+        consider(last_received_ + receive_timeout());
+    }
+    if (expires_at_) {
+        const auto left = std::chrono::seconds(*expires_at_ - unix_now());
+        consider(now + std::max<Clock::duration>(left, milliseconds(1)));
+    }
+    if (next) {
+        const auto delay = std::chrono::duration_cast<milliseconds>(*next - now).count();
+        transport_.schedule_timer(static_cast<std::uint32_t>(std::max<std::int64_t>(delay, 1)));
+    }
+}
+
+Clock::duration Session::receive_timeout() const {
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(heartbeat_.expect_every_ms * host_.config().heartbeat.grace));
+}
+
+std::int64_t Session::unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void Session::on_timer() {
+    if (state_ == State::AwaitingConnect) {
+        const auto limit = std::chrono::milliseconds(host_.config().limits.connect_timeout_ms);
+        if (Clock::now() - opened_at_ >= limit) {
+            fail("connect timeout", fmt::format("no CONNECT within {} ms", limit.count()));
+        } else {
+            transport_.schedule_timer(
+                static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               opened_at_ + limit - Clock::now())
+                                               .count() +
+                                           1));
+        }
+        return;
+    }
+    if (state_ != State::Connected) {
+        return;
+    }
+    const auto now = Clock::now();
+    if (heartbeat_.expect_every_ms != 0 && now - last_received_ >= receive_timeout()) {
+        return fail(
+            "heart-beat timeout",
+            fmt::format(
+                "nothing received for {} ms",
+                std::chrono::duration_cast<std::chrono::milliseconds>(receive_timeout()).count()));
+    }
+    if (expires_at_ && unix_now() >= *expires_at_) {
+        return fail("token expired", "the session's token expired");
+    }
+    if (heartbeat_.send_every_ms != 0 &&
+        now - last_sent_ >= std::chrono::milliseconds(heartbeat_.send_every_ms) &&
+        outbound_.empty()) {
+        outbound_.push_control("\n");
+        wake_writer();
+    }
+    arm_timer();
+}
+
+void Session::apply_config() { parser_.set_limits(parser_limits(host_.config().limits)); }
+
+}  // namespace stampede::broker

@@ -1,0 +1,152 @@
+// Session: one connection's STOMP state machine, CONNECT to DISCONNECT, with its
+// subscriptions, transactions, pending acks, heart-beats and outbound queue. No lws here:
+// bytes come in through on_bytes(), frames go out through drain_into(). Shard thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/acl.hpp"
+#include "config/config.hpp"
+#include "core/authenticator.hpp"
+#include "core/outbound.hpp"
+#include "core/shard_services.hpp"
+#include "core/subscription.hpp"
+#include "core/transport.hpp"
+#include "protocol/heartbeat.hpp"
+#include "protocol/parser.hpp"
+
+namespace stampede::broker {
+
+using Clock = std::chrono::steady_clock;
+
+class Session final : private protocol::FrameSink {
+   public:
+    enum class State { AwaitingConnect, Authenticating, Connected, Closing };
+
+    Session(std::uint64_t id, ShardServices& host, Transport& transport, bool anonymous_allowed);
+    ~Session() override;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    std::uint64_t id() const { return id_; }
+    State state() const { return state_; }
+    /// "<shard>-<id>", the CONNECTED session header.
+    std::string name() const;
+
+    /// Bytes from the client, any split.
+    void on_bytes(std::string_view bytes);
+    /// The transport's timer fired (heart-beats).
+    void on_timer();
+
+    /// Encodes what is queued into `out` (one batch). `close_after` is set when the session
+    /// has nothing more to say and the connection should now be closed.
+    struct Batch {
+        std::size_t bytes = 0;
+        bool binary = false;
+        bool close_after = false;
+        std::size_t messages = 0;
+    };
+    Batch drain_into(std::string& out, std::size_t max_bytes);
+    bool has_output() const { return !outbound_.empty(); }
+
+    /// A topic message matched one of this session's subscriptions.
+    void deliver_topic(const LocalMessage& message, const Subscription& sub);
+    /// The QueueManager chose this session; false when the subscription is gone (the caller
+    /// puts the message back).
+    bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
+
+    /// Sends ERROR `message` (+ detail body) and closes once it is written.
+    void fail(std::string_view message, std::string_view detail,
+              const protocol::Frame* offending = nullptr,
+              const std::optional<std::string>& partial_receipt = std::nullopt);
+    /// The service-account check started by CONNECT finished on the worker.
+    void on_authenticated(const AuthOutcome& outcome);
+    /// SIGHUP: a revoked token or a subscription the new ACL denies ends the session.
+    void on_security_reloaded();
+    const auth::Principal& principal() const { return principal_; }
+    static std::int64_t unix_now();
+    /// Sends RECEIPT for a frame whose receipt was deferred (cluster SUBSCRIBE).
+    void send_receipt_id(std::string_view receipt);
+    /// A new config was loaded (SIGHUP): limits apply from the next frame.
+    void apply_config();
+
+   private:
+    struct PendingAck {
+        protocol::MessagePtr message;
+        Subscription* sub;
+    };
+    struct HeldFrame {
+        protocol::Command command;
+        std::vector<std::pair<std::string, std::string>> headers;
+        std::string body;
+    };
+    struct Transaction {
+        std::vector<HeldFrame> frames;
+        std::size_t bytes = 0;
+    };
+
+    bool on_frame(const protocol::Frame& frame) override;
+    void on_heartbeat() override {}
+
+    void dispatch(const protocol::Frame& frame);
+    void handle_connect(const protocol::Frame& frame);
+    void authenticate(const protocol::Frame& frame);
+    void finish_authentication(const AuthOutcome& outcome,
+                               const protocol::Frame* connect = nullptr);
+    void complete_connect(auth::Principal principal);
+    bool allowed(auth::AclAction action, std::string_view destination);
+    void handle_send(const protocol::Frame& frame);
+    void handle_subscribe(const protocol::Frame& frame);
+    void handle_unsubscribe(const protocol::Frame& frame);
+    void handle_ack(const protocol::Frame& frame, bool positive);
+    void handle_begin(const protocol::Frame& frame);
+    void handle_commit(const protocol::Frame& frame, bool commit);
+    void handle_disconnect(const protocol::Frame& frame);
+    bool hold_in_transaction(const protocol::Frame& frame);
+    void send_receipt(const protocol::Frame& frame);
+
+    void push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id);
+    void enforce_pending_limit();
+    void remove_subscription(Subscription& sub);
+    void release_subscriptions();
+    void requeue(const protocol::MessagePtr& message);
+    void arm_timer();
+    Clock::duration receive_timeout() const;
+    void wake_writer();
+
+    std::uint64_t id_;
+    ShardServices& host_;
+    Transport& transport_;
+    bool anonymous_allowed_;
+    State state_ = State::AwaitingConnect;
+    protocol::Version version_ = protocol::Version::V1_2;
+    protocol::FrameParser parser_;
+    std::string held_;  // bytes that arrived while the CONNECT was being authenticated
+    OutboundQueue outbound_;
+    bool write_requested_ = false;
+    bool close_after_flush_ = false;
+    bool in_commit_ = false;
+
+    std::unordered_map<std::string, std::unique_ptr<Subscription>> subscriptions_;
+    std::map<std::uint64_t, PendingAck> pending_acks_;  // ack id -> queue delivery awaiting ACK
+    std::uint64_t next_ack_id_ = 1;
+    std::unordered_map<std::string, Transaction> transactions_;
+
+    protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT
+    auth::Principal principal_;
+    std::optional<std::int64_t> expires_at_;  // unix s: ERROR "token expired" then
+    protocol::HeartBeatPlan heartbeat_;
+    Clock::time_point last_received_;
+    Clock::time_point last_sent_;
+    Clock::time_point opened_at_;
+};
+
+}  // namespace stampede::broker

@@ -1,0 +1,181 @@
+// Session: CONNECT (version, heart-beats, credentials) and what auth decides later in a
+// session (ACL checks, token expiry, revocation and ACL changes on reload). Shard thread only.
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "core/authenticator.hpp"
+#include "core/session.hpp"
+#include "protocol/writer.hpp"
+
+namespace stampede::broker {
+namespace {
+
+using protocol::Command;
+using protocol::Frame;
+using protocol::Version;
+
+constexpr std::string_view kServerName = "Stampede/" STAMPEDE_VERSION;
+
+// Highest version both sides speak; nullopt when the client offers none we know.
+std::optional<Version> negotiate_version(std::optional<std::string_view> accept) {
+    if (!accept) {
+        return Version::V1_0;  // no accept-version: a 1.0 client
+    }
+    std::optional<Version> best;
+    std::string_view rest = *accept;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const std::string_view item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        for (const Version v : {Version::V1_0, Version::V1_1, Version::V1_2}) {
+            if (item == protocol::version_name(v) && (!best || v > *best)) {
+                best = v;
+            }
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+void Session::handle_connect(const Frame& frame) {
+    const auto version = negotiate_version(frame.header("accept-version"));
+    if (!version) {
+        std::string error;
+        protocol::append_frame(error, Command::Error,
+                               {{"message", "unsupported version"}, {"version", "1.0,1.1,1.2"}},
+                               "supported versions are 1.0, 1.1, 1.2", Version::V1_2);
+        outbound_.push_control(std::move(error));
+        state_ = State::Closing;
+        close_after_flush_ = true;
+        wake_writer();
+        return;
+    }
+    version_ = *version;
+    if (const auto text = frame.header("heart-beat"); text && version_ != Version::V1_0) {
+        const auto parsed = protocol::parse_heartbeat(*text);
+        if (!parsed) {
+            return fail("bad heart-beat", fmt::format("cannot read heart-beat '{}'", *text),
+                        &frame);
+        }
+        client_heartbeat_ = *parsed;
+    }
+    if (host_.draining()) {
+        return fail("server shutting down", "the broker is draining", &frame);
+    }
+    authenticate(frame);
+}
+
+void Session::authenticate(const Frame& frame) {
+    const Credentials credentials = find_credentials(frame, host_.security());
+    auto later = [&shard = host_, id = id_](const AuthOutcome& outcome) {
+        if (Session* session = shard.find_session(id)) {
+            session->on_authenticated(outcome);
+        }
+    };
+    auto outcome = host_.authenticator().check(
+        credentials, transport_.peer(),
+        anonymous_allowed_ ? std::optional<std::string>(name()) : std::nullopt, std::move(later));
+    if (!outcome) {
+        state_ = State::Authenticating;  // a passcode is being checked on the worker
+        return;
+    }
+    finish_authentication(*outcome, &frame);
+}
+
+void Session::finish_authentication(const AuthOutcome& outcome, const Frame* connect) {
+    switch (outcome.status) {
+        case AuthOutcome::Status::Accepted:
+            return complete_connect(outcome.principal);
+        case AuthOutcome::Status::Blocked:
+            return fail("too many failures",
+                        "too many failed CONNECTs from this address; retry later", connect);
+        case AuthOutcome::Status::Busy:
+            return fail(auth::to_text(auth::AuthError::BadCredentials),
+                        "the broker is too busy to check passcodes; retry later");
+        case AuthOutcome::Status::Refused:
+            // The detail says which check failed; the client only gets the short text.
+            return fail(auth::to_text(outcome.error), "CONNECT refused");
+    }
+}
+
+void Session::on_authenticated(const AuthOutcome& outcome) {
+    if (state_ != State::Authenticating) {
+        return;
+    }
+    state_ = State::AwaitingConnect;  // so a refusal answers in the negotiated version
+    finish_authentication(outcome);
+    if (state_ != State::Connected) {
+        return;
+    }
+    // Frames that arrived behind the CONNECT were held, first in the parser (the rest of the
+    // bytes that carried it), then in held_ (what came later): go on with them, in order.
+    const auto resumed = parser_.feed({}, *this);
+    if (resumed.error != protocol::ProtocolError::None && state_ != State::Closing) {
+        return fail(protocol::error_message(resumed.error), "the frame was refused while parsing",
+                    nullptr, parser_.error_receipt());
+    }
+    if (!held_.empty() && state_ == State::Connected) {
+        const std::string held = std::exchange(held_, {});
+        on_bytes(held);
+    }
+}
+
+void Session::complete_connect(auth::Principal principal) {
+    principal_ = std::move(principal);
+    expires_at_.reset();
+    if (principal_.expires_at && !principal_.issuer.empty() && host_.security().guards) {
+        const auto* guard = host_.security().guards->find(principal_.issuer);
+        if (guard != nullptr && guard->disconnect_on_expiry()) {
+            expires_at_ = principal_.expires_at;
+        }
+    }
+    const auto& hb = host_.config().heartbeat;
+    heartbeat_ = protocol::plan_heartbeat(client_heartbeat_, hb.server_ms, hb.client_min_ms);
+    state_ = State::Connected;
+    parser_.set_version(version_);
+
+    const std::string session = name();
+    const std::string heartbeat_text =
+        fmt::format("{},{}", heartbeat_.server_ms, heartbeat_.client_ms);
+    std::vector<protocol::OwnedHeader> headers{{"version", protocol::version_name(version_)},
+                                               {"server", kServerName},
+                                               {"session", session},
+                                               {"heart-beat", heartbeat_text}};
+    if (!principal_.anonymous) {
+        headers.push_back({"user-name", principal_.name});
+    }
+    std::string connected;
+    protocol::append_frame(connected, Command::Connected, headers, {}, version_, false);
+    outbound_.push_control(std::move(connected));
+    wake_writer();
+    last_received_ = Clock::now();
+    arm_timer();
+}
+
+bool Session::allowed(auth::AclAction action, std::string_view destination) {
+    return host_.security().acl->decide(principal_, action, destination) ==
+           auth::AclDecision::Allow;
+}
+
+void Session::on_security_reloaded() {
+    if (state_ != State::Connected) {
+        return;
+    }
+    const Security& security = host_.security();
+    if (!principal_.jti.empty() &&
+        ((security.revoked && security.revoked->contains(principal_.jti)) ||
+         host_.revoked_in_cluster(principal_.jti))) {
+        return fail("token revoked", "the session's token was revoked");
+    }
+    for (const auto& [id, sub] : subscriptions_) {
+        if (!allowed(auth::AclAction::Subscribe, sub->destination)) {
+            return fail(
+                "access revoked",
+                fmt::format("subscription '{}' to {} is no longer allowed", id, sub->destination));
+        }
+    }
+}
+
+}  // namespace stampede::broker

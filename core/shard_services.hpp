@@ -1,0 +1,66 @@
+// ShardServices: what the code that runs on a shard (sessions, the publish pipeline, the
+// authenticator, the HTTP API) needs from the shard that runs it. Implemented by the Shard;
+// by a fake in unit tests. Shard thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "core/security.hpp"
+#include "protocol/message.hpp"
+
+namespace stampede::broker {
+
+class Authenticator;
+class Publisher;
+class QueueManager;
+class Session;
+struct Subscription;
+
+class ShardServices {
+   public:
+    virtual ~ShardServices() = default;
+    virtual const config::Config& config() const = 0;
+    virtual const Security& security() const = 0;
+    virtual unsigned shard_index() const = 0;
+    virtual const std::string& node_id() const = 0;
+    virtual std::string make_message_id() = 0;
+    virtual bool draining() const = 0;
+    virtual QueueManager& queues() = 0;
+
+    /// The one publish pipeline and the one credential check of this shard.
+    virtual Publisher& publisher() = 0;
+    virtual Authenticator& authenticator() = 0;
+    /// A live session of this shard, or null when it has gone.
+    virtual Session* find_session(std::uint64_t id) = 0;
+
+    /// Indexes a topic subscription (and tells the relay when the node gains interest).
+    virtual void add_topic_subscription(Subscription* sub) = 0;
+    virtual void remove_topic_subscription(Subscription* sub) = 0;
+    /// With a cluster, a SUBSCRIBE's RECEIPT waits until Redis confirmed the node's channel
+    /// subscription: returns true when the shard will call Session::send_receipt_id later.
+    virtual bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) = 0;
+
+    /// Fan-out beyond this shard, for the publish pipeline: every other shard of the node
+    /// (their Publisher::deliver_from_shard), and the other nodes (no-op without a cluster).
+    virtual void post_to_other_shards(const protocol::MessagePtr& message,
+                                      std::size_t prefix_length) = 0;
+    virtual void relay(const protocol::MessagePtr& message) = 0;
+
+    /// For the authenticator: the node-wide brute-force guard, the cluster-wide deny-list
+    /// (Redis <prefix>:revoked; the config's list is in security()), and slow work: `task`
+    /// runs on the worker (false when its queue is full), `done` back on this shard.
+    virtual FailureTracker& failures() = 0;
+    virtual bool revoked_in_cluster(std::string_view jti) const = 0;
+    virtual bool run_on_worker(std::function<void()> task) = 0;
+    virtual void run_on_shard(std::function<void()> done) = 0;
+
+    /// Metrics: an accepted publish; messages dropped by the drop_oldest slow-consumer policy.
+    virtual void count_message_in() = 0;
+    virtual void count_dropped(std::size_t messages) = 0;
+};
+
+}  // namespace stampede::broker

@@ -1,0 +1,32 @@
+// NodeContext: what every shard of a node shares, handed down by the server instead of the
+// server itself, so nothing on a shard reaches up a floor. The server owns all of it and
+// outlives the shards. The shard list is complete before any shard starts.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/relay.hpp"
+#include "core/log.hpp"
+#include "core/security.hpp"
+#include "core/worker.hpp"
+#include "queues/queue_manager.hpp"
+
+namespace stampede::broker {
+
+class Shard;
+
+struct NodeContext {
+    std::string node_id;
+    Logger& log;
+    QueueManager& queues;
+    FailureTracker& failures;
+    Worker& worker;
+    RelayCounters& relay_counters;
+    std::vector<std::unique_ptr<Shard>>& shards;  // shards[0] is the home shard (the relay's)
+    std::function<std::string()> render_metrics;  // GET /metrics, any thread
+};
+
+}  // namespace stampede::broker
