@@ -1,0 +1,203 @@
+// Session: subscriptions (topic and queue), their removal, and ACK/NACK of queue deliveries.
+// Shard thread only.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/session.hpp"
+#include "protocol/destination.hpp"
+#include "protocol/writer.hpp"
+#include "queues/queue_manager.hpp"
+
+namespace stampede::broker {
+namespace {
+
+using protocol::Frame;
+using protocol::Version;
+
+std::uint64_t parse_u64(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && end == text.data() + text.size() ? value : 0;
+}
+
+}  // namespace
+
+void Session::release_subscriptions() {
+    // Unsubscribe everything so neither the router nor the queues keep a dangling pointer,
+    // and give unacknowledged queue messages back for another consumer.
+    outbound_.remove_messages([this](OutboundItem& item) {
+        if (item.sub->kind == protocol::DestinationKind::Queue && item.sub->ack == AckMode::Auto) {
+            requeue(item.message.shared());
+        }
+    });
+    while (!subscriptions_.empty()) {
+        remove_subscription(*subscriptions_.begin()->second);
+    }
+}
+
+void Session::handle_subscribe(const Frame& frame) {
+    const auto destination = frame.header("destination");
+    if (!destination) {
+        return fail("missing destination header", "SUBSCRIBE needs a destination", &frame);
+    }
+    auto id = frame.header("id");
+    if (!id && version_ == Version::V1_0) {
+        id = destination;  // STOMP 1.0: the destination names the subscription
+    }
+    if (!id) {
+        return fail("missing id header", "SUBSCRIBE needs an id", &frame);
+    }
+    if (subscriptions_.contains(std::string(*id))) {
+        return fail("duplicate subscription id",
+                    fmt::format("subscription '{}' is already active", *id), &frame);
+    }
+    AckMode ack = AckMode::Auto;
+    if (const auto mode = frame.header("ack"); mode && *mode != "auto") {
+        if (*mode == "client") {
+            ack = AckMode::Client;
+        } else if (*mode == "client-individual") {
+            ack = AckMode::ClientIndividual;
+        } else {
+            return fail("bad ack mode",
+                        fmt::format("ack mode '{}' is not auto, client or "
+                                    "client-individual",
+                                    *mode),
+                        &frame);
+        }
+    }
+    const auto& config = host_.config();
+    if (subscriptions_.size() >= config.limits.max_subscriptions_per_connection) {
+        return fail("max_subscriptions_per_connection exceeded",
+                    fmt::format("a connection may hold {} subscriptions",
+                                config.limits.max_subscriptions_per_connection),
+                    &frame);
+    }
+    const auto where = protocol::classify(*destination, config.destinations.topic_prefixes,
+                                          config.destinations.queue_prefixes);
+    if (where.kind == protocol::DestinationKind::Unknown) {
+        return fail("unknown destination prefix",
+                    fmt::format("'{}' has no configured topic or queue prefix", *destination),
+                    &frame);
+    }
+    if (!allowed(auth::AclAction::Subscribe, *destination)) {
+        return fail("access denied", fmt::format("subscribing to {} is not allowed", *destination),
+                    &frame);
+    }
+    auto sub = std::make_unique<Subscription>();
+    sub->session = this;
+    sub->id = std::string(*id);
+    sub->message_head = protocol::message_head(sub->id, version_);
+    sub->destination = std::string(*destination);
+    sub->kind = where.kind;
+    sub->name = std::string(where.name);
+    sub->ack = ack;
+    sub->wildcard =
+        where.kind == protocol::DestinationKind::Topic && protocol::is_pattern(where.name);
+    Subscription* raw = sub.get();
+    subscriptions_.emplace(raw->id, std::move(sub));
+    if (raw->kind == protocol::DestinationKind::Topic) {
+        host_.add_topic_subscription(raw);
+        const auto receipt = frame.header("receipt");
+        if (!receipt || !host_.defer_subscribe_receipt(*raw, *receipt)) {
+            send_receipt(frame);
+        }
+    } else {
+        send_receipt(frame);  // before the backlog, so the client knows it is subscribed
+        host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id});
+    }
+}
+
+void Session::handle_unsubscribe(const Frame& frame) {
+    auto id = frame.header("id");
+    if (!id && version_ == Version::V1_0) {
+        id = frame.header("destination");
+    }
+    if (!id) {
+        return fail("missing id header", "UNSUBSCRIBE needs an id", &frame);
+    }
+    if (const auto it = subscriptions_.find(std::string(*id)); it != subscriptions_.end()) {
+        remove_subscription(*it->second);
+    }
+    send_receipt(frame);
+}
+
+void Session::remove_subscription(Subscription& sub) {
+    const bool is_queue = sub.kind == protocol::DestinationKind::Queue;
+    if (is_queue) {
+        host_.queues().remove_consumer(sub.destination, {host_.shard_index(), id_, sub.id});
+    } else {
+        host_.remove_topic_subscription(&sub);
+    }
+    // Messages not yet written: queue ones go back for another consumer (client-acked ones
+    // are in pending_acks_ and go back below), topic ones are simply not sent.
+    outbound_.remove_subscription(&sub, [&](OutboundItem& item) {
+        if (is_queue && sub.ack == AckMode::Auto) {
+            requeue(item.message.shared());
+        }
+    });
+    std::vector<protocol::MessagePtr> unacked;
+    for (auto it = pending_acks_.begin(); it != pending_acks_.end();) {
+        if (it->second.sub == &sub) {
+            unacked.push_back(std::move(it->second.message));
+            it = pending_acks_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Back to the head in reverse, so the queue keeps their original order.
+    for (auto it = unacked.rbegin(); it != unacked.rend(); ++it) {
+        requeue(*it);
+    }
+    subscriptions_.erase(sub.id);
+}
+
+void Session::requeue(const protocol::MessagePtr& message) { host_.queues().requeue(message); }
+
+void Session::handle_ack(const Frame& frame, bool positive) {
+    const auto id = version_ == Version::V1_2 ? frame.header("id") : frame.header("message-id");
+    if (!id) {
+        return fail("missing id header",
+                    version_ == Version::V1_2 ? "ACK and NACK need an id"
+                                              : "ACK and NACK need a message-id",
+                    &frame);
+    }
+    if (hold_in_transaction(frame)) {
+        return;
+    }
+    // Find the acknowledged delivery: by ack id in 1.2, by message-id (and subscription in
+    // 1.1) before.
+    auto found = pending_acks_.end();
+    if (version_ == Version::V1_2) {
+        found = pending_acks_.find(parse_u64(*id));
+    } else {
+        const auto sub_id = frame.header("subscription");
+        found = std::find_if(pending_acks_.begin(), pending_acks_.end(), [&](const auto& entry) {
+            return entry.second.message->id == *id && (!sub_id || entry.second.sub->id == *sub_id);
+        });
+    }
+    if (found != pending_acks_.end()) {
+        Subscription* sub = found->second.sub;
+        // `client` mode acknowledges cumulatively: every earlier delivery of that subscription.
+        auto first = sub->ack == AckMode::Client ? pending_acks_.begin() : found;
+        const auto last = std::next(found);  // computed before erasing `found`
+        std::vector<protocol::MessagePtr> nacked;
+        for (auto it = first; it != last;) {
+            if (it->second.sub != sub) {
+                ++it;
+                continue;
+            }
+            if (!positive) {
+                nacked.push_back(std::move(it->second.message));
+            }
+            it = pending_acks_.erase(it);
+        }
+        for (auto it = nacked.rbegin(); it != nacked.rend(); ++it) {
+            requeue(*it);
+        }
+    }
+    send_receipt(frame);
+}
+
+}  // namespace stampede::broker
