@@ -5,8 +5,8 @@
 
 #include "core/local_message.hpp"
 #include "core/security.hpp"
-#include "core/session.hpp"
 #include "core/shard_services.hpp"
+#include "core/subscriber.hpp"
 #include "protocol/destination.hpp"
 #include "queues/queue_manager.hpp"
 

@@ -18,6 +18,7 @@
 #include "core/authenticator.hpp"
 #include "core/outbound.hpp"
 #include "core/shard_services.hpp"
+#include "core/subscriber.hpp"
 #include "core/subscription.hpp"
 #include "core/transport.hpp"
 #include "protocol/heartbeat.hpp"
@@ -27,7 +28,7 @@ namespace stampede::broker {
 
 using Clock = std::chrono::steady_clock;
 
-class Session final : private protocol::FrameSink {
+class Session final : public Subscriber, private protocol::FrameSink {
    public:
     enum class State { AwaitingConnect, Authenticating, Connected, Closing };
 
@@ -36,7 +37,7 @@ class Session final : private protocol::FrameSink {
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    std::uint64_t id() const { return id_; }
+    std::uint64_t id() const override { return id_; }
     State state() const { return state_; }
     /// "<shard>-<id>", the CONNECTED session header.
     std::string name() const;
@@ -58,7 +59,7 @@ class Session final : private protocol::FrameSink {
     bool has_output() const { return !outbound_.empty(); }
 
     /// A topic message matched one of this session's subscriptions.
-    void deliver_topic(const LocalMessage& message, const Subscription& sub);
+    void deliver_topic(const LocalMessage& message, const Subscription& sub) override;
     /// The QueueManager chose this session; false when the subscription is gone (the caller
     /// puts the message back).
     bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);

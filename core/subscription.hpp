@@ -9,12 +9,12 @@
 
 namespace stampede::broker {
 
-class Session;
+class Subscriber;
 
 enum class AckMode : std::uint8_t { Auto, Client, ClientIndividual };
 
 struct Subscription {
-    Session* session = nullptr;
+    Subscriber* session = nullptr;  // its owner
     std::string id;
     std::string destination;  // full destination as subscribed, e.g. "/topic/room.*"
     protocol::DestinationKind kind = protocol::DestinationKind::Topic;

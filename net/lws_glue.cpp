@@ -60,7 +60,7 @@ int received(PerSession* pss, void* in, size_t len) {
 }
 
 int writeable(lws* wsi, PerSession* pss) {
-    return pss->connection != nullptr ? shard_of(wsi).write_pending(*pss->connection) : 0;
+    return pss->connection != nullptr ? shard_of(wsi).writes().write(*pss->connection) : 0;
 }
 
 int closed(lws* wsi, PerSession* pss) {

@@ -14,6 +14,8 @@
 #include "core/worker.hpp"
 #include "queues/queue_manager.hpp"
 
+struct lws_protocols;
+
 namespace stampede::broker {
 
 class Shard;
@@ -27,6 +29,9 @@ struct NodeContext {
     RelayCounters& relay_counters;
     std::vector<std::unique_ptr<Shard>>& shards;  // shards[0] is the home shard (the relay's)
     std::function<std::string()> render_metrics;  // GET /metrics, any thread
+    // The lws protocol tables of ws and tcp listeners (lws_glue.cpp), given to every vhost.
+    const lws_protocols* websocket_protocols = nullptr;
+    const lws_protocols* raw_protocols = nullptr;
 };
 
 }  // namespace stampede::broker

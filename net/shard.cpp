@@ -1,144 +1,31 @@
-// Shard: thread, libev loop, lws context, inbox, connection registry, local fan-out.
+// Shard: thread, libev loop, lws context, inbox, connection registry, and the plumbing the
+// publish pipeline and the authenticator use (other shards, the relay, the worker).
 // Everything here runs on the shard thread except post(), start() and join().
 #include "net/shard.hpp"
 
 #include <ev.h>
 #include <libwebsockets.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/ssl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-
 #include "cluster/relay.hpp"
-#include "net/lws_glue.hpp"
 #include "protocol/destination.hpp"
 
 namespace stampede::broker {
 
 namespace {
 constexpr std::size_t kMaxInboxItems = 1 << 20;
-constexpr std::size_t kMaxBatchBytes = 64 * 1024;
 
-// Dead peers are found by the kernel's TCP keepalive (idle 300 s, then 3 probes 10 s apart),
-// which is what lws's own "validity" pings every 300 s gave, without its cost: lws keeps
-// those per-connection timers in one sorted list, so every new WebSocket connection walked
-// all the others (58% of a shard's CPU while 19,000 clients connected, O(n^2) for a
-// reconnect storm). Live-but-stuck clients are the STOMP heart-beat's job.
-constexpr int kKeepaliveIdleS = 300;
-constexpr int kKeepaliveIntervalS = 10;
-constexpr int kKeepaliveProbes = 3;
-
-// secs_since_valid_hangup == 0: lws arms no validity timer on any connection.
+// secs_since_valid_hangup == 0: lws arms no validity timer on any connection (see
+// listeners.cpp: the kernel's TCP keepalive finds dead peers instead).
 const lws_retry_bo_t kNoValidityTimers = {};
-
-void set_socket_options(int fd) {
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &kKeepaliveIdleS, sizeof kKeepaliveIdleS);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &kKeepaliveIntervalS, sizeof kKeepaliveIntervalS);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &kKeepaliveProbes, sizeof kKeepaliveProbes);
-}
 }  // namespace
-
-struct ConnectionTimer {
-    ev_timer watcher;
-};
 
 struct ShardWatchers {
     ev_async inbox;
     ev_prepare flush;  // runs when the loop is about to wait: write what this turn queued
     std::vector<ev_io> listeners;
 };
-
-// ---------------------------------------------------------------------------------------
-// Connection
-
-namespace {
-
-// Behind a trusted reverse proxy the client is the right-most X-Forwarded-For entry that is
-// not itself a trusted proxy (entries further left are whatever the client claimed).
-std::optional<std::string> forwarded_client(lws* wsi, const std::vector<std::string>& trusted) {
-    char header[1024];
-    const int length = lws_hdr_copy(wsi, header, sizeof header, WSI_TOKEN_X_FORWARDED_FOR);
-    if (length <= 0) {
-        return std::nullopt;
-    }
-    std::string_view rest(header, static_cast<std::size_t>(length));
-    while (!rest.empty()) {
-        const auto comma = rest.rfind(',');
-        std::string_view entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
-        while (!entry.empty() && entry.front() == ' ') {
-            entry.remove_prefix(1);
-        }
-        while (!entry.empty() && entry.back() == ' ') {
-            entry.remove_suffix(1);
-        }
-        if (!entry.empty() && !is_trusted_proxy(entry, trusted)) {
-            return std::string(entry);
-        }
-    }
-    return std::nullopt;
-}
-
-}  // namespace
-
-std::string client_address(lws* wsi, bool http, const std::vector<std::string>& trusted_proxies) {
-    char address[128] = "";
-    lws_get_peer_simple(wsi, address, sizeof address);
-    std::string peer = address;
-    if (http && is_trusted_proxy(peer, trusted_proxies)) {
-        peer = forwarded_client(wsi, trusted_proxies).value_or(peer);
-    }
-    return peer;
-}
-
-Connection::Connection(Shard& shard, lws* wsi, const ShardListener& listener, std::uint64_t id)
-    : shard_(shard),
-      wsi_(wsi),
-      websocket_(listener.config.protocol == config::ListenerProtocol::Ws),
-      timer_(std::make_unique<ConnectionTimer>()) {
-    peer_ = client_address(wsi, websocket_, shard.config().auth.trusted_proxies);
-    ev_timer_init(
-        &timer_->watcher,
-        reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(&Connection::on_timer_event),
-        0., 0.);
-    timer_->watcher.data = this;
-    const bool anonymous = listener.config.anonymous.value_or(shard.config().auth.anonymous);
-    session_ = std::make_unique<Session>(id, shard, *this, anonymous);
-}
-
-Connection::~Connection() {
-    ev_timer_stop(shard_.loop(), &timer_->watcher);
-    session_.reset();
-}
-
-void Connection::request_write() {
-    if (!flush_queued) {
-        flush_queued = true;
-        shard_.mark_dirty(*this);
-    }
-}
-
-void Connection::schedule_timer(std::uint32_t delay_ms) {
-    ev_timer_stop(shard_.loop(), &timer_->watcher);
-    ev_timer_set(&timer_->watcher, delay_ms / 1000.0, 0.);
-    ev_timer_start(shard_.loop(), &timer_->watcher);
-}
-
-void Connection::on_timer_event(struct ev_loop*, void* watcher, int) {
-    auto* self = static_cast<Connection*>(static_cast<ev_timer*>(watcher)->data);
-    try {
-        self->session_->on_timer();
-    } catch (const std::exception& e) {
-        self->shard_.node().log.error("heart-beat timer: {}", e.what());
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Shard lifecycle
@@ -176,7 +63,7 @@ Shard::Shard(unsigned index, NodeContext& node, config::ConfigPtr config, Securi
         ev_prepare_init(&watchers_->flush, [](struct ev_loop*, ev_prepare* watcher, int) {
             auto* shard = static_cast<Shard*>(watcher->data);
             shard->clear_handshake_timeouts();
-            shard->flush_dirty();
+            shard->writes().flush();
         });
         watchers_->flush.data = this;
         ev_prepare_start(loop_, &watchers_->flush);
@@ -249,7 +136,7 @@ void on_inbox_event(struct ev_loop*, ev_async* watcher, int) {
 
 void on_listener_event(struct ev_loop*, ev_io* watcher, int) {
     auto* listener = static_cast<ShardListener*>(watcher->data);
-    listener->shard->accept_ready(*listener);
+    accept_connections(*listener, listener->shard->node().log);
 }
 
 }  // namespace
@@ -284,9 +171,9 @@ bool Shard::setup() {
             configure_tls(vinfo, *listener.config.tls);
         }
         if (listener.config.protocol == config::ListenerProtocol::Ws) {
-            vinfo.protocols = websocket_protocols();
+            vinfo.protocols = node_.websocket_protocols;
         } else {
-            vinfo.protocols = raw_protocols();
+            vinfo.protocols = node_.raw_protocols;
             if (listener.config.tls) {
                 // LWS_CALLBACK_SSL_INFO when the handshake is done: see tls_handshake_done().
                 vinfo.ssl_info_event_mask = SSL_CB_HANDSHAKE_DONE;
@@ -350,62 +237,14 @@ void Shard::teardown() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Accepting
-
-void Shard::note_refused(ShardListener& listener) {
-    constexpr std::int64_t kIntervalS = 10;
-    ++listener.refused;
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now().time_since_epoch())
-                                 .count();
-    if (listener.refused_logged_at != 0 && now - listener.refused_logged_at < kIntervalS) {
-        return;
-    }
-    node_.log.warn(
-        "{}: {} connection(s) refused before any STOMP (TLS handshake or lws "
-        "adoption failed){}",
-        listener.config.name, listener.refused,
-        listener.refused_logged_at == 0 ? "" : " since the last report");
-    listener.refused = 0;
-    listener.refused_logged_at = now;
-}
-
-void Shard::accept_ready(ShardListener& listener) {
-    while (true) {
-        const int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                node_.log.warn("accept on {}: {}", listener.config.name, std::strerror(errno));
-            }
-            return;
-        }
-        set_socket_options(fd);
-        lws* wsi = nullptr;
-        if (listener.config.protocol == config::ListenerProtocol::Ws) {
-            wsi = lws_adopt_socket_vhost(listener.vhost, fd);
-        } else {
-            lws_sock_file_fd_type descriptor{};
-            descriptor.sockfd = fd;
-            const int tls = listener.config.tls ? LWS_ADOPT_ALLOW_SSL : 0;
-            wsi = lws_adopt_descriptor_vhost(listener.vhost,
-                                             static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | tls),
-                                             descriptor, "stomp-raw", nullptr);
-        }
-        if (wsi == nullptr) {
-            note_refused(listener);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Connections
 
 Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
     const std::uint64_t id = next_connection_id_++;
-    auto connection = std::make_unique<Connection>(*this, wsi, listener, id);
+    const bool websocket = listener.config.protocol == config::ListenerProtocol::Ws;
+    const bool anonymous = listener.config.anonymous.value_or(config_->auth.anonymous);
+    auto connection = std::make_unique<Connection>(
+        Connection::Where{*this, writes_, loop_, node_.log}, wsi, websocket, anonymous, id);
     Connection* raw = connection.get();
     connections_.emplace(id, std::move(connection));
     connection_count_ = connections_.size();
@@ -439,82 +278,6 @@ void Shard::clear_handshake_timeouts() {
         }
     }
     handshaken_.clear();
-}
-
-void Shard::mark_dirty(Connection& connection) { dirty_.push_back(connection.session().id()); }
-
-// Every connection that got something to send during this loop turn is written now, once,
-// with all it got: no POLLOUT round trip through epoll (two epoll_ctl and a wake-up per
-// delivery), and every message of the turn in one write. lws_write outside WRITEABLE is safe
-// here: a connection whose earlier write was partial (lws still holds bytes) waits for
-// WRITEABLE instead, so order is kept.
-void Shard::flush_dirty() {
-    flushing_.swap(dirty_);
-    for (const std::uint64_t id : flushing_) {
-        const auto it = connections_.find(id);
-        if (it == connections_.end()) {
-            continue;  // closed since it asked
-        }
-        Connection& connection = *it->second;
-        connection.flush_queued = false;
-        lws* wsi = connection.wsi();
-        if (lws_partial_buffered(wsi) || connection.lingering) {
-            lws_callback_on_writable(wsi);
-        } else if (write_pending(connection, false) < 0) {
-            lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-        }
-    }
-    flushing_.clear();
-    // Those that asked again while being written (a backlog over one batch) wait for the
-    // socket to take more: the loop is about to block and epoll will say when.
-    for (const std::uint64_t id : dirty_) {
-        if (const auto it = connections_.find(id); it != connections_.end()) {
-            it->second->flush_queued = false;
-            lws_callback_on_writable(it->second->wsi());
-        }
-    }
-    dirty_.clear();
-}
-
-int Shard::write_pending(Connection& connection, bool in_writeable) {
-    Session& session = connection.session();
-    write_scratch_.assign(LWS_PRE, '\0');
-    const Session::Batch batch = session.drain_into(write_scratch_, kMaxBatchBytes);
-    lws* wsi = connection.wsi();
-    if (batch.bytes > 0) {
-        const auto mode = !connection.websocket() ? LWS_WRITE_RAW
-                          : batch.binary          ? LWS_WRITE_BINARY
-                                                  : LWS_WRITE_TEXT;
-        auto* data = reinterpret_cast<unsigned char*>(write_scratch_.data()) + LWS_PRE;
-        if (lws_write(wsi, data, batch.bytes, mode) < static_cast<int>(batch.bytes)) {
-            return -1;
-        }
-        counters_.messages_out.fetch_add(batch.messages, std::memory_order_relaxed);
-    }
-    if (!batch.close_after) {
-        return 0;
-    }
-    if (!in_writeable) {
-        lws_callback_on_writable(wsi);  // closing happens in WRITEABLE, where -1 closes
-        return 0;
-    }
-    if (lws_partial_buffered(wsi)) {
-        lws_callback_on_writable(wsi);  // close once lws has sent what it still holds
-        return 0;
-    }
-    if (connection.websocket()) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
-        return -1;
-    }
-    if (!connection.lingering) {
-        // Half-close so the ERROR reaches the client even if it is still sending: closing a
-        // socket with unread input would reset the connection and could lose the ERROR.
-        connection.lingering = true;
-        ::shutdown(lws_get_socket_fd(wsi), SHUT_WR);
-        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
-        return 0;
-    }
-    return 0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -602,7 +365,7 @@ void Shard::begin_drain() {
 }
 
 // ---------------------------------------------------------------------------------------
-// SessionHost
+// ShardServices
 
 const std::string& Shard::node_id() const { return node_.node_id; }
 

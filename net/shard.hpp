@@ -21,7 +21,10 @@
 #include "core/shard_services.hpp"
 #include "core/transport.hpp"
 #include "http/http_api.hpp"
+#include "net/connection.hpp"
+#include "net/listeners.hpp"
 #include "net/node_context.hpp"
+#include "net/write_batches.hpp"
 
 struct lws;
 struct lws_context;
@@ -32,23 +35,6 @@ namespace stampede::broker {
 
 class Relay;
 class Shard;
-
-/// One listener as a shard sees it: the config (restart-only, so copied) and its socket.
-struct ShardListener {
-    config::ListenerConfig config;
-    int fd = -1;  // this shard's SO_REUSEPORT listening socket
-    Shard* shard = nullptr;
-    lws_vhost* vhost = nullptr;
-    void* watcher = nullptr;  // ev_io, owned by the shard
-    // Connections lws refused at adoption (for TLS: the first handshake step failed), logged
-    // once per interval with their count: a port scanner must not flood the log.
-    std::uint64_t refused = 0;
-    std::int64_t refused_logged_at = 0;  // steady clock, seconds
-};
-
-/// The client's IP: the peer, or behind a trusted proxy (`http`: the request carried headers)
-/// the right-most X-Forwarded-For entry that is not a trusted proxy.
-std::string client_address(lws* wsi, bool http, const std::vector<std::string>& trusted_proxies);
 
 /// What another thread asks of a shard.
 struct InboxItem {
@@ -62,33 +48,6 @@ struct InboxItem {
     std::string subscription_id;       // QueueDeliver
     config::ConfigPtr config;          // Reload
     SecurityPtr security;              // Reload
-};
-
-/// A live client connection (WebSocket or raw TCP): the lws side of a Session.
-class Connection final : public Transport {
-   public:
-    Connection(Shard& shard, lws* wsi, const ShardListener& listener, std::uint64_t id);
-    ~Connection() override;
-
-    void request_write() override;
-    void schedule_timer(std::uint32_t delay_ms) override;
-    std::string_view peer() const override { return peer_; }
-
-    Session& session() { return *session_; }
-    lws* wsi() const { return wsi_; }
-    bool websocket() const { return websocket_; }
-    bool lingering = false;     // raw TCP: ERROR written, write side shut, waiting for the peer
-    bool flush_queued = false;  // in the shard's list of connections to write this turn
-
-   private:
-    static void on_timer_event(struct ev_loop* loop, void* watcher, int events);
-
-    Shard& shard_;
-    lws* wsi_;
-    bool websocket_;
-    std::string peer_;
-    std::unique_ptr<struct ConnectionTimer> timer_;
-    std::unique_ptr<Session> session_;
 };
 
 class Shard final : public ShardServices {
@@ -145,11 +104,7 @@ class Shard final : public ShardServices {
     // Called by lws_glue.cpp on the shard thread.
     Connection* open_connection(lws* wsi, const ShardListener& listener);
     void close_connection(Connection* connection);
-    /// Writes one batch of the session's output. `in_writeable`: called from lws's WRITEABLE
-    /// callback (may close: returns -1); otherwise from the end-of-turn flush.
-    int write_pending(Connection& connection, bool in_writeable = true);
-    void mark_dirty(Connection& connection);
-    void flush_dirty();
+    WriteBatches& writes() { return writes_; }
     /// A stomp+ssl connection finished its TLS handshake (LWS_CALLBACK_SSL_INFO): the end of
     /// this turn clears the timeout lws sets after it (clear_handshake_timeouts).
     void tls_handshake_done(Connection& connection);
@@ -159,8 +114,6 @@ class Shard final : public ShardServices {
     /// worker) finds its connection, or that it is gone.
     std::uint64_t track_http(lws* wsi);
     void forget_http(std::uint64_t request) { http_wsis_.erase(request); }
-    void accept_ready(ShardListener& listener);
-    void note_refused(ShardListener& listener);
     void drain_inbox();
     struct ev_loop* loop() const {
         return loop_;
@@ -196,7 +149,7 @@ class Shard final : public ShardServices {
     std::atomic<bool> inbox_pending_{false};
     bool inbox_closed_ = false;  // guarded by inbox_mutex_
 
-    std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+    ConnectionMap connections_;
     HttpApi http_api_;
     std::unordered_map<std::uint64_t, lws*> http_wsis_;
     std::uint64_t next_http_id_ = 1;
@@ -205,12 +158,10 @@ class Shard final : public ShardServices {
     std::uint64_t next_message_id_ = 1;
     Publisher publisher_{*this};
     Authenticator authenticator_{*this};
-    std::string write_scratch_;
-    std::vector<std::uint64_t> dirty_;       // connection ids with output queued this turn
-    std::vector<std::uint64_t> flushing_;    // the list being written (reused)
     std::vector<std::uint64_t> handshaken_;  // stomp+ssl ids whose handshake ended this turn
     bool draining_ = false;
     Counters counters_;
+    WriteBatches writes_{connections_, counters_.messages_out};
     std::unique_ptr<Relay> relay_;  // home shard only, with a cluster configured
 
     std::mutex start_mutex_;

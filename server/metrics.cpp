@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "net/shard.hpp"
-#include "server/server.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -17,9 +16,9 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
 
 }  // namespace
 
-std::string render_metrics(Server& server) {
+std::string render_metrics(const NodeContext& node) {
     std::uint64_t connections = 0, in = 0, out = 0, dropped = 0, overflow = 0;
-    for (const auto& shard : server.shards()) {
+    for (const auto& shard : node.shards) {
         const auto& c = shard->counters();
         connections += shard->connection_count();
         in += c.messages_in.load(std::memory_order_relaxed);
@@ -35,8 +34,8 @@ std::string render_metrics(Server& server) {
            "Messages dropped by the drop_oldest slow-consumer policy.", dropped);
     metric(text, "stampede_inbox_overflow_total", "counter",
            "Cross-shard publishes dropped because a shard inbox was full.", overflow);
-    metric(text, "stampede_shards", "gauge", "Shard threads.", server.shards().size());
-    const RelayCounters& relay = server.relay_counters();
+    metric(text, "stampede_shards", "gauge", "Shard threads.", node.shards.size());
+    const RelayCounters& relay = node.relay_counters;
     metric(text, "stampede_relay_published_total", "counter",
            "Messages PUBLISHed to Redis and acknowledged.", relay.published.load());
     metric(text, "stampede_relay_received_total", "counter",

@@ -6,8 +6,8 @@
 
 namespace stampede::broker {
 
-class Server;
+struct NodeContext;
 
-std::string render_metrics(Server& server);
+std::string render_metrics(const NodeContext& node);
 
 }  // namespace stampede::broker

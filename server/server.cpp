@@ -1,111 +1,18 @@
 // Server: listening sockets, shard start/stop, and the main thread's signal loop.
 #include "server/server.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
+#include "net/listeners.hpp"
+#include "net/lws_glue.hpp"
 #include "net/lws_log.hpp"
 #include "net/shard.hpp"
 #include "server/metrics.hpp"
 
 namespace stampede::broker {
-namespace {
-
-struct AddressList {
-    addrinfo* first = nullptr;
-    ~AddressList() {
-        if (first != nullptr) {
-            ::freeaddrinfo(first);
-        }
-    }
-};
-
-bool resolve(const std::string& host, std::uint16_t port, AddressList& list, std::string& error) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    const std::string service = std::to_string(port);
-    if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list.first); rc != 0) {
-        error = ::gai_strerror(rc);
-        return false;
-    }
-    return true;
-}
-
-// Every shard binds with SO_REUSEPORT, so a second broker on the same port would bind too,
-// and the kernel would split new connections between the two processes: subscribers on one
-// never see publishers on the other. A bind without SO_REUSEPORT fails while any socket
-// listens there, ours or another program's. SO_REUSEADDR keeps connections of an earlier run
-// in TIME_WAIT from failing it (Linux never lets SO_REUSEADDR bind over a listener). The
-// window between this probe and the shards' binds is a few microseconds: two brokers started
-// in the same instant could still both pass; a supervisor starts one at a time.
-bool port_in_use(const std::string& host, std::uint16_t port) {
-    AddressList list;
-    std::string error;
-    if (port == 0 || !resolve(host, port, list, error)) {
-        return false;  // any free port, or an address the real bind will report
-    }
-    for (addrinfo* ai = list.first; ai != nullptr; ai = ai->ai_next) {
-        const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            continue;
-        }
-        const int one = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        const bool busy = ::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE;
-        ::close(fd);
-        if (busy) {
-            return true;
-        }
-    }
-    return false;
-}
-
-// Opens one non-blocking SO_REUSEPORT listening socket; -1 and `error` set on failure.
-int open_listening_socket(const std::string& host, std::uint16_t port, std::string& error) {
-    AddressList list;
-    if (!resolve(host, port, list, error)) {
-        return -1;
-    }
-    int fd = -1;
-    for (addrinfo* ai = list.first; ai != nullptr && fd < 0; ai = ai->ai_next) {
-        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            continue;
-        }
-        const int one = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 4096) != 0) {
-            error = std::strerror(errno);
-            ::close(fd);
-            fd = -1;
-        }
-    }
-    return fd;
-}
-
-std::uint16_t bound_port(int fd) {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    if (address.ss_family == AF_INET6) {
-        return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-    }
-    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-}
-
-}  // namespace
 
 Server::BlockedSignals::BlockedSignals() {
     // Taken synchronously by the main thread's sigwaitinfo loop in run().
@@ -122,10 +29,16 @@ Server::Server(config::ConfigPtr config)
       queues_([this](const QueueConsumer& consumer, const protocol::MessagePtr& message) {
           deliver_queue_message(consumer, message);
       }),
-      node_{node_id_, log_,
-            queues_,  failures_,
-            worker_,  relay_counters_,
-            shards_,  [this] { return render_metrics(*this); }} {
+      node_{node_id_,
+            log_,
+            queues_,
+            failures_,
+            worker_,
+            relay_counters_,
+            shards_,
+            [this] { return render_metrics(node_); },
+            websocket_protocols(),
+            raw_protocols()} {
     log_.set_level(config_->logging.level);
     log_.set_format(config_->logging.format);
     queues_.set_max_messages(config_->limits.max_queue_messages);

@@ -1,0 +1,24 @@
+// Subscriber: what the publish pipeline delivers topic messages to. A Session is one; the
+// pipeline (and the Router) see only this, so they need not know the session's state machine.
+// Shard thread only.
+#pragma once
+
+#include <cstdint>
+
+namespace stampede::broker {
+
+class LocalMessage;
+struct Subscription;
+
+class Subscriber {
+   public:
+    /// The session id, unique on its shard.
+    virtual std::uint64_t id() const = 0;
+    /// A topic message matched `sub`, one of this subscriber's subscriptions.
+    virtual void deliver_topic(const LocalMessage& message, const Subscription& sub) = 0;
+
+   protected:
+    ~Subscriber() = default;
+};
+
+}  // namespace stampede::broker

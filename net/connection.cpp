@@ -1,0 +1,143 @@
+// See connection.hpp.
+#include "net/connection.hpp"
+
+#include <ev.h>
+#include <libwebsockets.h>
+#include <sys/socket.h>
+
+#include <optional>
+
+#include "core/log.hpp"
+#include "core/security.hpp"
+#include "net/write_batches.hpp"
+
+namespace stampede::broker {
+
+struct ConnectionTimer {
+    ev_timer watcher;
+};
+
+namespace {
+
+// Behind a trusted reverse proxy the client is the right-most X-Forwarded-For entry that is
+// not itself a trusted proxy (entries further left are whatever the client claimed).
+std::optional<std::string> forwarded_client(lws* wsi, const std::vector<std::string>& trusted) {
+    char header[1024];
+    const int length = lws_hdr_copy(wsi, header, sizeof header, WSI_TOKEN_X_FORWARDED_FOR);
+    if (length <= 0) {
+        return std::nullopt;
+    }
+    std::string_view rest(header, static_cast<std::size_t>(length));
+    while (!rest.empty()) {
+        const auto comma = rest.rfind(',');
+        std::string_view entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+        while (!entry.empty() && entry.front() == ' ') {
+            entry.remove_prefix(1);
+        }
+        while (!entry.empty() && entry.back() == ' ') {
+            entry.remove_suffix(1);
+        }
+        if (!entry.empty() && !is_trusted_proxy(entry, trusted)) {
+            return std::string(entry);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string client_address(lws* wsi, bool http, const std::vector<std::string>& trusted_proxies) {
+    char address[128] = "";
+    lws_get_peer_simple(wsi, address, sizeof address);
+    std::string peer = address;
+    if (http && is_trusted_proxy(peer, trusted_proxies)) {
+        peer = forwarded_client(wsi, trusted_proxies).value_or(peer);
+    }
+    return peer;
+}
+
+Connection::Connection(const Where& where, lws* wsi, bool websocket, bool anonymous_allowed,
+                       std::uint64_t id)
+    : writes_(where.writes),
+      loop_(where.loop),
+      log_(where.log),
+      wsi_(wsi),
+      websocket_(websocket),
+      timer_(std::make_unique<ConnectionTimer>()) {
+    peer_ = client_address(wsi, websocket_, where.shard.config().auth.trusted_proxies);
+    ev_timer_init(
+        &timer_->watcher,
+        reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(&Connection::on_timer_event),
+        0., 0.);
+    timer_->watcher.data = this;
+    session_ = std::make_unique<Session>(id, where.shard, *this, anonymous_allowed);
+}
+
+Connection::~Connection() {
+    ev_timer_stop(loop_, &timer_->watcher);
+    session_.reset();
+}
+
+void Connection::request_write() {
+    if (!flush_queued) {
+        flush_queued = true;
+        writes_.mark(*this);
+    }
+}
+
+void Connection::schedule_timer(std::uint32_t delay_ms) {
+    ev_timer_stop(loop_, &timer_->watcher);
+    ev_timer_set(&timer_->watcher, delay_ms / 1000.0, 0.);
+    ev_timer_start(loop_, &timer_->watcher);
+}
+
+void Connection::on_timer_event(struct ev_loop*, void* watcher, int) {
+    auto* self = static_cast<Connection*>(static_cast<ev_timer*>(watcher)->data);
+    try {
+        self->session_->on_timer();
+    } catch (const std::exception& e) {
+        self->log_.error("heart-beat timer: {}", e.what());
+    }
+}
+
+int Connection::write_batch(std::string& scratch, std::size_t max_bytes, bool in_writeable,
+                            std::atomic<std::uint64_t>& messages_out) {
+    scratch.assign(LWS_PRE, '\0');
+    const Session::Batch batch = session_->drain_into(scratch, max_bytes);
+    if (batch.bytes > 0) {
+        const auto mode = !websocket_    ? LWS_WRITE_RAW
+                          : batch.binary ? LWS_WRITE_BINARY
+                                         : LWS_WRITE_TEXT;
+        auto* data = reinterpret_cast<unsigned char*>(scratch.data()) + LWS_PRE;
+        if (lws_write(wsi_, data, batch.bytes, mode) < static_cast<int>(batch.bytes)) {
+            return -1;
+        }
+        messages_out.fetch_add(batch.messages, std::memory_order_relaxed);
+    }
+    if (!batch.close_after) {
+        return 0;
+    }
+    if (!in_writeable) {
+        lws_callback_on_writable(wsi_);  // closing happens in WRITEABLE, where -1 closes
+        return 0;
+    }
+    if (lws_partial_buffered(wsi_)) {
+        lws_callback_on_writable(wsi_);  // close once lws has sent what it still holds
+        return 0;
+    }
+    if (websocket_) {
+        lws_close_reason(wsi_, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+        return -1;
+    }
+    if (!lingering) {
+        // Half-close so the ERROR reaches the client even if it is still sending: closing a
+        // socket with unread input would reset the connection and could lose the ERROR.
+        lingering = true;
+        ::shutdown(lws_get_socket_fd(wsi_), SHUT_WR);
+        lws_set_timeout(wsi_, PENDING_TIMEOUT_CLOSE_SEND, 2);
+    }
+    return 0;
+}
+
+}  // namespace stampede::broker
