@@ -1,4 +1,7 @@
-// Relay: Redis pub/sub for cross-node delivery. Home shard thread only.
+// Relay: the link to Redis for cross-node delivery: the two connections (publisher and
+// subscriber), DNS off the loop, reconnects with capped jittered backoff, publishing with a
+// bound on pending bytes, and the watchdog tick. Interest and receipts are in
+// relay_interest.cpp, what comes in from Redis in relay_ingress.cpp. Home shard thread only.
 #include "cluster/relay.hpp"
 
 #include <arpa/inet.h>
@@ -11,9 +14,7 @@
 #include <random>
 
 #include "core/log.hpp"
-#include "protocol/destination.hpp"
-#include "protocol/parser.hpp"
-#include "protocol/writer.hpp"
+#include "protocol/envelope.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -22,114 +23,7 @@ constexpr double kTickSeconds = 0.5;
 constexpr double kWatchdogSeconds = 3.0;
 constexpr double kMaxBackoffSeconds = 5.0;
 
-// Redis glob metacharacters in literal parts of a name.
-void append_glob_literal(std::string& out, std::string_view text) {
-    for (const char c : text) {
-        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-            out += '\\';
-        }
-        out += c;
-    }
-}
-
-struct EnvelopeSink final : protocol::FrameSink {
-    protocol::MessagePtr message;
-    bool on_frame(const protocol::Frame& frame) override {
-        if (frame.command != protocol::Command::Message) {
-            return false;
-        }
-        std::string destination, id, origin, sender;
-        std::vector<std::pair<std::string, std::string>> headers;
-        for (const auto& header : frame.headers) {
-            if (header.name == "destination") {
-                destination = header.value;
-            } else if (header.name == "message-id") {
-                id = header.value;
-            } else if (header.name == "x-origin-node") {
-                origin = header.value;
-            } else if (header.name == "x-sender") {
-                sender = header.value;
-            } else if (header.name != "content-length") {
-                headers.emplace_back(header.name, header.value);
-            }
-        }
-        if (destination.empty() || origin.empty()) {
-            return false;
-        }
-        message =
-            protocol::Message::make(destination, std::move(id), std::move(origin),
-                                    std::move(sender), std::move(headers), std::string(frame.body));
-        return false;  // one frame per envelope
-    }
-    void on_heartbeat() override {}
-};
-
 }  // namespace
-
-std::string relay_channel(std::string_view channel_prefix, std::string_view destination) {
-    std::string channel(channel_prefix);
-    channel += ":t:";
-    channel += destination;
-    return channel;
-}
-
-std::string relay_pattern(std::string_view channel_prefix, std::string_view prefix,
-                          std::string_view pattern_name) {
-    std::string glob;
-    append_glob_literal(glob, channel_prefix);
-    glob += ":t:";
-    append_glob_literal(glob, prefix);
-    const auto segments = protocol::split_segments(pattern_name);
-    bool after_hash = false;  // the glob's last '*' stands for a '#' and its dots
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        const auto segment = segments[i];
-        if (segment == "#") {
-            // Zero or more segments, dots included: one glob '*' swallows its neighbour dots.
-            if (!after_hash) {
-                glob += '*';
-            }
-            after_hash = true;
-            continue;
-        }
-        if (i > 0 && !after_hash) {
-            glob += '.';
-        }
-        after_hash = false;
-        if (segment == "*") {
-            glob += '*';
-        } else {
-            append_glob_literal(glob, segment);
-        }
-    }
-    return glob;
-}
-
-std::string encode_envelope(const protocol::Message& message) {
-    std::vector<protocol::OwnedHeader> headers;
-    headers.push_back({"x-origin-node", message.origin_node});
-    headers.push_back({"message-id", message.id});
-    headers.push_back({"destination", message.destination});
-    if (!message.sender.empty()) {
-        headers.push_back({"x-sender", message.sender});
-    }
-    for (const auto& [name, value] : message.headers) {
-        headers.push_back({name, value});
-    }
-    std::string out;
-    protocol::append_frame(out, protocol::Command::Message, headers, message.body,
-                           protocol::Version::V1_2, true);
-    return out;
-}
-
-protocol::MessagePtr decode_envelope(std::string_view bytes) {
-    protocol::FrameParser parser({bytes.size() + 1, 1024, bytes.size() + 1});
-    parser.set_version(protocol::Version::V1_2);
-    EnvelopeSink sink;
-    parser.feed(std::span<const char>(bytes.data(), bytes.size()), sink);
-    return sink.message;
-}
-
-// ---------------------------------------------------------------------------------------
 
 struct Relay::Timers {
     ev_timer tick;
@@ -149,7 +43,7 @@ Relay::Relay(const config::Config& config, const std::string& node_id, Logger& l
       post_home_(std::move(post_home)),
       publish_channel_(config.redis.channel_prefix + ":publish"),
       ping_channel_(config.redis.channel_prefix + ":ping:" + node_id),
-      revoked_key_(config.redis.channel_prefix + ":revoked"),
+      revocations_(config.redis.channel_prefix + ":revoked"),
       timers_(std::make_unique<Timers>()) {
     std::string error;
     if (auto address = storage::parse_redis_url(config.redis.url, error)) {
@@ -318,19 +212,6 @@ void Relay::on_subscriber_state(storage::RedisConnection::State state, std::stri
     }
 }
 
-void Relay::resubscribe() {
-    std::vector<std::string_view> channels{publish_channel_, ping_channel_};
-    for (const auto& [name, interest] : channels_) {
-        channels.push_back(name);
-    }
-    subscriber_->subscribe_command("SUBSCRIBE", channels);
-    std::vector<std::string_view> patterns;
-    for (const auto& [name, interest] : patterns_) {
-        patterns.push_back(name);
-    }
-    subscriber_->subscribe_command("PSUBSCRIBE", patterns);
-}
-
 void Relay::count_lost(std::uint64_t messages) {
     counters_.lost += messages;
     lost_this_outage_ += messages;
@@ -349,7 +230,7 @@ void Relay::publish(const protocol::MessagePtr& message) {
         ++counters_.overflow;
         return count_lost(1);
     }
-    const std::string envelope = encode_envelope(*message);
+    const std::string envelope = protocol::encode_envelope(*message);
     const std::string channel = relay_channel(config_.redis.channel_prefix, message->destination);
     publisher_->command({"PUBLISH", channel, envelope}, [this](const redisReply* reply) {
         if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER) {
@@ -358,117 +239,6 @@ void Relay::publish(const protocol::MessagePtr& message) {
             count_lost(1);
         }
     });
-}
-
-void Relay::release_waiters(Interest& interest) {
-    for (const auto& waiter : interest.waiters) {
-        receipt_(waiter);
-    }
-    interest.waiters.clear();
-}
-
-void Relay::add_interest(const std::string& name, bool pattern) {
-    Interest& interest = table(pattern)[name];
-    if (++interest.count == 1 && subscriber_ != nullptr) {
-        subscriber_->subscribe_command(pattern ? "PSUBSCRIBE" : "SUBSCRIBE", {name});
-    }
-}
-
-void Relay::remove_interest(const std::string& name, bool pattern) {
-    auto& entries = table(pattern);
-    const auto it = entries.find(name);
-    if (it == entries.end() || --it->second.count > 0) {
-        return;
-    }
-    release_waiters(it->second);
-    entries.erase(it);
-    if (subscriber_ != nullptr) {
-        subscriber_->subscribe_command(pattern ? "PUNSUBSCRIBE" : "UNSUBSCRIBE", {name});
-    }
-}
-
-void Relay::await_confirmation(const std::string& name, bool pattern, ReceiptWaiter waiter) {
-    auto& entries = table(pattern);
-    const auto it = entries.find(name);
-    const bool up = subscriber_ != nullptr &&
-                    subscriber_->state() == storage::RedisConnection::State::Connected;
-    if (it == entries.end() || it->second.confirmed || !up) {
-        receipt_(waiter);
-        return;
-    }
-    it->second.waiters.push_back(std::move(waiter));
-}
-
-void Relay::on_push(std::string_view kind, std::string_view pattern, std::string_view channel,
-                    std::string_view payload) {
-    if (kind == "subscribe" || kind == "psubscribe") {
-        const bool is_pattern = kind == "psubscribe";
-        auto& entries = table(is_pattern);
-        const auto it = entries.find(std::string(is_pattern ? pattern : channel));
-        if (it != entries.end()) {
-            it->second.confirmed = true;
-            release_waiters(it->second);
-        }
-        return;
-    }
-    if (kind != "message" && kind != "pmessage") {
-        return;
-    }
-    if (channel == ping_channel_) {
-        last_ping_seen_ = ev_now(loop_);
-        return;
-    }
-    if (channel == publish_channel_) {
-        return handle_backend_publish(payload);
-    }
-    auto message = decode_envelope(payload);
-    if (message == nullptr) {
-        log_.debug("redis: dropped an envelope that does not parse on {}", channel);
-        return;
-    }
-    if (message->origin_node == node_id_) {
-        return;  // our own publish coming back: already delivered locally
-    }
-    ++counters_.received;
-    deliver_(message, kind == "pmessage" ? std::string(pattern) : std::string());
-}
-
-void Relay::handle_backend_publish(std::string_view json) {
-    BackendPublish form;
-    if (const char* problem = read_publish_form(json, form)) {
-        log_.debug("redis: {} message refused: {}", publish_channel_, problem);
-        return;
-    }
-    if (ingress_(std::move(form))) {
-        ++counters_.backend_published;
-    }
-}
-
-void Relay::poll_revoked() {
-    // A logout on any node (SADD <prefix>:revoked <jti>) reaches every node within a tick.
-    if (revoked_in_flight_ || !on_revoked_) {
-        return;
-    }
-    revoked_in_flight_ =
-        publisher_->command({"SMEMBERS", revoked_key_}, [this](const redisReply* reply) {
-            revoked_in_flight_ = false;
-            if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
-                return;
-            }
-            std::vector<std::string> members;
-            members.reserve(reply->elements);
-            for (std::size_t i = 0; i < reply->elements; ++i) {
-                const redisReply* item = reply->element[i];
-                if (item->type == REDIS_REPLY_STRING) {
-                    members.emplace_back(item->str, item->len);
-                }
-            }
-            std::sort(members.begin(), members.end());
-            if (members != revoked_) {
-                revoked_ = members;
-                on_revoked_(std::make_shared<const std::vector<std::string>>(std::move(members)));
-            }
-        });
 }
 
 void Relay::on_tick() {
@@ -493,7 +263,7 @@ void Relay::on_tick() {
                 last_pong_ = now;
             }
         }
-        poll_revoked();
+        revocations_.poll(*publisher_);
         // The subscriber cannot PING in pub/sub mode with hiredis 0.14 (the reply is lost):
         // it must see our own watchdog PUBLISH come back instead.
         publisher_->command({"PUBLISH", ping_channel_, "1"}, nullptr);

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/channels.hpp"
+#include "cluster/revocation_sync.hpp"
 #include "config/config.hpp"
 #include "core/publish_form.hpp"
 #include "protocol/message.hpp"
@@ -40,16 +42,6 @@ struct ReceiptWaiter {
     std::uint64_t session_id = 0;
     std::string receipt;
 };
-
-/// Channel names for destinations and patterns; pure, for tests.
-std::string relay_channel(std::string_view channel_prefix, std::string_view destination);
-/// The Redis glob for a wildcard destination ("/topic/room.#" -> "<p>:t:/topic/room*"). It
-/// may match more than the STOMP pattern; receivers filter with the router's exact matching.
-std::string relay_pattern(std::string_view channel_prefix, std::string_view prefix,
-                          std::string_view pattern_name);
-/// Envelope: a STOMP MESSAGE frame with x-origin-node; and back.
-std::string encode_envelope(const protocol::Message& message);
-protocol::MessagePtr decode_envelope(std::string_view bytes);
 
 /// A backend's publish read from Redis <prefix>:publish (the HTTP publish JSON form).
 using BackendPublish = PublishForm;
@@ -84,7 +76,7 @@ class Relay {
     void remove_interest(const std::string& name, bool pattern);
     /// Calls `receipt` once `name` is confirmed by Redis (at once when Redis is down).
     void await_confirmation(const std::string& name, bool pattern, ReceiptWaiter waiter);
-    void on_revoked(RevokedFn callback) { on_revoked_ = std::move(callback); }
+    void on_revoked(RevokedFn callback) { revocations_.on_change(std::move(callback)); }
 
    private:
     struct Interest {
@@ -107,7 +99,6 @@ class Relay {
     void release_waiters(Interest& interest);
     void update_connected();
     void handle_backend_publish(std::string_view json);
-    void poll_revoked();
     std::unordered_map<std::string, Interest>& table(bool pattern) {
         return pattern ? patterns_ : channels_;
     }
@@ -123,10 +114,7 @@ class Relay {
     storage::RedisAddress address_;
     std::string publish_channel_;  // <prefix>:publish
     std::string ping_channel_;     // <prefix>:ping:<node id>, the subscriber's watchdog
-    std::string revoked_key_;      // <prefix>:revoked, a SET of jti
-    RevokedFn on_revoked_;
-    std::vector<std::string> revoked_;  // sorted, as last read
-    bool revoked_in_flight_ = false;
+    RevocationSync revocations_;   // <prefix>:revoked, a SET of jti
     std::unique_ptr<storage::RedisConnection> publisher_;
     std::unique_ptr<storage::RedisConnection> subscriber_;
     std::unique_ptr<Timers> timers_;

@@ -9,7 +9,6 @@
 
 #include "core/log.hpp"
 #include "core/security.hpp"
-#include "net/write_batches.hpp"
 
 namespace stampede::broker {
 

@@ -19,8 +19,17 @@ struct ev_loop;
 
 namespace stampede::broker {
 
+class Connection;
 class Logger;
-class WriteBatches;
+
+/// Told when a connection has output to write (WriteBatches writes it at the turn's end).
+class WriteScheduler {
+   public:
+    virtual void mark(Connection& connection) = 0;
+
+   protected:
+    ~WriteScheduler() = default;
+};
 
 /// The client's IP: the peer, or behind a trusted proxy (`http`: the request carried headers)
 /// the right-most X-Forwarded-For entry that is not a trusted proxy.
@@ -30,7 +39,7 @@ class Connection final : public Transport {
    public:
     struct Where {
         ShardServices& shard;
-        WriteBatches& writes;
+        WriteScheduler& writes;
         struct ev_loop* loop;
         Logger& log;
     };
@@ -60,7 +69,7 @@ class Connection final : public Transport {
    private:
     static void on_timer_event(struct ev_loop* loop, void* watcher, int events);
 
-    WriteBatches& writes_;
+    WriteScheduler& writes_;
     struct ev_loop* loop_;
     Logger& log_;
     lws* wsi_;

@@ -12,7 +12,7 @@
 
 namespace stampede::broker {
 
-class WriteBatches {
+class WriteBatches final : public WriteScheduler {
    public:
     WriteBatches(ConnectionMap& connections, std::atomic<std::uint64_t>& messages_out)
         : connections_(connections), messages_out_(messages_out) {}
@@ -21,7 +21,7 @@ class WriteBatches {
     static constexpr std::size_t kMaxBatchBytes = 64 * 1024;
 
     /// `connection` has output: write it at the end of this turn.
-    void mark(Connection& connection);
+    void mark(Connection& connection) override;
     /// The end of the turn (the loop is about to wait).
     void flush();
     /// One batch now, from lws's WRITEABLE callback (-1: close the connection).

@@ -1,5 +1,5 @@
-// Relay naming and envelope: channels, Redis globs for STOMP patterns, round trips.
-#include "cluster/relay.hpp"
+// Relay channel names: channels, and Redis globs that cover what STOMP patterns match.
+#include "cluster/channels.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,11 +30,11 @@ bool glob_matches(std::string_view glob, std::string_view text) {
     return !text.empty() && text[0] == want && glob_matches(glob.substr(advance), text.substr(1));
 }
 
-TEST(RelayTest, ChannelNames) {
+TEST(ChannelsTest, ChannelNames) {
     EXPECT_EQ(relay_channel("stampede", "/topic/room.1"), "stampede:t:/topic/room.1");
 }
 
-TEST(RelayTest, GlobsCoverEveryNameTheStompPatternMatches) {
+TEST(ChannelsTest, GlobsCoverEveryNameTheStompPatternMatches) {
     const char* patterns[] = {"room.*", "room.#", "#", "a.#.z", "*.b", "a.*.#", "#.b"};
     const char* names[] = {"room", "room.1", "room.1.2", "rooms", "a.z",  "a.b.z",
                            "x.b",  "b",      "a.b",      "a",     "q.r.s"};
@@ -55,32 +55,8 @@ TEST(RelayTest, GlobsCoverEveryNameTheStompPatternMatches) {
     EXPECT_EQ(relay_pattern("stampede", "/topic/", "a.#.#.z"), "stampede:t:/topic/a*z");
 }
 
-TEST(RelayTest, GlobEscapesLiteralMetacharacters) {
+TEST(ChannelsTest, GlobEscapesLiteralMetacharacters) {
     EXPECT_EQ(relay_pattern("p[1]", "/topic/", "a?.*"), "p\\[1\\]:t:/topic/a\\?.*");
-}
-
-TEST(RelayTest, EnvelopeRoundTrip) {
-    const std::string body("bin\0ary\nbody", 12);
-    const auto message =
-        protocol::Message::make("/topic/room.1", "node-a/0-7", "node-a", "alice",
-                                std::vector<std::pair<std::string, std::string>>{
-                                    {"content-type", "text/plain"}, {"x-colon", "a:b\nc"}},
-                                body);
-    const auto decoded = decode_envelope(encode_envelope(*message));
-    ASSERT_NE(decoded, nullptr);
-    EXPECT_EQ(decoded->destination, "/topic/room.1");
-    EXPECT_EQ(decoded->id, "node-a/0-7");
-    EXPECT_EQ(decoded->origin_node, "node-a");
-    EXPECT_EQ(decoded->sender, "alice");
-    EXPECT_EQ(decoded->body, body);
-    EXPECT_EQ(decoded->headers, message->headers);
-    EXPECT_EQ(decoded->encoded_headers, message->encoded_headers);
-}
-
-TEST(RelayTest, BrokenEnvelopesAreRefused) {
-    EXPECT_EQ(decode_envelope("garbage"), nullptr);
-    EXPECT_EQ(decode_envelope(std::string("SEND\ndestination:/topic/a\n\nx\0", 27)), nullptr);
-    EXPECT_EQ(decode_envelope(std::string("MESSAGE\ndestination:/topic/a\n\nx\0", 30)), nullptr);
 }
 
 }  // namespace

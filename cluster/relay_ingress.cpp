@@ -1,0 +1,58 @@
+// Relay: what comes in from Redis: subscription confirmations, messages other nodes
+// published (delivered to this node's subscribers, never back to their origin), the
+// watchdog's own PUBLISH, and backends' publishes on <prefix>:publish, which enter the publish
+// pipeline. Home shard thread only.
+#include <ev.h>
+
+#include "cluster/relay.hpp"
+#include "core/log.hpp"
+#include "protocol/envelope.hpp"
+
+namespace stampede::broker {
+
+void Relay::on_push(std::string_view kind, std::string_view pattern, std::string_view channel,
+                    std::string_view payload) {
+    if (kind == "subscribe" || kind == "psubscribe") {
+        const bool is_pattern = kind == "psubscribe";
+        auto& entries = table(is_pattern);
+        const auto it = entries.find(std::string(is_pattern ? pattern : channel));
+        if (it != entries.end()) {
+            it->second.confirmed = true;
+            release_waiters(it->second);
+        }
+        return;
+    }
+    if (kind != "message" && kind != "pmessage") {
+        return;
+    }
+    if (channel == ping_channel_) {
+        last_ping_seen_ = ev_now(loop_);
+        return;
+    }
+    if (channel == publish_channel_) {
+        return handle_backend_publish(payload);
+    }
+    auto message = protocol::decode_envelope(payload);
+    if (message == nullptr) {
+        log_.debug("redis: dropped an envelope that does not parse on {}", channel);
+        return;
+    }
+    if (message->origin_node == node_id_) {
+        return;  // our own publish coming back: already delivered locally
+    }
+    ++counters_.received;
+    deliver_(message, kind == "pmessage" ? std::string(pattern) : std::string());
+}
+
+void Relay::handle_backend_publish(std::string_view json) {
+    BackendPublish form;
+    if (const char* problem = read_publish_form(json, form)) {
+        log_.debug("redis: {} message refused: {}", publish_channel_, problem);
+        return;
+    }
+    if (ingress_(std::move(form))) {
+        ++counters_.backend_published;
+    }
+}
+
+}  // namespace stampede::broker
