@@ -13,7 +13,7 @@
 
 #include "auth/error.hpp"
 #include "auth/principal.hpp"
-#include "core/security.hpp"
+#include "core/credentials.hpp"
 
 namespace stampede::broker {
 

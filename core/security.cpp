@@ -1,4 +1,4 @@
-// Loading the security set, and the brute-force counter. Main thread (load) / any (tracker).
+// Loading the security set (start, SIGHUP, JWKS refreshes). Never on a shard.
 #include "core/security.hpp"
 
 #include <arpa/inet.h>
@@ -111,89 +111,6 @@ SecurityPtr refresh_jwks(const config::Config& config, const SecurityPtr& curren
     auto next = std::make_shared<Security>(*current);
     next->guards = std::move(guards);
     return next;
-}
-
-std::optional<std::string_view> bearer_token(std::string_view authorization) {
-    if (authorization.size() > 7 && detail::iequals(authorization.substr(0, 7), "bearer ")) {
-        return authorization.substr(7);
-    }
-    return std::nullopt;
-}
-
-Credentials http_credentials(std::string_view authorization, std::string& decoded) {
-    Credentials found;
-    if (const auto token = bearer_token(authorization)) {
-        found.kind = Credentials::Kind::Token;
-        found.token = *token;
-    } else if (authorization.size() > 6 && detail::iequals(authorization.substr(0, 6), "basic ")) {
-        auto text = auth::base64_decode(authorization.substr(6));
-        const auto colon = text ? text->find(':') : std::string::npos;
-        if (colon == std::string::npos) {
-            found.kind = Credentials::Kind::Malformed;
-            return found;
-        }
-        decoded = std::move(*text);
-        found.kind = Credentials::Kind::Login;
-        found.login = std::string_view(decoded).substr(0, colon);
-        found.passcode = std::string_view(decoded).substr(colon + 1);
-    }
-    return found;
-}
-
-bool FailureTracker::blocked(std::string_view ip, Clock::time_point now) {
-    const std::lock_guard lock(mutex_);
-    const auto it = entries_.find(std::string(ip));
-    return it != entries_.end() && now < it->second.blocked_until;
-}
-
-void FailureTracker::record_failure(std::string_view ip, std::uint32_t max_per_minute,
-                                    Clock::time_point now) {
-    const std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxTracked) {
-        // Bounded: forget IPs with nothing recent rather than grow without limit.
-        std::erase_if(entries_, [now](const auto& item) {
-            const Entry& entry = item.second;
-            return now >= entry.blocked_until &&
-                   (entry.failures.empty() ||
-                    now - entry.failures.back() > std::chrono::minutes(1));
-        });
-    }
-    Entry& entry = entries_[std::string(ip)];
-    const auto window_start = now - std::chrono::minutes(1);
-    std::erase_if(entry.failures, [&](Clock::time_point t) { return t < window_start; });
-    entry.failures.push_back(now);
-    if (entry.failures.size() > max_per_minute) {
-        entry.blocked_until = now + std::chrono::seconds(60);
-        entry.failures.clear();
-    }
-}
-
-bool is_trusted_proxy(std::string_view address, const std::vector<std::string>& proxies) {
-    in_addr peer{};
-    const std::string peer_text(address);
-    const bool peer_v4 = inet_pton(AF_INET, peer_text.c_str(), &peer) == 1;
-    for (const auto& proxy : proxies) {
-        const auto slash = proxy.find('/');
-        if (slash == std::string::npos) {
-            if (proxy == address) {
-                return true;
-            }
-            continue;
-        }
-        in_addr network{};
-        int bits = -1;
-        const std::string base = proxy.substr(0, slash);
-        const auto bits_text = std::string_view(proxy).substr(slash + 1);
-        std::from_chars(bits_text.data(), bits_text.data() + bits_text.size(), bits);
-        if (!peer_v4 || inet_pton(AF_INET, base.c_str(), &network) != 1 || bits < 0 || bits > 32) {
-            continue;
-        }
-        const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
-        if ((ntohl(peer.s_addr) & mask) == (ntohl(network.s_addr) & mask)) {
-            return true;
-        }
-    }
-    return false;
 }
 
 }  // namespace stampede::broker

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/authenticator.hpp"
+#include "core/credentials.hpp"
 #include "core/session.hpp"
 #include "protocol/writer.hpp"
 

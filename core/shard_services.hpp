@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "core/failure_tracker.hpp"
 #include "core/security.hpp"
 #include "protocol/message.hpp"
 

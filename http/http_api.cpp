@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "core/authenticator.hpp"
+#include "core/credentials.hpp"
 #include "core/publish.hpp"
 #include "core/publish_form.hpp"
-#include "core/security.hpp"
 #include "core/shard_services.hpp"
 
 namespace stampede::broker {

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "core/log.hpp"
-#include "core/security.hpp"
+#include "core/trusted_proxies.hpp"
 
 namespace stampede::broker {
 

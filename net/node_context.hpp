@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "cluster/relay.hpp"
+#include "core/failure_tracker.hpp"
 #include "core/log.hpp"
-#include "core/security.hpp"
 #include "core/worker.hpp"
 #include "queues/queue_manager.hpp"
 

@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "core/security.hpp"
+
 namespace stampede::broker {
 namespace detail {
 
