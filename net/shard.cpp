@@ -410,7 +410,7 @@ Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
     connections_.emplace(id, std::move(connection));
     connection_count_ = connections_.size();
     if (draining_) {
-        raw->session().fail("server shutting down", "the broker is draining");
+        raw->session().fail(protocol::CloseReason::ServerShuttingDown, "the broker is draining");
     }
     return raw;
 }
@@ -597,7 +597,8 @@ void Shard::begin_drain() {
         }
     }
     for (auto& [id, connection] : connections_) {
-        connection->session().fail("server shutting down", "the broker is draining");
+        connection->session().fail(protocol::CloseReason::ServerShuttingDown,
+                                   "the broker is draining");
     }
 }
 
