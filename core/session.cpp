@@ -202,14 +202,15 @@ void Session::fail(CloseReason reason, std::string_view detail, const Frame* off
                                {{"message", message}, {"content-type", "text/plain"}}, detail,
                                version_);
     }
-    close_with_error(std::move(out));
+    close_with_error(reason, std::move(out));
 }
 
-void Session::close_with_error(std::string error) {
+void Session::close_with_error(CloseReason reason, std::string error) {
     outbound_.push_control(std::move(error));
     transactions_.clear();
     state_ = State::Closing;
     close_after_flush_ = true;
+    host_.count_closed(reason);
     wake_writer();
 }
 

@@ -65,7 +65,7 @@ class Session final : private protocol::FrameSink {
     bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
 
     /// Sends ERROR with the reason's text as `message` (+ detail body) and closes once it is
-    /// written. Only the first ERROR of a connection is sent.
+    /// written. Only the first ERROR of a connection is sent (and counted).
     void fail(protocol::CloseReason reason, std::string_view detail,
               const protocol::Frame* offending = nullptr,
               const std::optional<std::string>& partial_receipt = std::nullopt);
@@ -114,8 +114,8 @@ class Session final : private protocol::FrameSink {
     void handle_disconnect(const protocol::Frame& frame);
     bool hold_in_transaction(const protocol::Frame& frame);
     void send_receipt(const protocol::Frame& frame);
-    /// Queues `error` (an encoded ERROR frame) and closes after the flush.
-    void close_with_error(std::string error);
+    /// Queues `error` (an encoded ERROR frame), counts `reason` and closes after the flush.
+    void close_with_error(protocol::CloseReason reason, std::string error);
 
     void push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id);
     void enforce_pending_limit();

@@ -52,7 +52,7 @@ void Session::handle_connect(const Frame& frame) {
             {{"message", protocol::close_reason_text(CloseReason::UnsupportedVersion)},
              {"version", "1.0,1.1,1.2"}},
             "supported versions are 1.0, 1.1, 1.2", Version::V1_2);
-        return close_with_error(std::move(error));
+        return close_with_error(CloseReason::UnsupportedVersion, std::move(error));
     }
     version_ = *version;
     if (const auto text = frame.header("heart-beat"); text && version_ != Version::V1_0) {
