@@ -1,38 +1,45 @@
-// Texts of the auth error vocabulary. Pure, any thread.
+// The auth errors as close reasons; the texts are protocol/close_reason.cpp's. Pure, any thread.
 #include "auth/error.hpp"
 
 namespace stampede::auth {
 
-std::string_view to_text(AuthError error) {
+using protocol::CloseReason;
+
+CloseReason close_reason(AuthError error) {
     switch (error) {
-        case AuthError::None:
-            return "ok";
+        case AuthError::None:  // not an error: callers check first
         case AuthError::InvalidToken:
-            return "invalid token";
+            return CloseReason::InvalidToken;
         case AuthError::AlgorithmNotAllowed:
-            return "token algorithm not allowed";
+            return CloseReason::AlgorithmNotAllowed;
         case AuthError::UnknownKeyId:
-            return "unknown key id";
+            return CloseReason::UnknownKeyId;
         case AuthError::BadSignature:
-            return "bad token signature";
+            return CloseReason::BadSignature;
         case AuthError::TokenExpired:
-            return "token expired";
+            return CloseReason::TokenExpired;
         case AuthError::TokenNotYetValid:
-            return "token not yet valid";
+            return CloseReason::TokenNotYetValid;
         case AuthError::IssuerMismatch:
-            return "token issuer mismatch";
+            return CloseReason::IssuerMismatch;
         case AuthError::AudienceMismatch:
-            return "token audience mismatch";
+            return CloseReason::AudienceMismatch;
         case AuthError::TokenRevoked:
-            return "token revoked";
+            return CloseReason::TokenRevoked;
         case AuthError::TokenTooLarge:
-            return "token too large";
+            return CloseReason::TokenTooLarge;
         case AuthError::BadCredentials:
-            return "bad credentials";
+            return CloseReason::BadCredentials;
         case AuthError::AuthenticationRequired:
-            return "authentication required";
+            return CloseReason::AuthenticationRequired;
     }
-    return "invalid token";
+    // Only reachable with a value cast from outside the enum.
+    return CloseReason::InvalidToken;
+}
+
+std::string_view to_text(AuthError error) {
+    return error == AuthError::None ? std::string_view("ok")
+                                    : protocol::close_reason_text(close_reason(error));
 }
 
 }  // namespace stampede::auth

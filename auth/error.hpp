@@ -1,5 +1,5 @@
-// The auth layer's error vocabulary. Each text is the `message` header of the ERROR frame the
-// broker sends when a CONNECT is refused; docs/protocol.md lists them. Keep both in step.
+// The auth layer's errors. A CONNECT refused for one closes with an ERROR whose `message`
+// header is the text of its CloseReason (protocol/close_reason.hpp, the whole vocabulary).
 // Pure values, any thread.
 #pragma once
 
@@ -9,25 +9,30 @@
 #include <string_view>
 #include <utility>
 
+#include "protocol/close_reason.hpp"
+
 namespace stampede::auth {
 
 enum class AuthError : std::uint8_t {
     None,
-    InvalidToken,            // "invalid token": bad base64url, segments, JSON, header, claims
-    AlgorithmNotAllowed,     // "token algorithm not allowed": none, not allowed, key type mismatch
-    UnknownKeyId,            // "unknown key id"
-    BadSignature,            // "bad token signature"
-    TokenExpired,            // "token expired"
-    TokenNotYetValid,        // "token not yet valid": nbf, or iat in the future
-    IssuerMismatch,          // "token issuer mismatch"
-    AudienceMismatch,        // "token audience mismatch"
-    TokenRevoked,            // "token revoked"
-    TokenTooLarge,           // "token too large"
-    BadCredentials,          // "bad credentials": service account login/passcode
-    AuthenticationRequired,  // "authentication required": no credentials, anonymous off
+    InvalidToken,         // bad base64url, segments, JSON, header, claims
+    AlgorithmNotAllowed,  // none, not allowed, key type mismatch
+    UnknownKeyId,
+    BadSignature,
+    TokenExpired,
+    TokenNotYetValid,  // nbf, or iat in the future
+    IssuerMismatch,
+    AudienceMismatch,
+    TokenRevoked,
+    TokenTooLarge,
+    BadCredentials,          // service account login/passcode
+    AuthenticationRequired,  // no credentials, anonymous off
 };
 
-/// The fixed, short text for the ERROR frame's `message` header.
+/// The reason a connection closes for `error` (not None).
+protocol::CloseReason close_reason(AuthError error);
+
+/// The reason's fixed text (the ERROR `message`, the HTTP 401 `error`); "ok" for None.
 std::string_view to_text(AuthError error);
 
 /// A value or an error, with a detail line for the log (never sent to the client: it may say

@@ -12,19 +12,19 @@
 
 namespace stampede::broker {
 
-std::string_view publish_error_text(PublishError error) {
+protocol::CloseReason close_reason(PublishError error) {
+    using protocol::CloseReason;
     switch (error) {
-        case PublishError::None:
-            return "";
+        case PublishError::None:  // not an error: callers check first
         case PublishError::UnknownPrefix:
         case PublishError::NotATopic:
-            return "unknown destination prefix";
+            return CloseReason::UnknownDestinationPrefix;
         case PublishError::AccessDenied:
-            return "access denied";
+            return CloseReason::AccessDenied;
         case PublishError::QueueFull:
-            return "queue full";
+            return CloseReason::QueueFull;
     }
-    return "unknown destination prefix";
+    return CloseReason::UnknownDestinationPrefix;
 }
 
 PublishResult Publisher::check(const PublishRequest& request) const {

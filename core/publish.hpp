@@ -16,6 +16,7 @@
 
 #include "auth/principal.hpp"
 #include "core/router.hpp"
+#include "protocol/close_reason.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
 
@@ -43,8 +44,9 @@ struct PublishRequest {
 };
 
 enum class PublishError { None, UnknownPrefix, AccessDenied, NotATopic, QueueFull };
-/// The ERROR `message` text of each (docs/protocol.md); HTTP maps them to statuses.
-std::string_view publish_error_text(PublishError error);
+/// The reason a SEND refused for `error` (not None) closes its connection; HTTP answers with
+/// its text too, and maps the error to a status.
+protocol::CloseReason close_reason(PublishError error);
 
 struct PublishResult {
     PublishError error = PublishError::None;

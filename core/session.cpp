@@ -13,6 +13,9 @@
 #include "queues/queue_manager.hpp"
 
 namespace stampede::broker {
+
+using protocol::CloseReason;
+
 namespace {
 
 using protocol::Command;
@@ -61,7 +64,7 @@ void Session::on_bytes(std::string_view bytes) {
         // The CONNECT's passcode is being checked on the worker: nothing behind it may act
         // before the answer (on_authenticated goes on with these bytes).
         if (held_.size() + bytes.size() > host_.config().limits.max_frame_bytes) {
-            return fail("max_frame_bytes exceeded",
+            return fail(CloseReason::FrameTooLarge,
                         "more than max_frame_bytes sent while the CONNECT was being checked");
         }
         held_.append(bytes);
@@ -70,7 +73,7 @@ void Session::on_bytes(std::string_view bytes) {
     const auto result = parser_.feed(std::span<const char>(bytes.data(), bytes.size()), *this);
     if (result.error != protocol::ProtocolError::None && state_ != State::Closing) {
         const std::string& detail = parser_.error_detail();
-        fail(protocol::error_message(result.error),
+        fail(protocol::close_reason(result.error),
              detail.empty() ? std::string_view("the frame was refused while parsing") : detail,
              nullptr, parser_.error_receipt());
     }
@@ -88,14 +91,14 @@ void Session::dispatch(const Frame& frame) {
         if (frame.command == Command::Connect || frame.command == Command::Stomp) {
             handle_connect(frame);
         } else {
-            fail("not connected", "the first frame must be CONNECT or STOMP", &frame);
+            fail(CloseReason::NotConnected, "the first frame must be CONNECT or STOMP", &frame);
         }
         return;
     }
     if (state_ != State::Connected) {
         // Not reachable while on_bytes holds input during authentication; a backstop, so no
         // frame is ever acted on for a session that has not been let in.
-        return fail("not connected", "a frame arrived before CONNECTED", &frame);
+        return fail(CloseReason::NotConnected, "a frame arrived before CONNECTED", &frame);
     }
     switch (frame.command) {
         case Command::Send:
@@ -118,9 +121,9 @@ void Session::dispatch(const Frame& frame) {
             return handle_disconnect(frame);
         case Command::Connect:
         case Command::Stomp:
-            return fail("already connected", "CONNECT was already accepted", &frame);
+            return fail(CloseReason::AlreadyConnected, "CONNECT was already accepted", &frame);
         default:
-            return fail("unknown command",
+            return fail(CloseReason::UnknownCommand,
                         fmt::format("'{}' is not a client frame", frame.command_text), &frame);
     }
 }
@@ -146,7 +149,7 @@ void Session::send_receipt_id(std::string_view receipt) {
 void Session::handle_send(const Frame& frame) {
     const auto destination = frame.header("destination");
     if (!destination) {
-        return fail("missing destination header", "SEND needs a destination", &frame);
+        return fail(CloseReason::MissingDestination, "SEND needs a destination", &frame);
     }
     PublishRequest request;
     request.source = PublishSource::Stomp;
@@ -158,14 +161,14 @@ void Session::handle_send(const Frame& frame) {
     // Judged when sent, even inside a transaction; published (and judged again) at COMMIT.
     if (const PublishResult checked = publisher.check(request);
         checked.error != PublishError::None) {
-        return fail(publish_error_text(checked.error), checked.detail, &frame);
+        return fail(close_reason(checked.error), checked.detail, &frame);
     }
     if (hold_in_transaction(frame)) {
         return;
     }
     if (const PublishResult published = publisher.publish(request);
         published.error != PublishError::None) {
-        return fail(publish_error_text(published.error), published.detail, &frame);
+        return fail(close_reason(published.error), published.detail, &frame);
     }
     send_receipt(frame);
 }
@@ -178,11 +181,12 @@ void Session::handle_disconnect(const Frame& frame) {
     wake_writer();
 }
 
-void Session::fail(std::string_view message, std::string_view detail, const Frame* offending,
+void Session::fail(CloseReason reason, std::string_view detail, const Frame* offending,
                    const std::optional<std::string>& partial_receipt) {
     if (state_ == State::Closing && close_after_flush_) {
         return;  // one ERROR per connection
     }
+    const std::string_view message = protocol::close_reason_text(reason);
     std::string out;
     auto receipt = offending != nullptr ? offending->header("receipt") : std::nullopt;
     if (!receipt && partial_receipt) {
@@ -198,10 +202,15 @@ void Session::fail(std::string_view message, std::string_view detail, const Fram
                                {{"message", message}, {"content-type", "text/plain"}}, detail,
                                version_);
     }
-    outbound_.push_control(std::move(out));
+    close_with_error(reason, std::move(out));
+}
+
+void Session::close_with_error(CloseReason reason, std::string error) {
+    outbound_.push_control(std::move(error));
     transactions_.clear();
     state_ = State::Closing;
     close_after_flush_ = true;
+    host_.count_closed(reason);
     wake_writer();
 }
 
@@ -253,7 +262,7 @@ void Session::enforce_pending_limit() {
     }
     // Disconnect: what is queued is not going to be read in time; the ERROR goes out alone.
     outbound_.remove_messages(give_back);
-    fail("slow consumer",
+    fail(CloseReason::SlowConsumer,
          fmt::format("more than max_pending_bytes_per_connection ({}) bytes were waiting",
                      limits.max_pending_bytes_per_connection));
 }
@@ -323,7 +332,8 @@ void Session::on_timer() {
     if (state_ == State::AwaitingConnect) {
         const auto limit = std::chrono::milliseconds(host_.config().limits.connect_timeout_ms);
         if (Clock::now() - opened_at_ >= limit) {
-            fail("connect timeout", fmt::format("no CONNECT within {} ms", limit.count()));
+            fail(CloseReason::ConnectTimeout,
+                 fmt::format("no CONNECT within {} ms", limit.count()));
         } else {
             transport_.schedule_timer(
                 static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -339,13 +349,13 @@ void Session::on_timer() {
     const auto now = Clock::now();
     if (heartbeat_.expect_every_ms != 0 && now - last_received_ >= receive_timeout()) {
         return fail(
-            "heart-beat timeout",
+            CloseReason::HeartBeatTimeout,
             fmt::format(
                 "nothing received for {} ms",
                 std::chrono::duration_cast<std::chrono::milliseconds>(receive_timeout()).count()));
     }
     if (expires_at_ && unix_now() >= *expires_at_) {
-        return fail("token expired", "the session's token expired");
+        return fail(CloseReason::TokenExpired, "the session's token expired");
     }
     if (heartbeat_.send_every_ms != 0 &&
         now - last_sent_ >= std::chrono::milliseconds(heartbeat_.send_every_ms) &&

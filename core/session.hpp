@@ -21,6 +21,7 @@
 #include "core/subscriber.hpp"
 #include "core/subscription.hpp"
 #include "core/transport.hpp"
+#include "protocol/close_reason.hpp"
 #include "protocol/heartbeat.hpp"
 #include "protocol/parser.hpp"
 
@@ -64,8 +65,9 @@ class Session final : public Subscriber, private protocol::FrameSink {
     /// puts the message back).
     bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
 
-    /// Sends ERROR `message` (+ detail body) and closes once it is written.
-    void fail(std::string_view message, std::string_view detail,
+    /// Sends ERROR with the reason's text as `message` (+ detail body) and closes once it is
+    /// written. Only the first ERROR of a connection is sent (and counted).
+    void fail(protocol::CloseReason reason, std::string_view detail,
               const protocol::Frame* offending = nullptr,
               const std::optional<std::string>& partial_receipt = std::nullopt);
     /// The service-account check started by CONNECT finished on the worker.
@@ -113,6 +115,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void handle_disconnect(const protocol::Frame& frame);
     bool hold_in_transaction(const protocol::Frame& frame);
     void send_receipt(const protocol::Frame& frame);
+    /// Queues `error` (an encoded ERROR frame), counts `reason` and closes after the flush.
+    void close_with_error(protocol::CloseReason reason, std::string error);
 
     void push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id);
     void enforce_pending_limit();

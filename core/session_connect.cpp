@@ -10,6 +10,9 @@
 #include "protocol/writer.hpp"
 
 namespace stampede::broker {
+
+using protocol::CloseReason;
+
 namespace {
 
 using protocol::Command;
@@ -43,27 +46,26 @@ std::optional<Version> negotiate_version(std::optional<std::string_view> accept)
 void Session::handle_connect(const Frame& frame) {
     const auto version = negotiate_version(frame.header("accept-version"));
     if (!version) {
+        // Not fail(): this ERROR also names the versions spoken, and is always 1.2-encoded.
         std::string error;
-        protocol::append_frame(error, Command::Error,
-                               {{"message", "unsupported version"}, {"version", "1.0,1.1,1.2"}},
-                               "supported versions are 1.0, 1.1, 1.2", Version::V1_2);
-        outbound_.push_control(std::move(error));
-        state_ = State::Closing;
-        close_after_flush_ = true;
-        wake_writer();
-        return;
+        protocol::append_frame(
+            error, Command::Error,
+            {{"message", protocol::close_reason_text(CloseReason::UnsupportedVersion)},
+             {"version", "1.0,1.1,1.2"}},
+            "supported versions are 1.0, 1.1, 1.2", Version::V1_2);
+        return close_with_error(CloseReason::UnsupportedVersion, std::move(error));
     }
     version_ = *version;
     if (const auto text = frame.header("heart-beat"); text && version_ != Version::V1_0) {
         const auto parsed = protocol::parse_heartbeat(*text);
         if (!parsed) {
-            return fail("bad heart-beat", fmt::format("cannot read heart-beat '{}'", *text),
-                        &frame);
+            return fail(CloseReason::BadHeartBeat,
+                        fmt::format("cannot read heart-beat '{}'", *text), &frame);
         }
         client_heartbeat_ = *parsed;
     }
     if (host_.draining()) {
-        return fail("server shutting down", "the broker is draining", &frame);
+        return fail(CloseReason::ServerShuttingDown, "the broker is draining", &frame);
     }
     authenticate(frame);
 }
@@ -90,14 +92,14 @@ void Session::finish_authentication(const AuthOutcome& outcome, const Frame* con
         case AuthOutcome::Status::Accepted:
             return complete_connect(outcome.principal);
         case AuthOutcome::Status::Blocked:
-            return fail("too many failures",
+            return fail(CloseReason::TooManyFailures,
                         "too many failed CONNECTs from this address; retry later", connect);
         case AuthOutcome::Status::Busy:
-            return fail(auth::to_text(auth::AuthError::BadCredentials),
+            return fail(CloseReason::BadCredentials,
                         "the broker is too busy to check passcodes; retry later");
         case AuthOutcome::Status::Refused:
             // The detail says which check failed; the client only gets the short text.
-            return fail(auth::to_text(outcome.error), "CONNECT refused");
+            return fail(auth::close_reason(outcome.error), "CONNECT refused");
     }
 }
 
@@ -114,7 +116,7 @@ void Session::on_authenticated(const AuthOutcome& outcome) {
     // bytes that carried it), then in held_ (what came later): go on with them, in order.
     const auto resumed = parser_.feed({}, *this);
     if (resumed.error != protocol::ProtocolError::None && state_ != State::Closing) {
-        return fail(protocol::error_message(resumed.error), "the frame was refused while parsing",
+        return fail(protocol::close_reason(resumed.error), "the frame was refused while parsing",
                     nullptr, parser_.error_receipt());
     }
     if (!held_.empty() && state_ == State::Connected) {
@@ -168,12 +170,12 @@ void Session::on_security_reloaded() {
     if (!principal_.jti.empty() &&
         ((security.revoked && security.revoked->contains(principal_.jti)) ||
          host_.revoked_in_cluster(principal_.jti))) {
-        return fail("token revoked", "the session's token was revoked");
+        return fail(CloseReason::TokenRevoked, "the session's token was revoked");
     }
     for (const auto& [id, sub] : subscriptions_) {
         if (!allowed(auth::AclAction::Subscribe, sub->destination)) {
             return fail(
-                "access revoked",
+                CloseReason::AccessRevoked,
                 fmt::format("subscription '{}' to {} is no longer allowed", id, sub->destination));
         }
     }

@@ -11,6 +11,9 @@
 #include "queues/queue_manager.hpp"
 
 namespace stampede::broker {
+
+using protocol::CloseReason;
+
 namespace {
 
 using protocol::Frame;
@@ -40,17 +43,17 @@ void Session::release_subscriptions() {
 void Session::handle_subscribe(const Frame& frame) {
     const auto destination = frame.header("destination");
     if (!destination) {
-        return fail("missing destination header", "SUBSCRIBE needs a destination", &frame);
+        return fail(CloseReason::MissingDestination, "SUBSCRIBE needs a destination", &frame);
     }
     auto id = frame.header("id");
     if (!id && version_ == Version::V1_0) {
         id = destination;  // STOMP 1.0: the destination names the subscription
     }
     if (!id) {
-        return fail("missing id header", "SUBSCRIBE needs an id", &frame);
+        return fail(CloseReason::MissingId, "SUBSCRIBE needs an id", &frame);
     }
     if (subscriptions_.contains(std::string(*id))) {
-        return fail("duplicate subscription id",
+        return fail(CloseReason::DuplicateSubscriptionId,
                     fmt::format("subscription '{}' is already active", *id), &frame);
     }
     AckMode ack = AckMode::Auto;
@@ -60,7 +63,7 @@ void Session::handle_subscribe(const Frame& frame) {
         } else if (*mode == "client-individual") {
             ack = AckMode::ClientIndividual;
         } else {
-            return fail("bad ack mode",
+            return fail(CloseReason::BadAckMode,
                         fmt::format("ack mode '{}' is not auto, client or "
                                     "client-individual",
                                     *mode),
@@ -69,7 +72,7 @@ void Session::handle_subscribe(const Frame& frame) {
     }
     const auto& config = host_.config();
     if (subscriptions_.size() >= config.limits.max_subscriptions_per_connection) {
-        return fail("max_subscriptions_per_connection exceeded",
+        return fail(CloseReason::TooManySubscriptions,
                     fmt::format("a connection may hold {} subscriptions",
                                 config.limits.max_subscriptions_per_connection),
                     &frame);
@@ -77,13 +80,13 @@ void Session::handle_subscribe(const Frame& frame) {
     const auto where = protocol::classify(*destination, config.destinations.topic_prefixes,
                                           config.destinations.queue_prefixes);
     if (where.kind == protocol::DestinationKind::Unknown) {
-        return fail("unknown destination prefix",
+        return fail(CloseReason::UnknownDestinationPrefix,
                     fmt::format("'{}' has no configured topic or queue prefix", *destination),
                     &frame);
     }
     if (!allowed(auth::AclAction::Subscribe, *destination)) {
-        return fail("access denied", fmt::format("subscribing to {} is not allowed", *destination),
-                    &frame);
+        return fail(CloseReason::AccessDenied,
+                    fmt::format("subscribing to {} is not allowed", *destination), &frame);
     }
     auto sub = std::make_unique<Subscription>();
     sub->session = this;
@@ -115,7 +118,7 @@ void Session::handle_unsubscribe(const Frame& frame) {
         id = frame.header("destination");
     }
     if (!id) {
-        return fail("missing id header", "UNSUBSCRIBE needs an id", &frame);
+        return fail(CloseReason::MissingId, "UNSUBSCRIBE needs an id", &frame);
     }
     if (const auto it = subscriptions_.find(std::string(*id)); it != subscriptions_.end()) {
         remove_subscription(*it->second);
@@ -158,7 +161,7 @@ void Session::requeue(const protocol::MessagePtr& message) { host_.queues().requ
 void Session::handle_ack(const Frame& frame, bool positive) {
     const auto id = version_ == Version::V1_2 ? frame.header("id") : frame.header("message-id");
     if (!id) {
-        return fail("missing id header",
+        return fail(CloseReason::MissingId,
                     version_ == Version::V1_2 ? "ACK and NACK need an id"
                                               : "ACK and NACK need a message-id",
                     &frame);

@@ -8,6 +8,7 @@
 
 namespace stampede::broker {
 
+using protocol::CloseReason;
 using protocol::Frame;
 
 bool Session::hold_in_transaction(const Frame& frame) {
@@ -17,7 +18,8 @@ bool Session::hold_in_transaction(const Frame& frame) {
     }
     const auto it = transactions_.find(std::string(*tx));
     if (it == transactions_.end()) {
-        fail("unknown transaction", fmt::format("transaction '{}' is not open", *tx), &frame);
+        fail(CloseReason::UnknownTransaction, fmt::format("transaction '{}' is not open", *tx),
+             &frame);
         return true;
     }
     HeldFrame held{frame.command, {}, std::string(frame.body)};
@@ -28,7 +30,7 @@ bool Session::hold_in_transaction(const Frame& frame) {
     }
     it->second.bytes += bytes;
     if (it->second.bytes > host_.config().limits.max_transaction_bytes) {
-        fail("max_transaction_bytes exceeded",
+        fail(CloseReason::TransactionTooLarge,
              fmt::format("transaction '{}' holds more than {} bytes", *tx,
                          host_.config().limits.max_transaction_bytes),
              &frame);
@@ -42,10 +44,10 @@ bool Session::hold_in_transaction(const Frame& frame) {
 void Session::handle_begin(const Frame& frame) {
     const auto tx = frame.header("transaction");
     if (!tx) {
-        return fail("missing transaction header", "BEGIN needs a transaction", &frame);
+        return fail(CloseReason::MissingTransaction, "BEGIN needs a transaction", &frame);
     }
     if (!transactions_.emplace(std::string(*tx), Transaction{}).second) {
-        return fail("transaction already begun",
+        return fail(CloseReason::TransactionAlreadyBegun,
                     fmt::format("transaction '{}' is already open", *tx), &frame);
     }
     send_receipt(frame);
@@ -54,13 +56,13 @@ void Session::handle_begin(const Frame& frame) {
 void Session::handle_commit(const Frame& frame, bool commit) {
     const auto tx = frame.header("transaction");
     if (!tx) {
-        return fail("missing transaction header",
+        return fail(CloseReason::MissingTransaction,
                     commit ? "COMMIT needs a transaction" : "ABORT needs a transaction", &frame);
     }
     const auto it = transactions_.find(std::string(*tx));
     if (it == transactions_.end()) {
-        return fail("unknown transaction", fmt::format("transaction '{}' is not open", *tx),
-                    &frame);
+        return fail(CloseReason::UnknownTransaction,
+                    fmt::format("transaction '{}' is not open", *tx), &frame);
     }
     Transaction transaction = std::move(it->second);
     transactions_.erase(it);

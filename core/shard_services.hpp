@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "core/failure_tracker.hpp"
 #include "core/security.hpp"
+#include "protocol/close_reason.hpp"
 #include "protocol/message.hpp"
 
 namespace stampede::broker {
@@ -59,9 +60,11 @@ class ShardServices {
     virtual bool run_on_worker(std::function<void()> task) = 0;
     virtual void run_on_shard(std::function<void()> done) = 0;
 
-    /// Metrics: an accepted publish; messages dropped by the drop_oldest slow-consumer policy.
+    /// Metrics: an accepted publish; messages dropped by the drop_oldest slow-consumer policy;
+    /// a connection closed with an ERROR, by reason (a no-op unless the host keeps metrics).
     virtual void count_message_in() = 0;
     virtual void count_dropped(std::size_t messages) = 0;
+    virtual void count_closed(protocol::CloseReason /*reason*/) {}
 };
 
 }  // namespace stampede::broker

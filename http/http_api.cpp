@@ -172,7 +172,8 @@ HttpNext HttpApi::answer_publish(Publish& publish) {
     probe.source = PublishSource::Http;
     probe.destination = publish.form.destination;
     if (shard_.publisher().check(probe).error == PublishError::UnknownPrefix) {
-        finish(publish, kBadRequest, "error", publish_error_text(PublishError::UnknownPrefix));
+        finish(publish, kBadRequest, "error",
+               protocol::close_reason_text(close_reason(PublishError::UnknownPrefix)));
         return HttpNext::Answer;
     }
     // Never anonymous: a Bearer token or a service account (Basic), checked as a CONNECT's
@@ -215,7 +216,7 @@ void HttpApi::authenticated(Publish& publish, const AuthOutcome& outcome) {
     const PublishResult result = shard_.publisher().publish(request);
     if (result.error != PublishError::None) {
         return finish(publish, publish_status(result.error), "error",
-                      publish_error_text(result.error));
+                      protocol::close_reason_text(close_reason(result.error)));
     }
     finish(publish, kAccepted, "message_id", result.message->id);
 }

@@ -249,7 +249,7 @@ Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
     connections_.emplace(id, std::move(connection));
     connection_count_ = connections_.size();
     if (draining_) {
-        raw->session().fail("server shutting down", "the broker is draining");
+        raw->session().fail(protocol::CloseReason::ServerShuttingDown, "the broker is draining");
     }
     return raw;
 }
@@ -360,7 +360,8 @@ void Shard::begin_drain() {
         }
     }
     for (auto& [id, connection] : connections_) {
-        connection->session().fail("server shutting down", "the broker is draining");
+        connection->session().fail(protocol::CloseReason::ServerShuttingDown,
+                                   "the broker is draining");
     }
 }
 

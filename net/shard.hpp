@@ -2,6 +2,7 @@
 // sessions and topic router. Other threads reach it only through post() (the inbox).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include "net/listeners.hpp"
 #include "net/node_context.hpp"
 #include "net/write_batches.hpp"
+#include "protocol/close_reason.hpp"
 
 struct lws;
 struct lws_context;
@@ -70,6 +72,8 @@ class Shard final : public ShardServices {
         std::atomic<std::uint64_t> messages_out{0};  // MESSAGE frames written
         std::atomic<std::uint64_t> slow_consumer_dropped{0};
         std::atomic<std::uint64_t> inbox_overflow{0};
+        // Connections closed with an ERROR, indexed by protocol::CloseReason.
+        std::array<std::atomic<std::uint64_t>, protocol::kCloseReasonCount> closed{};
     };
     const Counters& counters() const { return counters_; }
 
@@ -99,6 +103,9 @@ class Shard final : public ShardServices {
     }
     void count_dropped(std::size_t messages) override {
         counters_.slow_consumer_dropped.fetch_add(messages, std::memory_order_relaxed);
+    }
+    void count_closed(protocol::CloseReason reason) override {
+        counters_.closed[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
     }
 
     // Called by lws_glue.cpp on the shard thread.

@@ -1,33 +1,36 @@
-// The fixed texts of the protocol error vocabulary. They are a contract with clients and tests
-// (docs/protocol.md), so they never carry variable detail; the ERROR body does that.
+// The parser's errors as close reasons; the texts are close_reason.cpp's.
 #include "protocol/error.hpp"
 
 namespace stampede::protocol {
 
-std::string_view error_message(ProtocolError error) {
+CloseReason close_reason(ProtocolError error) {
     switch (error) {
-        case ProtocolError::None:
-            return "";
         case ProtocolError::FrameTooLarge:
-            return "max_frame_bytes exceeded";
+            return CloseReason::FrameTooLarge;
         case ProtocolError::TooManyHeaders:
-            return "max_headers exceeded";
+            return CloseReason::TooManyHeaders;
         case ProtocolError::HeaderLineTooLong:
-            return "max_header_line_bytes exceeded";
+            return CloseReason::HeaderLineTooLong;
         case ProtocolError::BadContentLength:
-            return "bad content-length";
+            return CloseReason::BadContentLength;
         case ProtocolError::MissingNul:
-            return "body not terminated by NUL";
+            return CloseReason::MissingNul;
         case ProtocolError::MalformedHeader:
-            return "malformed header";
+            return CloseReason::MalformedHeader;
         case ProtocolError::BadEscape:
-            return "invalid header escape";
+            return CloseReason::BadEscape;
+        case ProtocolError::None:  // not an error: callers check first
         case ProtocolError::BadCommandLine:
         case ProtocolError::InvalidUtf8:
-            return "malformed frame";
+            return CloseReason::MalformedFrame;
     }
-    // Only reachable with a value cast from outside the enum; better an honest text than "".
-    return "malformed frame";
+    // Only reachable with a value cast from outside the enum.
+    return CloseReason::MalformedFrame;
+}
+
+std::string_view error_message(ProtocolError error) {
+    return error == ProtocolError::None ? std::string_view{}
+                                        : close_reason_text(close_reason(error));
 }
 
 }  // namespace stampede::protocol

@@ -1,26 +1,32 @@
-// The protocol layer's error vocabulary. The text of each is the `message` header of the
-// ERROR frame the broker sends; docs/protocol.md lists them. Keep both in step.
+// The parser's errors. Each closes the connection with an ERROR whose `message` header is
+// the text of its CloseReason (close_reason.hpp, the whole vocabulary).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/close_reason.hpp"
+
 namespace stampede::protocol {
 
 enum class ProtocolError : std::uint8_t {
     None,
-    FrameTooLarge,      // "max_frame_bytes exceeded"
-    TooManyHeaders,     // "max_headers exceeded"
-    HeaderLineTooLong,  // "max_header_line_bytes exceeded"
-    BadContentLength,   // "bad content-length"
-    MissingNul,         // "body not terminated by NUL"
-    MalformedHeader,    // "malformed header"  (a header line without ':')
-    BadEscape,          // "invalid header escape"
-    BadCommandLine,     // "malformed frame"   (empty or over-long command line)
-    InvalidUtf8,        // "malformed frame"   (a command or header that is not UTF-8)
+    FrameTooLarge,
+    TooManyHeaders,
+    HeaderLineTooLong,
+    BadContentLength,
+    MissingNul,
+    MalformedHeader,  // a header line without ':'
+    BadEscape,
+    BadCommandLine,  // empty or over-long command line: "malformed frame"
+    InvalidUtf8,     // a command or header that is not UTF-8: "malformed frame"
 };
 
-/// The fixed, short text for the ERROR frame's `message` header.
+/// The reason a connection closes for `error` (not None).
+CloseReason close_reason(ProtocolError error);
+
+/// The fixed, short text for the ERROR frame's `message` header: the reason's text ("" for
+/// None).
 std::string_view error_message(ProtocolError error);
 
 }  // namespace stampede::protocol

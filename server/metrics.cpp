@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "net/shard.hpp"
+#include "protocol/close_reason.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -18,6 +21,7 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
 
 std::string render_metrics(const NodeContext& node) {
     std::uint64_t connections = 0, in = 0, out = 0, dropped = 0, overflow = 0;
+    std::array<std::uint64_t, protocol::kCloseReasonCount> closed{};
     for (const auto& shard : node.shards) {
         const auto& c = shard->counters();
         connections += shard->connection_count();
@@ -25,6 +29,9 @@ std::string render_metrics(const NodeContext& node) {
         out += c.messages_out.load(std::memory_order_relaxed);
         dropped += c.slow_consumer_dropped.load(std::memory_order_relaxed);
         overflow += c.inbox_overflow.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < closed.size(); ++i) {
+            closed[i] += c.closed[i].load(std::memory_order_relaxed);
+        }
     }
     std::string text;
     metric(text, "stampede_connections", "gauge", "Open client connections.", connections);
@@ -34,6 +41,16 @@ std::string render_metrics(const NodeContext& node) {
            "Messages dropped by the drop_oldest slow-consumer policy.", dropped);
     metric(text, "stampede_inbox_overflow_total", "counter",
            "Cross-shard publishes dropped because a shard inbox was full.", overflow);
+    // Every reason, zeros included, so a rate over a reason never seen yet still exists. The
+    // texts need no label escaping (no quote, backslash or newline: close_reason_test.cpp).
+    text +=
+        "# HELP stampede_connections_closed_total Connections closed with an ERROR frame, "
+        "by its message.\n# TYPE stampede_connections_closed_total counter\n";
+    for (std::size_t i = 0; i < closed.size(); ++i) {
+        fmt::format_to(
+            std::back_inserter(text), "stampede_connections_closed_total{{reason=\"{}\"}} {}\n",
+            protocol::close_reason_text(static_cast<protocol::CloseReason>(i)), closed[i]);
+    }
     metric(text, "stampede_shards", "gauge", "Shard threads.", node.shards.size());
     const RelayCounters& relay = node.relay_counters;
     metric(text, "stampede_relay_published_total", "counter",

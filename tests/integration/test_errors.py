@@ -1,10 +1,12 @@
 """The rest of the ERROR vocabulary of docs/protocol.md (the limits are in test_limits.py):
 each bad input gets its exact `message` (and `receipt-id` when asked), the connection closes,
-and another client keeps working. Also the races that must NOT be errors."""
+and another client keeps working. Also the races that must NOT be errors, and the per-reason
+count of closed connections in /metrics."""
 
+import re
 import unittest
 
-from harness import BrokerTestCase, encode_frame
+from harness import BrokerTestCase, encode_frame, wait_for
 
 # (case name, version, setup frames, offending frame bytes, expected message, receipt-id)
 CASES = [
@@ -159,6 +161,32 @@ class ErrorVocabularyTest(BrokerTestCase):
         c.send_bytes(b"\n\n\r\n" + encode_frame("SEND", [("destination", "/topic/eol")], b"1")
                      + b"\n\n" + encode_frame("SEND", [("destination", "/topic/eol")], b"2"))
         self.assertEqual([m.body for m in c.read_messages(2)], [b"1", b"2"])
+
+    def closed_counts(self):
+        """{reason: count} from stampede_connections_closed_total in /metrics."""
+        status, body = self.broker.http_get("/metrics")
+        self.assertEqual(status, 200)
+        return {reason: int(count) for reason, count in re.findall(
+            r'^stampede_connections_closed_total\{reason="([^"]*)"\} (\d+)$', body.decode(),
+            re.M)}
+
+    def test_metrics_count_connections_closed_by_reason(self):
+        before = self.closed_counts()
+        self.assertEqual(before.get("unsupported version"), 0)
+        self.assertEqual(before.get("bad ack mode"), 0)
+        for _ in range(2):
+            bad = self.broker.tcp_client(self)
+            bad.send_frame("CONNECT", [("accept-version", "2.0"), ("host", "h")],
+                           content_length=False)
+            bad.expect_error("unsupported version")
+        bad = self.client()
+        bad.send_frame("SUBSCRIBE", [("destination", "/queue/q"), ("id", "1"), ("ack", "maybe")],
+                       content_length=False)
+        bad.expect_error("bad ack mode")
+        wait_for(lambda: self.closed_counts()["bad ack mode"] == 1, 5, "bad ack mode counted")
+        # Both rose, by one per connection, and nothing else did.
+        self.assertEqual(self.closed_counts(),
+                         dict(before, **{"unsupported version": 2, "bad ack mode": 1}))
 
 
 if __name__ == "__main__":

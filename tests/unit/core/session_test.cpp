@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/authenticator.hpp"
 #include "core/publish.hpp"
@@ -58,6 +59,7 @@ class FakeHost final : public ShardServices {
     void run_on_shard(std::function<void()> done) override { done(); }
     void count_dropped(std::size_t n) override { dropped += n; }
     void count_message_in() override {}
+    void count_closed(protocol::CloseReason reason) override { closed.push_back(reason); }
 
     std::vector<std::function<void()>> worker_tasks;  // passcode checks, run by the test
     Security security_{nullptr, nullptr, std::make_shared<const auth::Acl>(), nullptr, ""};
@@ -66,6 +68,7 @@ class FakeHost final : public ShardServices {
         return std::const_pointer_cast<config::Config>(config_);
     }
     std::size_t dropped = 0;
+    std::vector<protocol::CloseReason> closed;  // count_closed, in order
     // Queue deliveries land here and are handed to sessions by the test.
     std::deque<std::pair<QueueConsumer, protocol::MessagePtr>> queue_deliveries;
 
@@ -142,6 +145,22 @@ TEST(SessionTest, FrameBeforeConnectIsRefusedWithReceiptId) {
     std::string rest;
     const auto batch = c.session.drain_into(rest, 10);  // nothing left: close now
     EXPECT_TRUE(batch.close_after);
+}
+
+TEST(SessionTest, EachConnectionClosedWithAnErrorIsCountedOnceByReason) {
+    using protocol::CloseReason;
+    FakeHost host;
+    Client early(host, 1), old(host, 2), misdirected(host, 3);
+    early.session.on_bytes(frame("SEND\ndestination:/topic/a\n\nhi"));
+    early.session.on_bytes(frame("SEND\ndestination:/topic/a\n\nagain"));  // ignored: closing
+    early.session.fail(CloseReason::ServerShuttingDown, "too late: one ERROR per connection");
+    old.session.on_bytes(frame("CONNECT\naccept-version:2.0\n\n"));
+    misdirected.connect();
+    misdirected.session.on_bytes(frame("SEND\ndestination:/elsewhere/x\n\nhi"));
+    EXPECT_NE(misdirected.take().find("message:unknown destination prefix\n"), std::string::npos);
+    EXPECT_EQ(host.closed,
+              (std::vector<CloseReason>{CloseReason::NotConnected, CloseReason::UnsupportedVersion,
+                                        CloseReason::UnknownDestinationPrefix}));
 }
 
 TEST(SessionTest, SendReachesSubscriberWithHeadersAndReceipt) {
