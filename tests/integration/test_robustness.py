@@ -160,56 +160,63 @@ class RobustnessTest(unittest.TestCase):
             client.connect()
         return made
 
-    def storm(self, name, seed):
+    def connections(self, name, seed, count, converse):
+        """`count` connections to listener `name`, one after the other, each handed to
+        converse(rnd, streams) with streams = [the socket]; converse appends the TLS stream
+        when it wraps one, and the last stream is closed after it. Errors are the point here,
+        not failures."""
         rnd = random.Random(seed)
-        websocket = name in ("web", "wss")
-        for _ in range(CASES_PER_LISTENER):
+        for _ in range(count):
             try:
                 raw = socket.create_connection(("127.0.0.1", self.broker.ports[name]), timeout=2)
             except OSError:
                 continue
-            stream = raw
+            streams = [raw]
+            try:
+                converse(rnd, streams)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                streams[-1].close()
+
+    def storm(self, name, seed):
+        websocket = name in ("web", "wss")
+
+        def converse(rnd, streams):
+            reset = rnd.random() < 0.3  # a reset instead of a clean close
             try:
                 if name in ("wss", "stomps") and rnd.random() < 0.85:
                     server_name = rnd.choice([None, "localhost", "nobody.example"])
-                    stream = self.client_tls.wrap_socket(raw, server_hostname=server_name)
+                    streams.append(self.client_tls.wrap_socket(streams[0],
+                                                               server_hostname=server_name))
                 if rnd.random() < 0.9:  # else: connect (and handshake) only, then go
                     data = hostile_bytes(rnd, websocket)
                     cut = rnd.randrange(1, len(data) + 1) if rnd.random() < 0.3 else len(data)
-                    stream.sendall(data[:cut])
+                    streams[-1].sendall(data[:cut])
                 if rnd.random() < 0.5:
-                    stream.settimeout(0.02)
-                    stream.recv(4096)
-            except (OSError, ssl.SSLError):
-                pass
+                    streams[-1].settimeout(0.02)
+                    streams[-1].recv(4096)
             finally:
-                if rnd.random() < 0.3:  # reset instead of a clean close
+                if reset:
                     try:
-                        stream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                          struct.pack("ii", 1, 0))
+                        streams[-1].setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
                     except OSError:
                         pass  # a failed TLS handshake has closed it already
-                stream.close()
+
+        self.connections(name, seed, CASES_PER_LISTENER, converse)
 
     def pipelined_storm(self, name, seed):
-        rnd = random.Random(seed)
-        for _ in range(PIPELINED_PER_LISTENER):
-            try:
-                raw = socket.create_connection(("127.0.0.1", self.broker.ports[name]), timeout=2)
-            except OSError:
-                continue
-            stream = raw
-            try:
-                if name == "wss":
-                    stream = self.client_tls.wrap_socket(raw, server_hostname="localhost")
-                for chunk in pipelined_http(rnd):
-                    stream.sendall(chunk)
-                stream.settimeout(0.005)
-                stream.recv(4096)
-            except (OSError, ssl.SSLError):
-                pass
-            finally:
-                stream.close()
+        def converse(rnd, streams):
+            if name == "wss":
+                streams.append(self.client_tls.wrap_socket(streams[0],
+                                                           server_hostname="localhost"))
+            for chunk in pipelined_http(rnd):
+                streams[-1].sendall(chunk)
+            streams[-1].settimeout(0.005)
+            streams[-1].recv(4096)
+
+        self.connections(name, seed, PIPELINED_PER_LISTENER, converse)
 
     def test_the_broker_survives_hostile_input_on_every_listener(self):
         bystanders = self.clients()
