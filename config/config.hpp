@@ -34,7 +34,7 @@ struct HttpConfig {
     std::string health = "/health";
     std::string metrics = "/metrics";
     std::string publish = "/api/v1/publish";
-    std::string static_dir;
+    std::string static_dir;  // planned (the demo page): anything but "" is refused today
 };
 
 enum class SlowConsumerPolicy { Disconnect, DropOldest };
@@ -102,6 +102,8 @@ struct AuthConfig {
     std::vector<AclRuleConfig> acl;
 };
 
+// Rooms (history: issue 12, presence: issue 13) are parsed but not built: a non-empty
+// destinations.rooms is refused, so nothing here is read yet.
 struct HistoryConfig {
     std::uint32_t max_messages = 100;
     std::uint32_t max_age_s = 86400;
@@ -119,6 +121,7 @@ struct DestinationsConfig {
     std::vector<RoomConfig> rooms;
 };
 
+// Planned (issue 12): only backend memory with no path is accepted today.
 struct StorageConfig {
     std::string backend = "memory";  // memory | file | redis
     std::string path;                // file backend
