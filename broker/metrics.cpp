@@ -36,6 +36,9 @@ std::string render_metrics(Server& server) {
     metric(text, "stampede_inbox_overflow_total", "counter",
            "Cross-shard publishes dropped because a shard inbox was full.", overflow);
     metric(text, "stampede_shards", "gauge", "Shard threads.", server.shards().size());
+    metric(text, "stampede_auth_untracked_failures_total", "counter",
+           "Failed logins not counted per IP: auth.max_tracked_ips IPs were all active.",
+           server.failures().untracked());
     const RelayCounters& relay = server.relay_counters();
     metric(text, "stampede_relay_published_total", "counter",
            "Messages PUBLISHed to Redis and acknowledged.", relay.published.load());

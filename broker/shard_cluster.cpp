@@ -24,7 +24,7 @@ bool Shard::revoked_in_cluster(std::string_view jti) const {
 
 void Shard::record_auth_failure(std::string_view ip) {
     server_.failures().record_failure(ip, config_->auth.max_failures_per_minute,
-                                      FailureTracker::Clock::now());
+                                      config_->auth.max_tracked_ips, FailureTracker::Clock::now());
 }
 
 void Shard::authenticate_async(std::uint64_t session_id, std::string login, std::string passcode) {

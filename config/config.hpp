@@ -94,6 +94,7 @@ struct AuthConfig {
     bool anonymous = false;
     std::string token_header;
     std::uint32_t max_failures_per_minute = 10;
+    std::uint32_t max_tracked_ips = 100000;  // client IPs whose failures are counted
     std::vector<std::string> revoked_jti;
     std::string revoked_jti_file;
     std::vector<std::string> trusted_proxies;

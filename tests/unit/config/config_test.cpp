@@ -85,6 +85,7 @@ TEST(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_FALSE(c->auth.anonymous);
     EXPECT_EQ(c->auth.token_header, "");
     EXPECT_EQ(c->auth.max_failures_per_minute, 10U);
+    EXPECT_EQ(c->auth.max_tracked_ips, 100000U);
     EXPECT_THAT(c->auth.revoked_jti, IsEmpty());
     EXPECT_THAT(c->auth.users, IsEmpty());
     EXPECT_THAT(c->auth.jwt, IsEmpty());
@@ -129,6 +130,7 @@ auth:
   anonymous: true
   token_header: token
   max_failures_per_minute: 0
+  max_tracked_ips: 7
   revoked_jti: [a, b]
   revoked_jti_file: /var/lib/stampede/revoked
   trusted_proxies: [10.0.0.0/8, "::1", 192.168.1.1]
@@ -197,6 +199,7 @@ shutdown: { drain_s: 3 }
     EXPECT_TRUE(a.anonymous);
     EXPECT_EQ(a.token_header, "token");
     EXPECT_EQ(a.max_failures_per_minute, 0U);
+    EXPECT_EQ(a.max_tracked_ips, 7U);
     EXPECT_THAT(a.revoked_jti, ElementsAre("a", "b"));
     EXPECT_EQ(a.revoked_jti_file, "/var/lib/stampede/revoked");
     EXPECT_THAT(a.trusted_proxies, ElementsAre("10.0.0.0/8", "::1", "192.168.1.1"));
@@ -285,6 +288,8 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
          "t.yaml:1: destinations.topic_prefixes entry '/topic' must start and end with '/'"},
         {"destinations: { queue_prefixes: [/topic/] }",
          "t.yaml:1: prefix '/topic/' is both a topic and a queue prefix"},
+        {"auth: { max_tracked_ips: 0 }",
+         "t.yaml:1: auth.max_tracked_ips must be an integer from 1 to 10000000, got '0'"},
         {"auth: { trusted_proxies: [10.0.0.0/33] }",
          "t.yaml:1: auth.trusted_proxies entry '10.0.0.0/33' is not an IP address or CIDR range"},
         {"auth: { acl: [ { destination: topic } ] }",
