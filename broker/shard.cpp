@@ -22,7 +22,6 @@
 namespace stampede::broker {
 
 namespace {
-constexpr std::size_t kMaxInboxItems = 1 << 20;
 constexpr std::size_t kMaxBatchBytes = 64 * 1024;
 
 // Dead peers are found by the kernel's TCP keepalive (idle 300 s, then 3 probes 10 s apart),
@@ -157,6 +156,7 @@ Shard::Shard(unsigned index, Server& server, config::ConfigPtr config, SecurityP
       security_(std::move(security)),
       listeners_(std::move(listeners)),
       watchers_(std::make_unique<ShardWatchers>()) {
+    max_inbox_items_ = config_->limits.max_inbox_items;
     for (auto& listener : listeners_) {
         listener.shard = this;
     }
@@ -521,7 +521,8 @@ bool Shard::post(InboxItem item) {
     if (inbox_closed_) {
         return false;  // stopping: the loop is gone (e.g. a queue message requeued at exit)
     }
-    if (inbox_.size() >= kMaxInboxItems && item.kind == InboxItem::Kind::Publish) {
+    if (inbox_.size() >= max_inbox_items_.load(std::memory_order_relaxed) &&
+        item.kind == InboxItem::Kind::Publish) {
         counters_.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
         return false;
     }
@@ -570,6 +571,7 @@ void Shard::drain_inbox() {
             case InboxItem::Kind::Reload:
                 config_ = std::move(item.config);
                 security_ = std::move(item.security);
+                max_inbox_items_ = config_->limits.max_inbox_items;
                 reload_certificates();
                 for (auto& [id, connection] : connections_) {
                     connection->session().apply_config();

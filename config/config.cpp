@@ -39,6 +39,8 @@ using yaml::Where;
 constexpr unsigned kMaxShards = 1024;
 // A million passcode checks waiting is hours of PBKDF2: a typo, not a queue.
 constexpr std::uint64_t kMaxWorkerQueue = 1000000;
+// An inbox item is ~200 bytes (plus the message it shares): 16 Mi of them is GiBs per shard.
+constexpr std::uint64_t kMaxInboxItems = 1 << 24;
 
 /// A URL path: must start with '/' (or be empty when `may_be_empty`, which disables it).
 void read_url_path(Section& s, const std::string& key, std::string& out, bool may_be_empty) {
@@ -164,6 +166,7 @@ void read_limits(Section s, Limits& l) {
     read_uint(s, "max_queue_messages", l.max_queue_messages, 1);
     read_uint(s, "connect_timeout_ms", l.connect_timeout_ms, 1);
     read_uint(s, "max_worker_queue", l.max_worker_queue, 1, kMaxWorkerQueue);
+    read_uint(s, "max_inbox_items", l.max_inbox_items, 1, kMaxInboxItems);
     read_enum(s, "slow_consumer", l.slow_consumer,
               {{"disconnect", SlowConsumerPolicy::Disconnect},
                {"drop_oldest", SlowConsumerPolicy::DropOldest}});

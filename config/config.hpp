@@ -49,6 +49,7 @@ struct Limits {
     std::uint64_t max_queue_messages = 100000;
     std::uint64_t connect_timeout_ms = 30000;  // open connection -> CONNECT, else ERROR
     std::uint64_t max_worker_queue = 10000;    // passcode checks waiting for the worker
+    std::uint64_t max_inbox_items = 1 << 20;   // per shard; past it cross-shard publishes drop
     SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::Disconnect;
 };
 

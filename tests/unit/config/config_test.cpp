@@ -79,6 +79,7 @@ TEST(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_EQ(c->limits.max_transaction_bytes, 1048576U);
     EXPECT_EQ(c->limits.max_queue_messages, 100000U);
     EXPECT_EQ(c->limits.max_worker_queue, 10000U);
+    EXPECT_EQ(c->limits.max_inbox_items, 1048576U);
     EXPECT_EQ(c->limits.slow_consumer, SlowConsumerPolicy::Disconnect);
     EXPECT_EQ(c->heartbeat.server_ms, 10000U);
     EXPECT_EQ(c->heartbeat.client_min_ms, 1000U);
@@ -126,6 +127,7 @@ limits:
   max_transaction_bytes: 6
   max_queue_messages: 7
   max_worker_queue: 8
+  max_inbox_items: 9
   slow_consumer: drop_oldest
 heartbeat: { server_ms: 0, client_min_ms: 0, grace: 1.5 }
 auth:
@@ -194,6 +196,7 @@ shutdown: { drain_s: 3 }
     EXPECT_EQ(c->limits.max_transaction_bytes, 6U);
     EXPECT_EQ(c->limits.max_queue_messages, 7U);
     EXPECT_EQ(c->limits.max_worker_queue, 8U);
+    EXPECT_EQ(c->limits.max_inbox_items, 9U);
     EXPECT_EQ(c->limits.slow_consumer, SlowConsumerPolicy::DropOldest);
     EXPECT_EQ(c->heartbeat.server_ms, 0U);
     EXPECT_EQ(c->heartbeat.client_min_ms, 0U);
@@ -269,6 +272,8 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
          "t.yaml:1: limits.max_headers must be a positive integer, got 'abc'"},
         {"limits: { max_worker_queue: 1000001 }",
          "t.yaml:1: limits.max_worker_queue must be an integer from 1 to 1000000, got '1000001'"},
+        {"limits: { max_inbox_items: 0 }",
+         "t.yaml:1: limits.max_inbox_items must be an integer from 1 to 16777216, got '0'"},
         {"limits: { slow_consumer: block }",
          "t.yaml:1: limits.slow_consumer must be disconnect or drop_oldest, got 'block'"},
         {"heartbeat: { server_ms: [1] }",
