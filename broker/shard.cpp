@@ -22,8 +22,6 @@
 namespace stampede::broker {
 
 namespace {
-constexpr std::size_t kMaxBatchBytes = 64 * 1024;
-
 // Dead peers are found by the kernel's TCP keepalive (idle 300 s, then 3 probes 10 s apart),
 // which is what lws's own "validity" pings every 300 s gave, without its cost: lws keeps
 // those per-connection timers in one sorted list, so every new WebSocket connection walked
@@ -475,7 +473,8 @@ void Shard::flush_dirty() {
 int Shard::write_pending(Connection& connection, bool in_writeable) {
     Session& session = connection.session();
     write_scratch_.assign(LWS_PRE, '\0');
-    const Session::Batch batch = session.drain_into(write_scratch_, kMaxBatchBytes);
+    const Session::Batch batch =
+        session.drain_into(write_scratch_, config_->limits.write_batch_bytes);
     lws* wsi = connection.wsi();
     if (batch.bytes > 0) {
         const auto mode = !connection.websocket() ? LWS_WRITE_RAW

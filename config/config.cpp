@@ -167,6 +167,7 @@ void read_limits(Section s, Limits& l) {
     read_uint(s, "connect_timeout_ms", l.connect_timeout_ms, 1);
     read_uint(s, "max_worker_queue", l.max_worker_queue, 1, kMaxWorkerQueue);
     read_uint(s, "max_inbox_items", l.max_inbox_items, 1, kMaxInboxItems);
+    read_uint(s, "write_batch_bytes", l.write_batch_bytes, 1, kMaxWriteBatchBytes);
     read_enum(s, "slow_consumer", l.slow_consumer,
               {{"disconnect", SlowConsumerPolicy::Disconnect},
                {"drop_oldest", SlowConsumerPolicy::DropOldest}});

@@ -39,6 +39,10 @@ struct HttpConfig {
 
 enum class SlowConsumerPolicy { Disconnect, DropOldest };
 
+/// The largest limits.write_batch_bytes. lws is told at start that one write may be this big
+/// (lws_glue.cpp); a longer one it sends in pieces from a copy of the rest.
+inline constexpr std::uint64_t kMaxWriteBatchBytes = 64 * 1024;
+
 struct Limits {
     std::uint64_t max_frame_bytes = 1048576;
     std::uint64_t max_headers = 64;
@@ -50,6 +54,7 @@ struct Limits {
     std::uint64_t connect_timeout_ms = 30000;  // open connection -> CONNECT, else ERROR
     std::uint64_t max_worker_queue = 10000;    // passcode checks waiting for the worker
     std::uint64_t max_inbox_items = 1 << 20;   // per shard; past it cross-shard publishes drop
+    std::uint64_t write_batch_bytes = kMaxWriteBatchBytes;  // queued output per socket write
     SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::Disconnect;
 };
 

@@ -80,6 +80,7 @@ TEST(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_EQ(c->limits.max_queue_messages, 100000U);
     EXPECT_EQ(c->limits.max_worker_queue, 10000U);
     EXPECT_EQ(c->limits.max_inbox_items, 1048576U);
+    EXPECT_EQ(c->limits.write_batch_bytes, 65536U);
     EXPECT_EQ(c->limits.slow_consumer, SlowConsumerPolicy::Disconnect);
     EXPECT_EQ(c->heartbeat.server_ms, 10000U);
     EXPECT_EQ(c->heartbeat.client_min_ms, 1000U);
@@ -128,6 +129,7 @@ limits:
   max_queue_messages: 7
   max_worker_queue: 8
   max_inbox_items: 9
+  write_batch_bytes: 10
   slow_consumer: drop_oldest
 heartbeat: { server_ms: 0, client_min_ms: 0, grace: 1.5 }
 auth:
@@ -197,6 +199,7 @@ shutdown: { drain_s: 3 }
     EXPECT_EQ(c->limits.max_queue_messages, 7U);
     EXPECT_EQ(c->limits.max_worker_queue, 8U);
     EXPECT_EQ(c->limits.max_inbox_items, 9U);
+    EXPECT_EQ(c->limits.write_batch_bytes, 10U);
     EXPECT_EQ(c->limits.slow_consumer, SlowConsumerPolicy::DropOldest);
     EXPECT_EQ(c->heartbeat.server_ms, 0U);
     EXPECT_EQ(c->heartbeat.client_min_ms, 0U);
@@ -274,6 +277,8 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
          "t.yaml:1: limits.max_worker_queue must be an integer from 1 to 1000000, got '1000001'"},
         {"limits: { max_inbox_items: 0 }",
          "t.yaml:1: limits.max_inbox_items must be an integer from 1 to 16777216, got '0'"},
+        {"limits: { write_batch_bytes: 65537 }",
+         "t.yaml:1: limits.write_batch_bytes must be an integer from 1 to 65536, got '65537'"},
         {"limits: { slow_consumer: block }",
          "t.yaml:1: limits.slow_consumer must be disconnect or drop_oldest, got 'block'"},
         {"heartbeat: { server_ms: [1] }",
