@@ -257,6 +257,22 @@ void read_storage(Section s, StorageConfig& st) {
     s.check_unknown();
 }
 
+// The relay's clock: a tick every ping_interval_ms sends a PING and a watchdog PUBLISH the
+// subscriber must see come back; ping_timeout_ms without either means a hung Redis. The
+// echo arrives just after a tick and is checked at the next ones, so a timeout under two
+// intervals would reconnect a healthy link.
+void read_relay_timings(Section& redis, RedisConfig& r) {
+    Where interval = read_uint(redis, "ping_interval_ms", r.ping_interval_ms, 10, 60000);
+    Where timeout = read_uint(redis, "ping_timeout_ms", r.ping_timeout_ms, 20, 600000);
+    read_uint(redis, "max_backoff_ms", r.max_backoff_ms, 100, 600000);
+    if (std::uint64_t{r.ping_timeout_ms} < 2 * std::uint64_t{r.ping_interval_ms}) {
+        redis.diag().error(
+            timeout.value_or(interval.value_or(redis.mark())),
+            fmt::format("{} ({}) must be at least twice {} ({})", redis.qualify("ping_timeout_ms"),
+                        r.ping_timeout_ms, redis.qualify("ping_interval_ms"), r.ping_interval_ms));
+    }
+}
+
 void read_cluster(Section s, RedisConfig& r) {
     Section redis = s.section("redis");
     if (Where w = read_string(redis, "url", r.url); w && !r.url.empty()) {
@@ -273,6 +289,7 @@ void read_cluster(Section s, RedisConfig& r) {
     }
     read_nonempty_string(redis, "channel_prefix", r.channel_prefix);
     read_uint(redis, "max_pending_bytes", r.max_pending_bytes, 1);
+    read_relay_timings(redis, r);
     redis.check_unknown();
     s.check_unknown();
 }

@@ -139,6 +139,9 @@ struct RedisConfig {
     std::string url;  // empty = single node
     std::string channel_prefix = "stampede";
     std::uint64_t max_pending_bytes = 16777216;
+    std::uint32_t ping_interval_ms = 500;  // PING, watchdog PUBLISH, revoked set read
+    std::uint32_t ping_timeout_ms = 3000;  // no PONG / no echo that long: reconnect
+    std::uint32_t max_backoff_ms = 5000;   // reconnect delays double up to this
 };
 
 enum class LogLevel { Debug, Info, Warn, Error };

@@ -100,6 +100,9 @@ TEST(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_EQ(c->redis.url, "");
     EXPECT_EQ(c->redis.channel_prefix, "stampede");
     EXPECT_EQ(c->redis.max_pending_bytes, 16777216U);
+    EXPECT_EQ(c->redis.ping_interval_ms, 500U);
+    EXPECT_EQ(c->redis.ping_timeout_ms, 3000U);
+    EXPECT_EQ(c->redis.max_backoff_ms, 5000U);
     EXPECT_EQ(c->logging.level, LogLevel::Info);
     EXPECT_EQ(c->logging.format, LogFormat::Text);
     EXPECT_EQ(c->drain_s, 10U);
@@ -162,7 +165,8 @@ destinations:
   rooms: []
 storage: { backend: memory, path: "" }
 cluster:
-  redis: { url: "redis://h:6379/1", channel_prefix: sp, max_pending_bytes: 99 }
+  redis: { url: "redis://h:6379/1", channel_prefix: sp, max_pending_bytes: 99,
+           ping_interval_ms: 100, ping_timeout_ms: 250, max_backoff_ms: 1000 }
 logging: { level: debug, format: json }
 shutdown: { drain_s: 3 }
 )");
@@ -242,6 +246,9 @@ shutdown: { drain_s: 3 }
     EXPECT_EQ(c->redis.url, "redis://h:6379/1");
     EXPECT_EQ(c->redis.channel_prefix, "sp");
     EXPECT_EQ(c->redis.max_pending_bytes, 99U);
+    EXPECT_EQ(c->redis.ping_interval_ms, 100U);
+    EXPECT_EQ(c->redis.ping_timeout_ms, 250U);
+    EXPECT_EQ(c->redis.max_backoff_ms, 1000U);
     EXPECT_EQ(c->logging.level, LogLevel::Debug);
     EXPECT_EQ(c->logging.format, LogFormat::Json);
     EXPECT_EQ(c->drain_s, 3U);
@@ -298,6 +305,10 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
          "t.yaml:1: storage.backend 'redis' is not supported yet (planned: issue 12)"},
         {"cluster: { redis: { url: \"http://h\" } }",
          "t.yaml:1: cluster.redis.url must start with redis://, got 'http://h'"},
+        {"cluster: { redis: { ping_interval_ms: 5 } }",
+         "t.yaml:1: cluster.redis.ping_interval_ms must be an integer from 10 to 60000, got '5'"},
+        {"cluster: { redis: { max_backoff_ms: 50 } }",
+         "t.yaml:1: cluster.redis.max_backoff_ms must be an integer from 100 to 600000, got '50'"},
         {"http: { health: health }", "t.yaml:1: http.health must start with '/', got 'health'"},
         {"destinations: { topic_prefixes: [/topic] }",
          "t.yaml:1: destinations.topic_prefixes entry '/topic' must start and end with '/'"},
@@ -491,6 +502,30 @@ cluster:
                               "supported"))
         << errors[0];
     EXPECT_NE(errors[0].find("Debian's hiredis 0.14 has no TLS"), std::string::npos);
+}
+
+TEST(ConfigTest, RelayPingTimeoutMustCoverTwoIntervals) {
+    // Reported at the timeout's line when it is written, else at the interval's.
+    EXPECT_THAT(errors_of(R"(
+listeners: [ { name: web } ]
+cluster:
+  redis:
+    ping_interval_ms: 1000
+    ping_timeout_ms: 1999
+)"),
+                ElementsAre("t.yaml:5: cluster.redis.ping_timeout_ms (1999) must be at least "
+                            "twice cluster.redis.ping_interval_ms (1000)"));
+    EXPECT_THAT(errors_of(R"(
+listeners: [ { name: web } ]
+cluster:
+  redis:
+    ping_interval_ms: 2000
+)"),
+                ElementsAre("t.yaml:4: cluster.redis.ping_timeout_ms (3000) must be at least "
+                            "twice cluster.redis.ping_interval_ms (2000)"));
+    EXPECT_NE(load_good("listeners: [ { name: web } ]\n"
+                        "cluster: { redis: { ping_interval_ms: 1000, ping_timeout_ms: 2000 } }\n"),
+              nullptr);
 }
 
 TEST(ConfigTest, JwtRules) {
