@@ -19,9 +19,8 @@
 namespace stampede::broker {
 namespace {
 
-constexpr double kTickSeconds = 0.5;
-constexpr double kWatchdogSeconds = 3.0;
-constexpr double kMaxBackoffSeconds = 5.0;
+// cluster.redis.ping_interval_ms, ping_timeout_ms, max_backoff_ms, as libev wants them.
+double seconds_of(std::uint32_t ms) { return ms / 1000.0; }
 
 }  // namespace
 
@@ -70,7 +69,7 @@ void Relay::start(struct ev_loop* loop) {
     ev_timer_init(
         &timers_->tick,
         [](struct ev_loop*, ev_timer* w, int) { static_cast<Relay*>(w->data)->on_tick(); },
-        kTickSeconds, kTickSeconds);
+        seconds_of(config_.redis.ping_interval_ms), seconds_of(config_.redis.ping_interval_ms));
     timers_->tick.data = this;
     ev_timer_start(loop_, &timers_->tick);
     ev_timer_init(
@@ -165,7 +164,7 @@ void Relay::schedule_reconnect() {
     const double jitter = std::uniform_real_distribution<double>(0.8, 1.2)(random);
     ev_timer_set(&timers_->reconnect, backoff_s_ * jitter, 0.);
     ev_timer_start(loop_, &timers_->reconnect);
-    backoff_s_ = std::min(backoff_s_ * 2, kMaxBackoffSeconds);
+    backoff_s_ = std::min(backoff_s_ * 2, seconds_of(config_.redis.max_backoff_ms));
 }
 
 void Relay::update_connected() {
@@ -243,11 +242,12 @@ void Relay::publish(const protocol::MessagePtr& message) {
 
 void Relay::on_tick() {
     const double now = ev_now(loop_);
+    const double timeout_s = seconds_of(config_.redis.ping_timeout_ms);
     using State = storage::RedisConnection::State;
     if (publisher_->state() == State::Connected) {
         // hiredis 0.14 has no async timeouts: a PING that stays unanswered means a hung Redis.
-        if (ping_in_flight_ && now - last_pong_ > kWatchdogSeconds) {
-            log_.warn("redis: no answer for {:.0f} s, reconnecting", now - last_pong_);
+        if (ping_in_flight_ && now - last_pong_ > timeout_s) {
+            log_.warn("redis: no answer for {:.1f} s, reconnecting", now - last_pong_);
             publisher_->close();
             subscriber_->close();
             return;
@@ -271,8 +271,8 @@ void Relay::on_tick() {
         last_pong_ = now;
     }
     if (subscriber_->state() == State::Connected && publisher_->state() == State::Connected &&
-        now - last_ping_seen_ > kWatchdogSeconds) {
-        log_.warn("redis: subscriber silent for {:.0f} s, reconnecting", now - last_ping_seen_);
+        now - last_ping_seen_ > timeout_s) {
+        log_.warn("redis: subscriber silent for {:.1f} s, reconnecting", now - last_ping_seen_);
         subscriber_->close();
     }
 }

@@ -22,6 +22,9 @@ constexpr std::array<std::string_view, 13> kAlgorithms = {
 // RFC 7518 3.2: an HMAC key should be at least as long as the hash; HS256 is the floor.
 constexpr std::size_t kMinSecretBytes = 32;
 
+// Each tracked IP costs about 100 bytes; past ten million it is a typo, not a need.
+constexpr std::uint32_t kMaxTrackedIps = 10000000;
+
 bool is_ip_or_cidr(const std::string& text) {
     std::size_t slash = text.find('/');
     std::string ip = text.substr(0, slash);
@@ -236,6 +239,7 @@ void read_auth(Section s, AuthConfig& a) {
     read_bool(s, "anonymous", a.anonymous);
     read_string(s, "token_header", a.token_header);
     read_uint(s, "max_failures_per_minute", a.max_failures_per_minute);
+    read_uint(s, "max_tracked_ips", a.max_tracked_ips, 1, kMaxTrackedIps);
     // revoked_jti_file is a file of its own (one jti a line, re-read on reload) that adds
     // to revoked_jti, not the generic K_file replacing it.
     read_strings(s, "revoked_jti", a.revoked_jti, false);

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "config/yaml_reader.hpp"
@@ -36,6 +37,10 @@ using yaml::Where;
 
 // More shards than this is a typo, not a machine.
 constexpr unsigned kMaxShards = 1024;
+// A million passcode checks waiting is hours of PBKDF2: a typo, not a queue.
+constexpr std::uint64_t kMaxWorkerQueue = 1000000;
+// An inbox item is ~200 bytes (plus the message it shares): 16 Mi of them is GiBs per shard.
+constexpr std::uint64_t kMaxInboxItems = 1 << 24;
 
 /// A URL path: must start with '/' (or be empty when `may_be_empty`, which disables it).
 void read_url_path(Section& s, const std::string& key, std::string& out, bool may_be_empty) {
@@ -44,6 +49,14 @@ void read_url_path(Section& s, const std::string& key, std::string& out, bool ma
         s.diag().error(*where,
                        fmt::format("{} must start with '/', got '{}'", s.qualify(key), out));
     }
+}
+
+/// A key whose feature is not built yet. It stays parsed, so the error points at the line
+/// that sets it and the key can come back with its issue; set to anything but its default,
+/// it is refused, so nobody runs a config that only looks as if it worked.
+void refuse_unsupported(Diagnostics& diag, const YAML::Mark& mark, std::string_view what,
+                        std::string_view planned) {
+    diag.error(mark, fmt::format("{} is not supported yet (planned: {})", what, planned));
 }
 
 bool is_loopback(const std::string& host) {
@@ -137,7 +150,9 @@ void read_http(Section s, HttpConfig& h) {
     read_url_path(s, "health", h.health, true);
     read_url_path(s, "metrics", h.metrics, true);
     read_url_path(s, "publish", h.publish, true);
-    read_string(s, "static_dir", h.static_dir);
+    if (Where w = read_string(s, "static_dir", h.static_dir); w && !h.static_dir.empty()) {
+        refuse_unsupported(s.diag(), *w, s.qualify("static_dir"), "the demo chat page");
+    }
     s.check_unknown();
 }
 
@@ -150,6 +165,9 @@ void read_limits(Section s, Limits& l) {
     read_uint(s, "max_transaction_bytes", l.max_transaction_bytes, 1);
     read_uint(s, "max_queue_messages", l.max_queue_messages, 1);
     read_uint(s, "connect_timeout_ms", l.connect_timeout_ms, 1);
+    read_uint(s, "max_worker_queue", l.max_worker_queue, 1, kMaxWorkerQueue);
+    read_uint(s, "max_inbox_items", l.max_inbox_items, 1, kMaxInboxItems);
+    read_uint(s, "write_batch_bytes", l.write_batch_bytes, 1, kMaxWriteBatchBytes);
     read_enum(s, "slow_consumer", l.slow_consumer,
               {{"disconnect", SlowConsumerPolicy::Disconnect},
                {"drop_oldest", SlowConsumerPolicy::DropOldest}});
@@ -192,7 +210,9 @@ RoomConfig read_room(Section& s) {
     read_uint(history, "max_messages", r.history.max_messages);
     read_uint(history, "max_age_s", r.history.max_age_s);
     history.check_unknown();
-    read_bool(s, "presence", r.presence);
+    if (Where w = read_bool(s, "presence", r.presence); w && r.presence) {
+        refuse_unsupported(s.diag(), *w, s.qualify("presence"), "issue 13");
+    }
     s.check_unknown();
     return r;
 }
@@ -210,23 +230,47 @@ void read_destinations(Section s, DestinationsConfig& d) {
     for (Section& room : s.list("rooms")) {
         d.rooms.push_back(read_room(room));
     }
+    if (!d.rooms.empty()) {
+        refuse_unsupported(s.diag(), s.where("rooms").value_or(s.mark()), s.qualify("rooms"),
+                           "issue 12");
+    }
     s.check_unknown();
 }
 
-void read_storage(Section s, StorageConfig& st, const RedisConfig& redis) {
-    Where backend = read_string(s, "backend", st.backend);
-    if (backend && st.backend != "memory" && st.backend != "file" && st.backend != "redis") {
-        yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
-                                {"memory", "file", "redis"}, st.backend);
+// Only the embedded memory store exists (and nothing stores anything yet): the file and
+// redis backends come with issue 12, and their cross-checks (file needs a path, redis a
+// cluster) with them.
+void read_storage(Section s, StorageConfig& st) {
+    if (Where backend = read_string(s, "backend", st.backend)) {
+        if (st.backend != "memory" && st.backend != "file" && st.backend != "redis") {
+            yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
+                                    {"memory", "file", "redis"}, st.backend);
+        } else if (st.backend != "memory") {
+            refuse_unsupported(s.diag(), *backend,
+                               fmt::format("{} '{}'", s.qualify("backend"), st.backend),
+                               "issue 12");
+        }
     }
-    read_string(s, "path", st.path);
-    if (st.backend == "file" && st.path.empty()) {
-        s.diag().error(backend.value_or(s.mark()), "storage.backend file needs storage.path");
-    }
-    if (st.backend == "redis" && redis.url.empty()) {
-        s.diag().error(backend.value_or(s.mark()), "storage.backend redis needs cluster.redis.url");
+    if (Where path = read_string(s, "path", st.path); path && !st.path.empty()) {
+        refuse_unsupported(s.diag(), *path, s.qualify("path"), "issue 12");
     }
     s.check_unknown();
+}
+
+// The relay's clock: a tick every ping_interval_ms sends a PING and a watchdog PUBLISH the
+// subscriber must see come back; ping_timeout_ms without either means a hung Redis. The
+// echo arrives just after a tick and is checked at the next ones, so a timeout under two
+// intervals would reconnect a healthy link.
+void read_relay_timings(Section& redis, RedisConfig& r) {
+    Where interval = read_uint(redis, "ping_interval_ms", r.ping_interval_ms, 10, 60000);
+    Where timeout = read_uint(redis, "ping_timeout_ms", r.ping_timeout_ms, 20, 600000);
+    read_uint(redis, "max_backoff_ms", r.max_backoff_ms, 100, 600000);
+    if (std::uint64_t{r.ping_timeout_ms} < 2 * std::uint64_t{r.ping_interval_ms}) {
+        redis.diag().error(
+            timeout.value_or(interval.value_or(redis.mark())),
+            fmt::format("{} ({}) must be at least twice {} ({})", redis.qualify("ping_timeout_ms"),
+                        r.ping_timeout_ms, redis.qualify("ping_interval_ms"), r.ping_interval_ms));
+    }
 }
 
 void read_cluster(Section s, RedisConfig& r) {
@@ -245,6 +289,7 @@ void read_cluster(Section s, RedisConfig& r) {
     }
     read_nonempty_string(redis, "channel_prefix", r.channel_prefix);
     read_uint(redis, "max_pending_bytes", r.max_pending_bytes, 1);
+    read_relay_timings(redis, r);
     redis.check_unknown();
     s.check_unknown();
 }
@@ -282,7 +327,7 @@ void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
     read_heartbeat(root.section("heartbeat"), c.heartbeat);
     read_destinations(root.section("destinations"), c.destinations);
     read_cluster(root.section("cluster"), c.redis);
-    read_storage(root.section("storage"), c.storage, c.redis);
+    read_storage(root.section("storage"), c.storage);
     read_logging(root.section("logging"), c.logging);
     read_shutdown(root.section("shutdown"), c);
     root.check_unknown();

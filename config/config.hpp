@@ -34,10 +34,14 @@ struct HttpConfig {
     std::string health = "/health";
     std::string metrics = "/metrics";
     std::string publish = "/api/v1/publish";
-    std::string static_dir;
+    std::string static_dir;  // planned (the demo page): anything but "" is refused today
 };
 
 enum class SlowConsumerPolicy { Disconnect, DropOldest };
+
+/// The largest limits.write_batch_bytes. lws is told at start that one write may be this big
+/// (lws_glue.cpp); a longer one it sends in pieces from a copy of the rest.
+inline constexpr std::uint64_t kMaxWriteBatchBytes = 64 * 1024;
 
 struct Limits {
     std::uint64_t max_frame_bytes = 1048576;
@@ -48,6 +52,9 @@ struct Limits {
     std::uint64_t max_transaction_bytes = 1048576;
     std::uint64_t max_queue_messages = 100000;
     std::uint64_t connect_timeout_ms = 30000;  // open connection -> CONNECT, else ERROR
+    std::uint64_t max_worker_queue = 10000;    // passcode checks waiting for the worker
+    std::uint64_t max_inbox_items = 1 << 20;   // per shard; past it cross-shard publishes drop
+    std::uint64_t write_batch_bytes = kMaxWriteBatchBytes;  // queued output per socket write
     SlowConsumerPolicy slow_consumer = SlowConsumerPolicy::Disconnect;
 };
 
@@ -94,6 +101,7 @@ struct AuthConfig {
     bool anonymous = false;
     std::string token_header;
     std::uint32_t max_failures_per_minute = 10;
+    std::uint32_t max_tracked_ips = 100000;  // client IPs whose failures are counted
     std::vector<std::string> revoked_jti;
     std::string revoked_jti_file;
     std::vector<std::string> trusted_proxies;
@@ -102,6 +110,8 @@ struct AuthConfig {
     std::vector<AclRuleConfig> acl;
 };
 
+// Rooms (history: issue 12, presence: issue 13) are parsed but not built: a non-empty
+// destinations.rooms is refused, so nothing here is read yet.
 struct HistoryConfig {
     std::uint32_t max_messages = 100;
     std::uint32_t max_age_s = 86400;
@@ -119,6 +129,7 @@ struct DestinationsConfig {
     std::vector<RoomConfig> rooms;
 };
 
+// Planned (issue 12): only backend memory with no path is accepted today.
 struct StorageConfig {
     std::string backend = "memory";  // memory | file | redis
     std::string path;                // file backend
@@ -128,6 +139,9 @@ struct RedisConfig {
     std::string url;  // empty = single node
     std::string channel_prefix = "stampede";
     std::uint64_t max_pending_bytes = 16777216;
+    std::uint32_t ping_interval_ms = 500;  // PING, watchdog PUBLISH, revoked set read
+    std::uint32_t ping_timeout_ms = 3000;  // no PONG / no echo that long: reconnect
+    std::uint32_t max_backoff_ms = 5000;   // reconnect delays double up to this
 };
 
 enum class LogLevel { Debug, Info, Warn, Error };

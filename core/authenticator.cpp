@@ -26,7 +26,8 @@ AuthOutcome accepted(auth::Principal principal) {
 
 AuthOutcome Authenticator::refuse(std::string_view peer, auth::AuthError error,
                                   std::string detail) {
-    shard_.failures().record_failure(peer, shard_.config().auth.max_failures_per_minute,
+    const auto& auth = shard_.config().auth;
+    shard_.failures().record_failure(peer, auth.max_failures_per_minute, auth.max_tracked_ips,
                                      FailureTracker::Clock::now());
     AuthOutcome outcome;
     outcome.status = AuthOutcome::Status::Refused;

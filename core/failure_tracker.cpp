@@ -10,18 +10,28 @@ bool FailureTracker::blocked(std::string_view ip, Clock::time_point now) {
 }
 
 void FailureTracker::record_failure(std::string_view ip, std::uint32_t max_per_minute,
-                                    Clock::time_point now) {
+                                    std::size_t max_tracked, Clock::time_point now) {
     const std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxTracked) {
-        // Bounded: forget IPs with nothing recent rather than grow without limit.
-        std::erase_if(entries_, [now](const auto& item) {
-            const Entry& entry = item.second;
-            return now >= entry.blocked_until &&
-                   (entry.failures.empty() ||
-                    now - entry.failures.back() > std::chrono::minutes(1));
-        });
+    auto it = entries_.find(std::string(ip));
+    if (it == entries_.end()) {
+        if (entries_.size() >= max_tracked) {
+            // Bounded: forget IPs with nothing recent rather than grow without limit.
+            std::erase_if(entries_, [now](const auto& item) {
+                const Entry& entry = item.second;
+                return now >= entry.blocked_until &&
+                       (entry.failures.empty() ||
+                        now - entry.failures.back() > std::chrono::minutes(1));
+            });
+        }
+        if (entries_.size() >= max_tracked) {
+            // Still full (a spread-out attack): the new IP goes uncounted rather than evict
+            // an active one, and refusing it outright would let anyone lock everyone out.
+            untracked_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        it = entries_.emplace(std::string(ip), Entry{}).first;
     }
-    Entry& entry = entries_[std::string(ip)];
+    Entry& entry = it->second;
     const auto window_start = now - std::chrono::minutes(1);
     std::erase_if(entry.failures, [&](Clock::time_point t) { return t < window_start; });
     entry.failures.push_back(now);
@@ -29,6 +39,11 @@ void FailureTracker::record_failure(std::string_view ip, std::uint32_t max_per_m
         entry.blocked_until = now + std::chrono::seconds(60);
         entry.failures.clear();
     }
+}
+
+std::size_t FailureTracker::tracked() {
+    const std::lock_guard lock(mutex_);
+    return entries_.size();
 }
 
 }  // namespace stampede::broker

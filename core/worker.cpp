@@ -5,7 +5,7 @@
 
 namespace stampede::broker {
 
-Worker::Worker() : thread_([this] { run(); }) {}
+Worker::Worker(std::size_t max_queued) : max_queued_(max_queued), thread_([this] { run(); }) {}
 
 Worker::~Worker() {
     {
@@ -19,13 +19,18 @@ Worker::~Worker() {
 bool Worker::submit(std::function<void()> task) {
     {
         const std::lock_guard lock(mutex_);
-        if (tasks_.size() >= kMaxQueued) {
+        if (tasks_.size() >= max_queued_) {
             return false;
         }
         tasks_.push_back(std::move(task));
     }
     wake_.notify_one();
     return true;
+}
+
+void Worker::set_max_queued(std::size_t max_queued) {
+    const std::lock_guard lock(mutex_);
+    max_queued_ = max_queued;
 }
 
 void Worker::run() {

@@ -12,17 +12,20 @@ namespace stampede::broker {
 
 class Worker {
    public:
-    Worker();
+    /// `max_queued`: tasks waiting beyond the one running (limits.max_worker_queue).
+    explicit Worker(std::size_t max_queued);
     ~Worker();  // finishes queued tasks, then joins
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
     /// False when the queue is full (the caller refuses the work).
     bool submit(std::function<void()> task);
+    /// SIGHUP: applies to the next submit; tasks already queued stay.
+    void set_max_queued(std::size_t max_queued);
 
    private:
     void run();
-    static constexpr std::size_t kMaxQueued = 10000;
+    std::size_t max_queued_;  // guarded by mutex_
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::function<void()>> tasks_;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <string_view>
 
+#include "config/config.hpp"
 #include "net/http_glue.hpp"
 #include "net/shard.hpp"
 
@@ -217,8 +218,10 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, si
 // lws allocates the receive buffer per connection: 64 KiB made an idle WebSocket cost ~12 KiB
 // of RSS once touched. The parser is incremental, so a big frame only takes more callbacks.
 constexpr std::size_t kRxBufferBytes = 4096;
-// 0 would cap each send at the receive buffer size; batches are up to 64 KiB.
-constexpr std::size_t kTxPacketBytes = 64 * 1024 + 64;
+// 0 would cap each send at the receive buffer size; batches are up to limits.write_batch_bytes,
+// which the config caps at kMaxWriteBatchBytes (the tables are fixed at start, the limit is
+// reloadable), so lws never splits and copies a batch that keeps to it.
+constexpr std::size_t kTxPacketBytes = config::kMaxWriteBatchBytes + 64;
 
 const lws_protocols kWebsocketProtocols[] = {
     {"v12.stomp", websocket_callback, sizeof(PerSession), kRxBufferBytes, 0, nullptr,

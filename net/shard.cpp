@@ -14,7 +14,6 @@
 namespace stampede::broker {
 
 namespace {
-constexpr std::size_t kMaxInboxItems = 1 << 20;
 
 // secs_since_valid_hangup == 0: lws arms no validity timer on any connection (see
 // listeners.cpp: the kernel's TCP keepalive finds dead peers instead).
@@ -42,6 +41,7 @@ Shard::Shard(unsigned index, NodeContext& node, config::ConfigPtr config, Securi
       security_(std::move(security)),
       listeners_(std::move(listeners)),
       watchers_(std::make_unique<ShardWatchers>()),
+      max_inbox_items_(config_->limits.max_inbox_items),
       http_api_(
           *this, [this] { return node_.render_metrics(); },
           [this](std::uint64_t request) {
@@ -52,6 +52,7 @@ Shard::Shard(unsigned index, NodeContext& node, config::ConfigPtr config, Securi
     for (auto& listener : listeners_) {
         listener.shard = this;
     }
+    writes_.set_max_batch_bytes(config_->limits.write_batch_bytes);
     // The loop and the inbox exist before the thread does: another shard may publish to this
     // one while it is still starting, and the post waits in the inbox until the loop runs.
     loop_ =
@@ -288,7 +289,8 @@ bool Shard::post(InboxItem item) {
     if (inbox_closed_) {
         return false;  // stopping: the loop is gone (e.g. a queue message requeued at exit)
     }
-    if (inbox_.size() >= kMaxInboxItems && item.kind == InboxItem::Kind::Publish) {
+    if (inbox_.size() >= max_inbox_items_.load(std::memory_order_relaxed) &&
+        item.kind == InboxItem::Kind::Publish) {
         counters_.inbox_overflow.fetch_add(1, std::memory_order_relaxed);
         return false;
     }
@@ -334,6 +336,8 @@ void Shard::drain_inbox() {
             case InboxItem::Kind::Reload:
                 config_ = std::move(item.config);
                 security_ = std::move(item.security);
+                max_inbox_items_ = config_->limits.max_inbox_items;
+                writes_.set_max_batch_bytes(config_->limits.write_batch_bytes);
                 reload_certificates();
                 for (auto& [id, connection] : connections_) {
                     connection->session().apply_config();

@@ -154,6 +154,8 @@ class Shard final : public ShardServices {
     std::mutex inbox_mutex_;
     std::deque<InboxItem> inbox_;
     std::atomic<bool> inbox_pending_{false};
+    // limits.max_inbox_items: read by post() on any thread, set on reload by this one.
+    std::atomic<std::size_t> max_inbox_items_{0};
     bool inbox_closed_ = false;  // guarded by inbox_mutex_
 
     ConnectionMap connections_;

@@ -21,7 +21,7 @@ void WriteBatches::flush() {
         lws* wsi = connection.wsi();
         if (lws_partial_buffered(wsi) || connection.lingering) {
             lws_callback_on_writable(wsi);
-        } else if (connection.write_batch(scratch_, kMaxBatchBytes, false, messages_out_) < 0) {
+        } else if (connection.write_batch(scratch_, max_batch_bytes_, false, messages_out_) < 0) {
             lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
         }
     }
@@ -38,7 +38,7 @@ void WriteBatches::flush() {
 }
 
 int WriteBatches::write(Connection& connection) {
-    return connection.write_batch(scratch_, kMaxBatchBytes, true, messages_out_);
+    return connection.write_batch(scratch_, max_batch_bytes_, true, messages_out_);
 }
 
 }  // namespace stampede::broker

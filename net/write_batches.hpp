@@ -17,8 +17,9 @@ class WriteBatches final : public WriteScheduler {
     WriteBatches(ConnectionMap& connections, std::atomic<std::uint64_t>& messages_out)
         : connections_(connections), messages_out_(messages_out) {}
 
-    /// Bytes of output drained into one write (one WebSocket message or TCP write).
-    static constexpr std::size_t kMaxBatchBytes = 64 * 1024;
+    /// Bytes of output drained into one write (one WebSocket message or TCP write):
+    /// limits.write_batch_bytes, set at start and on reload.
+    void set_max_batch_bytes(std::size_t bytes) { max_batch_bytes_ = bytes; }
 
     /// `connection` has output: write it at the end of this turn.
     void mark(Connection& connection) override;
@@ -30,6 +31,7 @@ class WriteBatches final : public WriteScheduler {
    private:
     ConnectionMap& connections_;
     std::atomic<std::uint64_t>& messages_out_;
+    std::size_t max_batch_bytes_ = 64 * 1024;
     std::string scratch_;
     std::vector<std::uint64_t> dirty_;     // connection ids with output queued this turn
     std::vector<std::uint64_t> flushing_;  // the list being written (reused)

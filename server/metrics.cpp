@@ -52,6 +52,9 @@ std::string render_metrics(const NodeContext& node) {
             protocol::close_reason_text(static_cast<protocol::CloseReason>(i)), closed[i]);
     }
     metric(text, "stampede_shards", "gauge", "Shard threads.", node.shards.size());
+    metric(text, "stampede_auth_untracked_failures_total", "counter",
+           "Failed logins not counted per IP: auth.max_tracked_ips IPs were all active.",
+           node.failures.untracked());
     const RelayCounters& relay = node.relay_counters;
     metric(text, "stampede_relay_published_total", "counter",
            "Messages PUBLISHed to Redis and acknowledged.", relay.published.load());

@@ -29,6 +29,7 @@ Server::Server(config::ConfigPtr config)
       queues_([this](const QueueConsumer& consumer, const protocol::MessagePtr& message) {
           deliver_queue_message(consumer, message);
       }),
+      worker_(config_->limits.max_worker_queue),
       node_{node_id_,
             log_,
             queues_,
@@ -184,6 +185,7 @@ void Server::reload() {
     log_.set_level(config_->logging.level);
     log_.set_format(config_->logging.format);
     queues_.set_max_messages(config_->limits.max_queue_messages);
+    worker_.set_max_queued(config_->limits.max_worker_queue);
     post_reload();
     log_.info("config reloaded from {}", config_->path);
     log_listeners();  // listeners are restart-only: the same sockets go on serving

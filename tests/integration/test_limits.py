@@ -1,11 +1,12 @@
 """Every limit and bad input of issue 2 point 5: each gets the exact ERROR `message` from
 docs/protocol.md, the offending connection is closed, and a client that was connected before
-(and a new one) keeps working."""
+(and a new one) keeps working. Plus limits.write_batch_bytes, seen in how a WebSocket
+subscriber's backlog is cut into WebSocket messages (one per write)."""
 
 import time
 import unittest
 
-from harness import BrokerTestCase, encode_frame
+from harness import BrokerTestCase, FrameReader, encode_frame
 
 SMALL_LIMITS = {
     "max_frame_bytes": 4096,
@@ -361,6 +362,69 @@ class SlowConsumerDropOldestTest(SlowConsumerBase):
         pub.send("/topic/flood", b"after", receipt=True)
         self.assertEqual(slow.expect("MESSAGE").body, b"after")
         self.assertEqual(fast.expect("MESSAGE").body, b"after")
+
+
+def frame_sizes(payload):
+    """The byte size of each STOMP frame in one WebSocket message (which must hold whole
+    frames only)."""
+    reader = FrameReader()
+    reader.feed(payload)
+    sizes = []
+    while True:
+        before = len(reader.buf)
+        if reader.next_frame() is None:
+            break
+        sizes.append(before - len(reader.buf))
+    assert reader.buf == b"", f"a frame cut across WebSocket messages: {reader.buf[:100]!r}"
+    return sizes
+
+
+class WriteBatchBase(BrokerTestCase):
+    COUNT = 300
+
+    def backlog(self):
+        """A WebSocket subscriber's backlog: many small messages (one 4 KiB read of the
+        publisher's bytes completes dozens, all queued in one loop turn) and some of 10 KiB.
+        Returns the frame sizes of each WebSocket message that carried them, after checking
+        that every message arrived intact and in order."""
+        sub = self.client(transport="ws")
+        sub.subscribe("/topic/batch", "b")
+        first = len(sub.stream.messages)
+        bodies = [f"{n}:".encode() + bytes([97 + n % 26]) * (10240 if n % 50 == 7 else n % 40)
+                  for n in range(self.COUNT)]
+        pub = self.client()
+        pub.send_bytes(b"".join(encode_frame("SEND", [("destination", "/topic/batch")], body)
+                                for body in bodies))
+        self.assertEqual([m.body for m in sub.read_messages(self.COUNT)], bodies)
+        return [frame_sizes(payload) for _, payload in sub.stream.messages[first:]]
+
+
+class WriteBatchOneByteTest(WriteBatchBase):
+    """write_batch_bytes: 1. Each write takes one frame: the backlog still arrives whole, one
+    MESSAGE per WebSocket message (with the default 64 KiB, dozens share one)."""
+
+    config_overrides = {"limits": {"write_batch_bytes": 1}}
+
+    def test_every_write_carries_one_frame(self):
+        per_message = self.backlog()
+        self.assertEqual([len(sizes) for sizes in per_message], [1] * self.COUNT)
+
+
+class WriteBatchTest(WriteBatchBase):
+    """write_batch_bytes: 4096. A write takes frames while it holds less than that, so it
+    ends past the bound by at most its last frame, which is never cut."""
+
+    BATCH = 4096
+    config_overrides = {"limits": {"write_batch_bytes": BATCH}}
+
+    def test_writes_stop_at_the_first_frame_that_reaches_the_bound(self):
+        per_message = self.backlog()
+        self.assertEqual(sum(len(sizes) for sizes in per_message), self.COUNT)
+        for sizes in per_message:
+            self.assertLess(sum(sizes[:-1]), self.BATCH, sizes)
+        self.assertTrue(any(len(sizes) > 1 for sizes in per_message), "no write packed frames")
+        self.assertTrue(any(sum(sizes) > self.BATCH for sizes in per_message),
+                        "no 10 KiB frame went whole in one write")
 
 
 if __name__ == "__main__":

@@ -82,6 +82,36 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(out.returncode, 2)
         self.assertIn("nope.yaml", out.stdout + out.stderr)
 
+    PLANNED_FEATURES = (
+        "listeners:\n"                                               # 1
+        "  - name: web\n"                                            # 2
+        "http:\n"                                                    # 3
+        "  static_dir: /srv/www\n"                                   # 4
+        "destinations:\n"                                            # 5
+        "  rooms:\n"                                                 # 6
+        "    - { pattern: \"/topic/room.*\", presence: true }\n"     # 7
+        "storage:\n"                                                 # 8
+        "  backend: file\n"                                          # 9
+        "  path: /var/lib/stampede\n")                               # 10
+
+    def test_check_config_refuses_planned_features(self):
+        """Keys of features not built yet are refused at their line, not silently ignored."""
+        path = self.write(self.PLANNED_FEATURES)
+        out = run("--check-config", path)
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        text = out.stdout + out.stderr
+        for line, key in ((4, "http.static_dir"), (6, "destinations.rooms"),
+                          (7, "destinations.rooms[0].presence"), (9, "storage.backend 'file'"),
+                          (10, "storage.path")):
+            self.assertIn(f"{path}:{line}: {key} is not supported yet", text)
+
+    def test_start_refuses_planned_features(self):
+        path = self.write(self.PLANNED_FEATURES)
+        out = run("--config", path)
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn(f"{path}:6: destinations.rooms is not supported yet",
+                      out.stdout + out.stderr)
+
     def test_start_with_bad_config_fails(self):
         path = self.write("listeners:\n  - name: web\n    colour: blue\n")
         out = run("--config", path)
@@ -297,6 +327,19 @@ class ReloadTest(BrokerTestCase):
         c.sync()
         c.subscribe("/topic/ops", "o")
         c.send_bytes(oversized_send(3000))  # the old 1 MiB limit still applies
+        self.assertEqual(len(c.expect("MESSAGE").body), 3000)
+
+    def test_planned_feature_on_sighup_is_refused_and_the_old_config_stays(self):
+        c = self.client()
+        self.reload(text=to_yaml(default_config(limits={"max_frame_bytes": 2048}))
+                    + "\nstorage:\n  backend: file\n  path: /tmp\n")
+        self.broker.wait_log_count(
+            re.escape(self.broker.config_path) + r":\d+: storage.backend 'file' is not "
+            r"supported yet", 1, what="the reload error")
+        self.broker.wait_log_count(r"reload refused", 1)
+        self.assertIsNone(self.broker.proc.poll(), "broker exited on a refused reload")
+        c.subscribe("/topic/ops", "o")
+        c.send_bytes(oversized_send(3000))  # the refused file's 2048 limit did not apply
         self.assertEqual(len(c.expect("MESSAGE").body), 3000)
 
 

@@ -1,16 +1,29 @@
 """Two shards (`node.shards: 2`): CONNECTED's session header names the shard; clients are
 opened until both shards are in use, and a publish on one shard reaches subscribers on the
-other, in order."""
+other, in order. limits.max_inbox_items crossed: a shard's full inbox drops cross-shard
+publishes, counts them on /metrics, and the broker serves on."""
 
+import re
 import time
 import unittest
 
-from harness import BrokerTestCase, deadline_s
+from harness import BrokerTestCase, deadline_s, encode_frame
 
 MAX_TRIES = 200
 
 
-class ShardTest(BrokerTestCase):
+def metric(broker, name):
+    status, body = broker.http_get("/metrics")
+    if status != 200:
+        raise AssertionError(f"/metrics answered {status}")
+    m = re.search(rf"^{re.escape(name)} (\d+)$", body.decode(), re.M)
+    if m is None:
+        raise AssertionError(f"{name} missing from /metrics")
+    return int(m.group(1))
+
+
+class TwoShardTestCase(BrokerTestCase):
+    """A broker with two shards, and clients placed on the shard a test wants."""
     shards = 2
 
     def clients_on_each_shard(self, transport="tcp", per_shard=1):
@@ -40,6 +53,10 @@ class ShardTest(BrokerTestCase):
         shard, _, rest = c.session.partition("-")
         assert shard.isdigit() and rest, c.session
         return int(shard)
+
+
+
+class ShardTest(TwoShardTestCase):
 
     def test_sessions_land_on_both_shards(self):
         (a,), (b,) = self.clients_on_each_shard()
@@ -99,6 +116,63 @@ class ShardTest(BrokerTestCase):
                          [f"q{n}".encode() for n in range(5)])
         a.send("/queue/shard", b"live", receipt=True)
         self.assertEqual(b.expect("MESSAGE").body, b"live")
+
+
+class InboxOverflowTest(TwoShardTestCase):
+    """limits.max_inbox_items: 1. A burst published on shard A is posted item by item to
+    shard B's inbox faster than B takes them: past one waiting item B's publishes are dropped
+    and counted. A's own subscribers miss nothing, B's miss exactly what was dropped, and
+    both shards go on serving."""
+
+    config_overrides = {"limits": {"max_inbox_items": 1}}
+    BURST = 2000
+
+    def read_until_marker(self, sub, pub):
+        """B's burst bodies, in arrival order, up to the first marker B receives. Markers
+        go through the same inbox, so one may be dropped too: send until one arrives."""
+        got = []
+        for attempt in range(50):
+            pub.send("/topic/burst", f"marker{attempt}".encode(), receipt=True)
+            while True:
+                frame = sub.try_read_frame(deadline_s(0.5))
+                if frame is None:
+                    break
+                self.assertEqual(frame.command, "MESSAGE", frame)
+                if frame.body.startswith(b"marker"):
+                    return got, attempt + 1
+                got.append(int(frame.body))
+        self.fail("no marker reached the other shard")
+
+    def test_a_full_inbox_drops_cross_shard_publishes_and_the_broker_serves_on(self):
+        (a_sub, a_pub), (b_sub, b_pub) = self.clients_on_each_shard(per_shard=2)
+        a_sub.subscribe("/topic/burst", "a")
+        b_sub.subscribe("/topic/burst", "b")
+        self.assertEqual(metric(self.broker, "stampede_inbox_overflow_total"), 0)
+        a_pub.send_bytes(b"".join(
+            encode_frame("SEND", [("destination", "/topic/burst")], str(n).encode())
+            for n in range(self.BURST)))
+
+        # The publisher's shard delivers locally: every message, in order.
+        self.assertEqual([int(m.body) for m in a_sub.read_messages(self.BURST)],
+                         list(range(self.BURST)))
+        b_got, markers_sent = self.read_until_marker(b_sub, a_pub)
+        overflow = metric(self.broker, "stampede_inbox_overflow_total")
+        missed = self.BURST - len(b_got)
+        self.assertGreater(missed, 0, "the other shard's inbox never overflowed")
+        self.assertEqual(b_got, sorted(set(b_got)), "what got through is in order, once")
+        # Every message B missed is counted; the rest of the count is dropped markers.
+        self.assertGreaterEqual(overflow, missed)
+        self.assertLessEqual(overflow, missed + markers_sent - 1)
+
+        # Both shards serve on: a message each way across, and /health.
+        self.assertEqual([m.body for m in a_sub.read_messages(markers_sent)],
+                         [f"marker{i}".encode() for i in range(markers_sent)])
+        for pub, sub, name in ((a_pub, b_sub, "to-b"), (b_pub, a_sub, "to-a")):
+            sub.subscribe(f"/topic/{name}", name)
+            pub.send(f"/topic/{name}", name.encode(), receipt=True)
+            self.assertEqual(sub.expect("MESSAGE", destination=f"/topic/{name}").body,
+                             name.encode())
+        self.assertEqual(self.broker.http_get("/health")[0], 200)
 
 
 if __name__ == "__main__":
