@@ -68,24 +68,5 @@ for round in $(seq "$ROUNDS"); do
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "command: benchmarks/ab.sh $OLD ${NEW} (ROUNDS=$ROUNDS DURATION=$DURATION SHARDS=$SHARDS RATE=$RATE)"
-python3 - "$WORK/results.jsonl" <<'PY'
-import json, statistics, sys
-runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-def get(run, *keys):
-    for key in keys:
-        value = run
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value is not None:
-            return value
-    return None
-for scenario in ("fanout", "rooms"):
-    for side in ("old", "new"):
-        rows = [r for r in runs if r.get("scenario") == scenario and f"build={side}" in str(r.get("label"))]
-        rate = [get(r, "deliveries_per_s", "throughput.deliveries_per_s") for r in rows]
-        p99 = [get(r, "latency_ms.p99", "latency.p99_ms") for r in rows]
-        rate = [x for x in rate if x is not None]
-        p99 = [x for x in p99 if x is not None]
-        print(f"{scenario:7} {side}: deliveries/s median {statistics.median(rate) if rate else 'n/a'} "
-              f"{sorted(rate)}; p99 ms median {statistics.median(p99) if p99 else 'n/a'} {sorted(p99)}")
-PY
+python3 "$ROOT/benchmarks/ab_report.py" "$WORK/results.jsonl"
+echo "raw results: $WORK/results.jsonl" >&2
