@@ -175,7 +175,13 @@ void read_limits(Section s, Limits& l) {
 }
 
 void read_heartbeat(Section s, HeartbeatConfig& h) {
-    read_uint(s, "server_ms", h.server_ms);
+    // Before issue 11 the key was server_ms (a fixed interval); it is the same number, now a
+    // floor under what the client asks for. The old name still works, with a warning.
+    if (const auto old = s.where("server_ms")) {
+        s.diag().warn(*old, "heartbeat.server_ms is now heartbeat.server_min_ms (the same value)");
+        read_uint(s, "server_ms", h.server_min_ms);
+    }
+    read_uint(s, "server_min_ms", h.server_min_ms);
     read_uint(s, "client_min_ms", h.client_min_ms);
     read_double(s, "grace", h.grace, 1.0);
     s.check_unknown();

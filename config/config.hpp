@@ -44,12 +44,12 @@ enum class SlowConsumerPolicy { Disconnect, DropOldest };
 inline constexpr std::uint64_t kMaxWriteBatchBytes = 64 * 1024;
 
 struct Limits {
-    std::uint64_t max_frame_bytes = 1048576;
+    std::uint64_t max_frame_bytes = 1114112;  // a 1 MiB body with 64 KiB of headers
     std::uint64_t max_headers = 64;
     std::uint64_t max_header_line_bytes = 8192;
     std::uint64_t max_subscriptions_per_connection = 1024;
     std::uint64_t max_pending_bytes_per_connection = 4194304;
-    std::uint64_t max_transaction_bytes = 1048576;
+    std::uint64_t max_transaction_bytes = 1114112;
     std::uint64_t max_queue_messages = 100000;
     std::uint64_t connect_timeout_ms = 30000;  // open connection -> CONNECT, else ERROR
     std::uint64_t max_worker_queue = 10000;    // passcode checks waiting for the worker
@@ -59,7 +59,9 @@ struct Limits {
 };
 
 struct HeartbeatConfig {
-    std::uint32_t server_ms = 10000;
+    // The broker beats every max(server_min_ms, the client's cy): a client asking for 1 s gets
+    // 1 s, down to this floor. 0 = never.
+    std::uint32_t server_min_ms = 1000;
     std::uint32_t client_min_ms = 1000;
     double grace = 2.0;
 };

@@ -11,6 +11,9 @@ bool FailureTracker::blocked(std::string_view ip, Clock::time_point now) {
 
 void FailureTracker::record_failure(std::string_view ip, std::uint32_t max_per_minute,
                                     std::size_t max_tracked, Clock::time_point now) {
+    if (max_per_minute == 0) {
+        return;  // auth.max_failures_per_minute: 0 = no limit, so nothing to count
+    }
     const std::lock_guard lock(mutex_);
     auto it = entries_.find(std::string(ip));
     if (it == entries_.end()) {

@@ -19,6 +19,7 @@ class FailureTracker {
    public:
     using Clock = std::chrono::steady_clock;
     bool blocked(std::string_view ip, Clock::time_point now);
+    /// `max_per_minute` 0 means no limit: nothing is counted, no address is ever blocked.
     /// At most `max_tracked` IPs are remembered (auth.max_tracked_ips). A new IP when that
     /// many are tracked first makes the idle ones (no failure in the last minute, not
     /// blocked) forgotten; if none is idle, the new IP's failure is not counted (see

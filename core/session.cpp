@@ -129,8 +129,10 @@ void Session::dispatch(const Frame& frame) {
 }
 
 void Session::send_receipt(const Frame& frame) {
+    // Inside a COMMIT the held frames are receipted as they are acted upon (they were not
+    // when they arrived); the COMMIT's own receipt follows them.
     const auto receipt = frame.header("receipt");
-    if (!receipt || in_commit_) {
+    if (!receipt) {
         return;
     }
     send_receipt_id(*receipt);
@@ -174,7 +176,10 @@ void Session::handle_send(const Frame& frame) {
 }
 
 void Session::handle_disconnect(const Frame& frame) {
-    transactions_.clear();  // uncommitted work vanishes
+    for (auto& [name, transaction] : transactions_) {
+        discard(transaction);  // uncommitted work vanishes
+    }
+    transactions_.clear();
     send_receipt(frame);
     state_ = State::Closing;
     close_after_flush_ = true;
@@ -218,7 +223,7 @@ void Session::deliver_topic(const LocalMessage& message, const Subscription& sub
     if (state_ != State::Connected) {
         return;
     }
-    push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id_++);
+    push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id(false));
 }
 
 bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id) {
@@ -229,11 +234,17 @@ bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_vie
     Subscription& sub = *it->second;
     std::uint64_t ack_id = 0;
     if (sub.ack != AckMode::Auto) {
-        ack_id = next_ack_id_++;
+        ack_id = next_ack_id(true);
         pending_acks_.emplace(ack_id, PendingAck{message, &sub});
     }
     push_message(LocalMessage(message), sub, ack_id);
     return true;
+}
+
+// Ack ids count deliveries that wait for an ACK, and say which kind they were: odd for a queue
+// delivery (kept in pending_acks_ until acknowledged), even for a topic one (not kept).
+std::uint64_t Session::next_ack_id(bool queue) {
+    return (next_ack_count_++ << 1) | (queue ? 1 : 0);
 }
 
 void Session::push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id) {

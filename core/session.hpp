@@ -114,6 +114,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void handle_commit(const protocol::Frame& frame, bool commit);
     void handle_disconnect(const protocol::Frame& frame);
     bool hold_in_transaction(const protocol::Frame& frame);
+    /// ABORT, DISCONNECT: the held frames that asked for a receipt get one, x-discarded:true.
+    void discard(Transaction& transaction);
     void send_receipt(const protocol::Frame& frame);
     /// Queues `error` (an encoded ERROR frame), counts `reason` and closes after the flush.
     void close_with_error(protocol::CloseReason reason, std::string error);
@@ -123,6 +125,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void remove_subscription(Subscription& sub);
     void release_subscriptions();
     void requeue(const protocol::MessagePtr& message);
+    bool acknowledges_topic_delivery(std::string_view id) const;
+    std::uint64_t next_ack_id(bool queue);
     void arm_timer();
     Clock::duration receive_timeout() const;
     void wake_writer();
@@ -142,7 +146,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
 
     std::unordered_map<std::string, std::unique_ptr<Subscription>> subscriptions_;
     std::map<std::uint64_t, PendingAck> pending_acks_;  // ack id -> queue delivery awaiting ACK
-    std::uint64_t next_ack_id_ = 1;
+    std::uint64_t next_ack_count_ = 1;
     std::unordered_map<std::string, Transaction> transactions_;
 
     protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT

@@ -135,7 +135,7 @@ void Session::complete_connect(auth::Principal principal) {
         }
     }
     const auto& hb = host_.config().heartbeat;
-    heartbeat_ = protocol::plan_heartbeat(client_heartbeat_, hb.server_ms, hb.client_min_ms);
+    heartbeat_ = protocol::plan_heartbeat(client_heartbeat_, hb.server_min_ms, hb.client_min_ms);
     state_ = State::Connected;
     parser_.set_version(version_);
 

@@ -143,7 +143,7 @@ void Session::remove_subscription(Subscription& sub) {
     std::vector<protocol::MessagePtr> unacked;
     for (auto it = pending_acks_.begin(); it != pending_acks_.end();) {
         if (it->second.sub == &sub) {
-            unacked.push_back(std::move(it->second.message));
+            unacked.push_back(it->second.message->redelivery());
             it = pending_acks_.erase(it);
         } else {
             ++it;
@@ -169,38 +169,70 @@ void Session::handle_ack(const Frame& frame, bool positive) {
     if (hold_in_transaction(frame)) {
         return;
     }
-    // Find the acknowledged delivery: by ack id in 1.2, by message-id (and subscription in
-    // 1.1) before.
+    // The id decides (docs/protocol.md, "Acknowledgements"): the ack id in 1.2, the
+    // message-id before; a 1.1 `subscription` header only picks among deliveries of one
+    // message to several subscriptions of this connection.
     auto found = pending_acks_.end();
     if (version_ == Version::V1_2) {
         found = pending_acks_.find(parse_u64(*id));
     } else {
         const auto sub_id = frame.header("subscription");
-        found = std::find_if(pending_acks_.begin(), pending_acks_.end(), [&](const auto& entry) {
-            return entry.second.message->id == *id && (!sub_id || entry.second.sub->id == *sub_id);
-        });
-    }
-    if (found != pending_acks_.end()) {
-        Subscription* sub = found->second.sub;
-        // `client` mode acknowledges cumulatively: every earlier delivery of that subscription.
-        auto first = sub->ack == AckMode::Client ? pending_acks_.begin() : found;
-        const auto last = std::next(found);  // computed before erasing `found`
-        std::vector<protocol::MessagePtr> nacked;
-        for (auto it = first; it != last;) {
-            if (it->second.sub != sub) {
-                ++it;
+        for (auto it = pending_acks_.begin(); it != pending_acks_.end(); ++it) {
+            if (it->second.message->id != *id) {
                 continue;
             }
-            if (!positive) {
-                nacked.push_back(std::move(it->second.message));
+            if (found == pending_acks_.end()) {
+                found = it;
             }
-            it = pending_acks_.erase(it);
-        }
-        for (auto it = nacked.rbegin(); it != nacked.rend(); ++it) {
-            requeue(*it);
+            if (sub_id && it->second.sub->id == *sub_id) {
+                found = it;
+                break;
+            }
         }
     }
+    if (found == pending_acks_.end()) {
+        if (acknowledges_topic_delivery(*id)) {
+            return send_receipt(frame);  // a topic delivery: nothing to give back
+        }
+        return fail(CloseReason::UnknownMessageId,
+                    fmt::format("no delivery with {} '{}' waits for an {} on this connection",
+                                version_ == Version::V1_2 ? "id" : "message-id", *id,
+                                positive ? "ACK" : "NACK"),
+                    &frame);
+    }
+    Subscription* sub = found->second.sub;
+    // `client` mode acknowledges cumulatively: every earlier delivery of that subscription.
+    auto first = sub->ack == AckMode::Client ? pending_acks_.begin() : found;
+    const auto last = std::next(found);  // computed before erasing `found`
+    std::vector<protocol::MessagePtr> nacked;
+    for (auto it = first; it != last;) {
+        if (it->second.sub != sub) {
+            ++it;
+            continue;
+        }
+        if (!positive) {
+            nacked.push_back(it->second.message->redelivery());
+        }
+        it = pending_acks_.erase(it);
+    }
+    for (auto it = nacked.rbegin(); it != nacked.rend(); ++it) {
+        requeue(*it);
+    }
     send_receipt(frame);
+}
+
+bool Session::acknowledges_topic_delivery(std::string_view id) const {
+    // Topic deliveries under client ack are not kept (nothing to give back): an id this
+    // connection was given (1.2), or any message-id while a client-ack topic subscription
+    // exists (1.0/1.1, where the id is the message's own), is one of them.
+    if (version_ == Version::V1_2) {
+        const std::uint64_t ack_id = parse_u64(id);
+        return ack_id != 0 && (ack_id & 1) == 0 && (ack_id >> 1) < next_ack_count_;
+    }
+    return std::any_of(subscriptions_.begin(), subscriptions_.end(), [](const auto& entry) {
+        return entry.second->kind == protocol::DestinationKind::Topic &&
+               entry.second->ack != AckMode::Auto;
+    });
 }
 
 }  // namespace stampede::broker

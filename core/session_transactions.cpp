@@ -36,9 +36,25 @@ bool Session::hold_in_transaction(const Frame& frame) {
              &frame);
         return true;
     }
+    // No RECEIPT yet: a receipt says the frame was acted upon, which happens at COMMIT.
     it->second.frames.push_back(std::move(held));
-    send_receipt(frame);
     return true;
+}
+
+void Session::discard(Transaction& transaction) {
+    for (const HeldFrame& held : transaction.frames) {
+        for (const auto& [name, value] : held.headers) {
+            if (name == "receipt") {
+                std::string out;
+                protocol::append_frame(out, protocol::Command::Receipt,
+                                       {{"receipt-id", value}, {"x-discarded", "true"}}, {},
+                                       version_, false);
+                outbound_.push_control(std::move(out));
+                wake_writer();
+                break;
+            }
+        }
+    }
 }
 
 void Session::handle_begin(const Frame& frame) {
@@ -84,6 +100,8 @@ void Session::handle_commit(const Frame& frame, bool commit) {
             }
         }
         in_commit_ = false;
+    } else {
+        discard(transaction);
     }
     if (state_ != State::Closing) {
         send_receipt(frame);

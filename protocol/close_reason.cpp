@@ -49,6 +49,8 @@ std::string_view close_reason_text(CloseReason reason) {
             return "duplicate subscription id";
         case CloseReason::BadAckMode:
             return "bad ack mode";
+        case CloseReason::UnknownMessageId:
+            return "unknown message id";
         case CloseReason::MissingTransaction:
             return "missing transaction header";
         case CloseReason::TransactionAlreadyBegun:

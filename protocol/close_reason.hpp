@@ -39,6 +39,7 @@ enum class CloseReason : std::uint8_t {
     MissingId,                 // missing id header
     DuplicateSubscriptionId,   // duplicate subscription id
     BadAckMode,                // bad ack mode
+    UnknownMessageId,          // unknown message id
     MissingTransaction,        // missing transaction header
     TransactionAlreadyBegun,   // transaction already begun
     UnknownTransaction,        // unknown transaction

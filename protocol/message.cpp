@@ -16,9 +16,9 @@ namespace {
 
 // Headers the broker sets itself or that describe the SEND rather than the message.
 bool is_dropped(std::string_view name) {
-    static constexpr std::array<std::string_view, 8> kDropped = {
-        "destination", "message-id",  "subscription",   "ack",
-        "receipt",     "transaction", "content-length", "x-sender",
+    static constexpr std::array<std::string_view, 9> kDropped = {
+        "destination", "message-id",     "subscription", "ack",         "receipt",
+        "transaction", "content-length", "x-sender",     "redelivered",
     };
     return name.empty() || std::find(kDropped.begin(), kDropped.end(), name) != kDropped.end();
 }
@@ -150,6 +150,16 @@ MessagePtr Message::make(std::string_view destination, std::string id, std::stri
         }
     }
     message->body = std::move(body);
+    return finish(std::move(message));
+}
+
+MessagePtr Message::redelivery() const {
+    if (redelivered) {
+        return shared_from_this();
+    }
+    auto message = std::make_shared<Message>(*this);
+    message->redelivered = true;
+    message->headers.emplace_back("redelivered", "true");
     return finish(std::move(message));
 }
 

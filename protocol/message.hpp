@@ -16,7 +16,7 @@ namespace stampede::protocol {
 struct Message;
 using MessagePtr = std::shared_ptr<const Message>;
 
-struct Message {
+struct Message : std::enable_shared_from_this<Message> {
     std::string destination;
     std::string id;  // message-id, unique per node
     std::string origin_node;
@@ -27,6 +27,9 @@ struct Message {
     std::string sender;  // x-sender principal; empty = anonymous (no x-sender header)
     std::string body;
     bool body_is_utf8 = true;
+    /// Set by the broker on a queue message given back (NACK, UNSUBSCRIBE, disconnect):
+    /// its MESSAGE then carries `redelivered:true`, which no sender can set itself.
+    bool redelivered = false;
     /// Pre-encoded header block shared by every delivery, one per Version (index = Version):
     /// "destination:..\nmessage-id:..\n[x-sender:..\n]<sender headers>\ncontent-length:N\n".
     /// The writer adds "MESSAGE\nsubscription:..\n[ack:..\n]" before it and "\n<body>\0" after.
@@ -42,6 +45,8 @@ struct Message {
                            std::string sender,
                            std::vector<std::pair<std::string, std::string>> headers,
                            std::string body);
+    /// The same message (same id) as a redelivery: `redelivered:true` among its headers.
+    MessagePtr redelivery() const;
 };
 
 }  // namespace stampede::protocol

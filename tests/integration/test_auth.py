@@ -528,5 +528,21 @@ class PrincipalClaimTest(AuthCase):
         self.assert_principal(self.login(bearer(token)), "u-8")
 
 
+class NoFailureLimitTest(AuthCase):
+    """auth.max_failures_per_minute: 0 is "no limit": an address that mistypes many times is
+    never locked out (it once was, at its first failure)."""
+
+    def auth_config(self):
+        return {"anonymous": False, "max_failures_per_minute": 0, "jwt": [hmac_issuer()]}
+
+    def test_zero_means_no_limit(self):
+        forged = bearer(mint_hs({"sub": "mallory", "iss": "https://hmac.example"},
+                                secret=OTHER_SECRET))
+        for _ in range(20):
+            self.assert_refused(forged, "bad token signature")
+        token = mint_hs({"sub": "bob", "iss": "https://hmac.example"})
+        self.assert_principal(self.login(bearer(token)), "bob")
+
+
 if __name__ == "__main__":
     unittest.main()

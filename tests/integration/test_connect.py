@@ -63,9 +63,15 @@ class ConnectTest(BrokerTestCase):
         c.request(("SEND", [("destination", "/queue/r")], b"m"))
         msg = c.expect("MESSAGE")
         c.request(("BEGIN", [("transaction", "t")]))
-        c.request(("SEND", [("destination", "/topic/r"), ("transaction", "t")], b"x"))
-        c.request(("ACK", [("id", msg.headers["ack"]), ("transaction", "t")]))
+        # Held in the transaction: acted upon, and receipted, at COMMIT, before its receipt.
+        c.send_frame("SEND", [("destination", "/topic/r"), ("transaction", "t"),
+                              ("receipt", "held-send")], b"x")
+        c.send_frame("ACK", [("id", msg.headers["ack"]), ("transaction", "t"),
+                             ("receipt", "held-ack")], content_length=False)
         c.request(("COMMIT", [("transaction", "t")]))
+        held = [f.headers.get("receipt-id") for f in c.pending if f.command == "RECEIPT"]
+        self.assertEqual(held, ["held-send", "held-ack"])
+        c.pending.clear()
         c.request(("BEGIN", [("transaction", "t2")]))
         c.request(("ABORT", [("transaction", "t2")]))
         c.request(("SEND", [("destination", "/queue/r")], b"n"))

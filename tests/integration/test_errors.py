@@ -144,14 +144,28 @@ class ErrorVocabularyTest(BrokerTestCase):
         bad.expect_error("malformed frame", timeout=10)
         self.assert_still_works(by)
 
-    def test_race_tolerance_unknown_unsubscribe_and_ack_get_receipts(self):
+    def test_race_tolerance_unknown_unsubscribe_gets_a_receipt(self):
         c = self.client()
         c.request(("UNSUBSCRIBE", [("id", "never-subscribed")]))
-        c.request(("ACK", [("id", "no-such-message")]))
-        c.request(("NACK", [("id", "no-such-message")]))
         c.subscribe("/topic/after", "a")
         c.send("/topic/after", b"alive", receipt=True)
         self.assertEqual(c.expect("MESSAGE").body, b"alive")
+
+    def test_ack_or_nack_naming_nothing_outstanding_is_an_error(self):
+        # Never ignored: a client waiting on it would wait forever (issue 11).
+        for version, header in (("1.2", "id"), ("1.1", "message-id"), ("1.0", "message-id")):
+            for command in ("ACK", "NACK"):
+                with self.subTest(version=version, command=command):
+                    by = self.bystander()
+                    bad = self.client(version=version)
+                    headers = [(header, "no-such-message"), ("receipt", "r")]
+                    if version == "1.1":
+                        headers.append(("subscription", "s"))
+                    bad.send_frame(command, headers, content_length=False)
+                    error = bad.expect_error("unknown message id", receipt_id="r")
+                    self.assertIn(b"no-such-message", error.body)
+                    self.assert_still_works(by)
+                    by.close()
 
     def test_eols_before_connect_and_between_frames_are_heartbeats(self):
         c = self.broker.tcp_client(self)

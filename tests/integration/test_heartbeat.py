@@ -1,5 +1,5 @@
-"""Heart-beats both ways (server_ms 100, client_min_ms 100, grace 2.0): negotiation, the
-broker's beats at max(server_ms, cy), and `heart-beat timeout` after grace x max(cx,
+"""Heart-beats both ways (server_min_ms 100, client_min_ms 100, grace 2.0): negotiation, the
+broker's beats at max(server_min_ms, cy), and `heart-beat timeout` after grace x max(cx,
 client_min_ms) of client silence."""
 
 import os
@@ -10,7 +10,7 @@ from harness import BrokerTestCase, deadline_s, wait_for
 
 
 class HeartbeatTest(BrokerTestCase):
-    config_overrides = {"heartbeat": {"server_ms": 100, "client_min_ms": 100, "grace": 2.0}}
+    config_overrides = {"heartbeat": {"server_min_ms": 100, "client_min_ms": 100, "grace": 2.0}}
 
     def test_negotiation_in_connected(self):
         for offered, answer in (("0,0", "0,0"), ("0,100", "100,0"), ("100,0", "0,100"),

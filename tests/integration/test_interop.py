@@ -13,7 +13,7 @@ import subprocess
 class InteropTest(BrokerTestCase):
 
     def config(self):
-        return default_config(heartbeat={"server_ms": 100, "client_min_ms": 100, "grace": 2.0})
+        return default_config(heartbeat={"server_min_ms": 100, "client_min_ms": 100, "grace": 2.0})
 
     def setUp(self):
         ok, why = node_available()

@@ -245,8 +245,9 @@ class LimitsTest(BrokerTestCase):
         sub.subscribe("/topic/tx", "tx")
         bad = self.offender()
         bad.request(("BEGIN", [("transaction", "t1")]))
-        bad.request(("SEND", [("destination", "/topic/tx"), ("transaction", "t1")], b"a" * 1500))
-        bad.request(("SEND", [("destination", "/topic/tx"), ("transaction", "t1")], b"b" * 1500))
+        # Held SENDs are receipted at COMMIT: no waiting for receipts here.
+        bad.send_frame("SEND", [("destination", "/topic/tx"), ("transaction", "t1")], b"a" * 1500)
+        bad.send_frame("SEND", [("destination", "/topic/tx"), ("transaction", "t1")], b"b" * 1500)
         bad.send_frame("SEND", [("destination", "/topic/tx"), ("transaction", "t1"),
                                 ("receipt", "third")], b"c" * 1500)
         bad.expect_error("max_transaction_bytes exceeded", receipt_id="third")

@@ -60,7 +60,7 @@ class CommandLineTest(unittest.TestCase):
             "  max_frames: 10\n"                                         # 6  unknown key
             "  slow_consumer: sometimes\n"                               # 7  bad enum
             "heartbeat:\n"                                               # 8
-            "  server_ms: ${STAMPEDE_TEST_SURELY_UNSET_VAR}\n")          # 9  unset variable
+            "  server_min_ms: ${STAMPEDE_TEST_SURELY_UNSET_VAR}\n")          # 9  unset variable
         self.assertNotIn("STAMPEDE_TEST_SURELY_UNSET_VAR", os.environ)
         out = run("--check-config", path)
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)

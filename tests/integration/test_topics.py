@@ -70,8 +70,9 @@ class TopicTest(BrokerTestCase):
         sub.subscribe("/topic/strip", "s")
         pub = self.client()
         pub.request(("BEGIN", [("transaction", "tx-9")]))
-        pub.request(("SEND", [("destination", "/topic/strip"), ("transaction", "tx-9"),
-                              ("x-sender", "user:forged"), ("x-keep", "kept")], b"b"))
+        pub.send_frame("SEND", [("destination", "/topic/strip"), ("transaction", "tx-9"),
+                                ("x-sender", "user:forged"), ("x-keep", "kept"),
+                                ("receipt", "strip")], b"b")
         pub.request(("COMMIT", [("transaction", "tx-9")]))
         msg = sub.expect("MESSAGE")
         self.assertNotIn("receipt", msg.headers)

@@ -71,18 +71,18 @@ TEST(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_EQ(c->http.metrics, "/metrics");
     EXPECT_EQ(c->http.publish, "/api/v1/publish");
     EXPECT_EQ(c->http.static_dir, "");
-    EXPECT_EQ(c->limits.max_frame_bytes, 1048576U);
+    EXPECT_EQ(c->limits.max_frame_bytes, 1114112U);
     EXPECT_EQ(c->limits.max_headers, 64U);
     EXPECT_EQ(c->limits.max_header_line_bytes, 8192U);
     EXPECT_EQ(c->limits.max_subscriptions_per_connection, 1024U);
     EXPECT_EQ(c->limits.max_pending_bytes_per_connection, 4194304U);
-    EXPECT_EQ(c->limits.max_transaction_bytes, 1048576U);
+    EXPECT_EQ(c->limits.max_transaction_bytes, 1114112U);
     EXPECT_EQ(c->limits.max_queue_messages, 100000U);
     EXPECT_EQ(c->limits.max_worker_queue, 10000U);
     EXPECT_EQ(c->limits.max_inbox_items, 1048576U);
     EXPECT_EQ(c->limits.write_batch_bytes, 65536U);
     EXPECT_EQ(c->limits.slow_consumer, SlowConsumerPolicy::Disconnect);
-    EXPECT_EQ(c->heartbeat.server_ms, 10000U);
+    EXPECT_EQ(c->heartbeat.server_min_ms, 1000U);
     EXPECT_EQ(c->heartbeat.client_min_ms, 1000U);
     EXPECT_DOUBLE_EQ(c->heartbeat.grace, 2.0);
     EXPECT_FALSE(c->auth.anonymous);
@@ -134,7 +134,7 @@ limits:
   max_inbox_items: 9
   write_batch_bytes: 10
   slow_consumer: drop_oldest
-heartbeat: { server_ms: 0, client_min_ms: 0, grace: 1.5 }
+heartbeat: { server_min_ms: 0, client_min_ms: 0, grace: 1.5 }
 auth:
   anonymous: true
   token_header: token
@@ -205,7 +205,7 @@ shutdown: { drain_s: 3 }
     EXPECT_EQ(c->limits.max_inbox_items, 9U);
     EXPECT_EQ(c->limits.write_batch_bytes, 10U);
     EXPECT_EQ(c->limits.slow_consumer, SlowConsumerPolicy::DropOldest);
-    EXPECT_EQ(c->heartbeat.server_ms, 0U);
+    EXPECT_EQ(c->heartbeat.server_min_ms, 0U);
     EXPECT_EQ(c->heartbeat.client_min_ms, 0U);
     EXPECT_DOUBLE_EQ(c->heartbeat.grace, 1.5);
     const AuthConfig& a = c->auth;
@@ -288,8 +288,8 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
          "t.yaml:1: limits.write_batch_bytes must be an integer from 1 to 65536, got '65537'"},
         {"limits: { slow_consumer: block }",
          "t.yaml:1: limits.slow_consumer must be disconnect or drop_oldest, got 'block'"},
-        {"heartbeat: { server_ms: [1] }",
-         "t.yaml:1: heartbeat.server_ms must be an integer, got a list"},
+        {"heartbeat: { server_min_ms: [1] }",
+         "t.yaml:1: heartbeat.server_min_ms must be an integer, got a list"},
         {"auth: { anonymous: maybe }",
          "t.yaml:1: auth.anonymous must be true or false, got 'maybe'"},
         {"logging: { level: loud }",
@@ -626,6 +626,19 @@ auth:
     EXPECT_THAT(r.errors, IsEmpty());
     EXPECT_THAT(r.warnings, ElementsAre("t.yaml:3: auth.jwt[0].keys.secret is shorter than 32 "
                                         "bytes (weak for HS256)"));
+}
+
+TEST(ConfigTest, HeartbeatServerMsIsTheOldNameOfServerMinMs) {
+    ConfigResult r = load(R"(
+listeners: [ { name: web } ]
+heartbeat:
+  server_ms: 2500
+)");
+    EXPECT_THAT(r.errors, IsEmpty());
+    EXPECT_THAT(r.warnings, ElementsAre("t.yaml:3: heartbeat.server_ms is now "
+                                        "heartbeat.server_min_ms (the same value)"));
+    ASSERT_NE(r.config, nullptr);
+    EXPECT_EQ(r.config->heartbeat.server_min_ms, 2500U);
 }
 
 TEST(ConfigTest, ShippedConfigLoadsWithoutErrors) {

@@ -33,6 +33,18 @@ TEST(FailureTrackerTest, PastTheLimitAnIpIsBlockedForAMinute) {
     EXPECT_FALSE(tracker.blocked("10.0.0.1", t0 + seconds(60)));
 }
 
+TEST(FailureTrackerTest, ZeroPerMinuteMeansNoLimit) {
+    // auth.max_failures_per_minute: 0 is documented as "no limit"; it once blocked an address
+    // at its first failure (the count is compared with `>`).
+    FailureTracker tracker;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < 100; ++i) {
+        tracker.record_failure("10.0.0.9", 0, kMaxTracked, t0);
+    }
+    EXPECT_FALSE(tracker.blocked("10.0.0.9", t0));
+    EXPECT_EQ(tracker.tracked(), 0U);
+}
+
 TEST(FailureTrackerTest, AFullTableOfActiveIpsNeitherGrowsNorForgetsThem) {
     FailureTracker tracker;
     const auto t0 = Clock::now();

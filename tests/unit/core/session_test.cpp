@@ -228,10 +228,13 @@ TEST(SessionTest, QueueClientAckRedeliversOnNackAndOnUnsubscribe) {
     host.queue_deliveries.pop_front();
     ASSERT_TRUE(c.session.deliver_queue(message, consumer.subscription_id));
     const std::string got = c.take();
-    EXPECT_NE(got.find("ack:1\n"), std::string::npos);
-    c.session.on_bytes(frame("NACK\nid:1\n\n"));
+    const auto ack_at = got.find("\nack:");
+    ASSERT_NE(ack_at, std::string::npos) << got;
+    const std::string ack = got.substr(ack_at + 5, got.find('\n', ack_at + 1) - ack_at - 5);
+    c.session.on_bytes(frame("NACK\nid:" + ack + "\n\n"));
     ASSERT_EQ(host.queue_deliveries.size(), 1u);  // back in the queue and dispatched again
     EXPECT_EQ(host.queue_deliveries.front().second->body, "job1");
+    EXPECT_TRUE(host.queue_deliveries.front().second->redelivered);
     auto again = host.queue_deliveries.front();
     host.queue_deliveries.pop_front();
     ASSERT_TRUE(c.session.deliver_queue(again.second, again.first.subscription_id));

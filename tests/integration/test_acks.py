@@ -1,0 +1,153 @@
+"""Acknowledgements and the defaults third-party client suites rely on (issue 11): ACK/NACK
+by id whatever the `subscription` header says, `redelivered:true` on every redelivery, ACKs of
+topic deliveries, heart-beats as fast as the client asks (down to heartbeat.server_min_ms),
+and a 1 MiB body under the default limits."""
+
+import time
+import unittest
+
+from harness import BrokerProcess, BrokerTestCase, default_config, encode_frame
+
+
+def send_of_size(total):
+    """A SEND frame of exactly `total` bytes, command through NUL."""
+    for body_size in range(total - 80, total):
+        frame = encode_frame("SEND", [("destination", "/topic/big")], b"y" * body_size)
+        if len(frame) == total:
+            return frame
+    raise AssertionError(f"no SEND of {total} bytes")
+
+
+class AckByIdTest(BrokerTestCase):
+
+    def test_1_1_ack_with_a_subscription_that_does_not_match_is_applied(self):
+        # RabbitMQ's own STOMP tests send such ACKs and NACKs; the id decides.
+        for command in ("ACK", "NACK"):
+            with self.subTest(command=command):
+                queue = f"/queue/wrong-sub-{command}"
+                sub = self.client(version="1.1")
+                sub.subscribe(queue, "real", ack="client-individual")
+                pub = self.client()
+                pub.send(queue, b"m", receipt=True)
+                message = sub.expect("MESSAGE")
+                sub.request((command, [("message-id", message.headers["message-id"]),
+                                       ("subscription", "not-this-one")]))
+                if command == "NACK":
+                    again = sub.expect("MESSAGE")  # given back, to the same sole consumer
+                    self.assertEqual(again.headers.get("redelivered"), "true")
+                    sub.request(("ACK", [("message-id", again.headers["message-id"]),
+                                         ("subscription", "real")]))
+                other = self.client()
+                other.subscribe(queue, "o")
+                sub.close()
+                pub.send(queue, b"marker", receipt=True)
+                self.assertEqual(other.expect("MESSAGE").body, b"marker",
+                                 "an acknowledged message came back")
+
+    def test_acking_a_message_twice_is_an_error(self):
+        sub = self.client()
+        sub.subscribe("/queue/twice", "q", ack="client-individual")
+        pub = self.client()
+        pub.send("/queue/twice", b"once", receipt=True)
+        ack = sub.expect("MESSAGE").headers["ack"]
+        sub.request(("ACK", [("id", ack)]))
+        sub.send_frame("ACK", [("id", ack)], content_length=False)
+        sub.expect_error("unknown message id")
+
+    def test_topic_deliveries_under_client_ack_are_acknowledged(self):
+        for version, header in (("1.2", "ack"), ("1.1", "message-id")):
+            with self.subTest(version=version):
+                sub = self.client(version=version)
+                sub.subscribe("/topic/acked", "t", ack="client")
+                pub = self.client()
+                pub.send("/topic/acked", b"t1", receipt=True)
+                message = sub.expect("MESSAGE")
+                key = "id" if version == "1.2" else "message-id"
+                sub.request(("ACK", [(key, message.headers[header]), ("subscription", "t")]))
+                sub.request(("NACK", [(key, message.headers[header]), ("subscription", "t")]))
+                pub.send("/topic/acked", b"t2", receipt=True)
+                self.assertEqual(sub.expect("MESSAGE").body, b"t2")
+                sub.close()
+
+
+class RedeliveredTest(BrokerTestCase):
+
+    def test_nack_unsubscribe_and_disconnect_mark_redeliveries(self):
+        pub = self.client()
+        a = self.client()
+        a.subscribe("/queue/redo", "a", ack="client-individual")
+        pub.send("/queue/redo", b"m", receipt=True)
+        first = a.expect("MESSAGE")
+        self.assertNotIn("redelivered", first.headers)
+        a.request(("NACK", [("id", first.headers["ack"])]))
+        second = a.expect("MESSAGE")  # after NACK
+        self.assertEqual(second.headers.get("redelivered"), "true")
+        self.assertEqual(second.headers["message-id"], first.headers["message-id"])
+        b = self.client()
+        b.subscribe("/queue/redo", "b", ack="client-individual")
+        a.unsubscribe("a")
+        third = b.expect("MESSAGE")  # after UNSUBSCRIBE
+        self.assertEqual(third.headers.get("redelivered"), "true")
+        c = self.client()
+        c.subscribe("/queue/redo", "c")
+        b.close()
+        fourth = c.expect("MESSAGE")  # after the connection dropped
+        self.assertEqual(fourth.headers.get("redelivered"), "true")
+        self.assertEqual(fourth.body, b"m")
+
+    def test_a_sender_cannot_claim_a_redelivery(self):
+        sub = self.client()
+        sub.subscribe("/queue/claim", "q")
+        pub = self.client()
+        pub.send("/queue/claim", b"fresh", headers={"redelivered": "true"}, receipt=True)
+        self.assertNotIn("redelivered", sub.expect("MESSAGE").headers)
+
+
+class DefaultHeartBeatTest(BrokerTestCase):
+    """With the shipped defaults (heartbeat.server_min_ms 1000), a client asking for beats
+    every second gets them every second (stomp.js finds a dead connection in 2 s, not 20)."""
+
+    config_overrides = {"heartbeat": {}}
+
+    def test_one_second_when_asked(self):
+        c = self.broker.tcp_client(self)
+        connected = c.connect(heart_beat="0,1000")
+        self.assertEqual(connected.headers["heart-beat"].split(",")[0], "1000")
+        start = time.monotonic()
+        c.wait_heartbeats(3, timeout=6)
+        self.assertLess(time.monotonic() - start, 4.5, "beats slower than the 1 s asked for")
+
+
+class OneMebibyteBodyTest(unittest.TestCase):
+    """The default limits admit a 1 MiB body with its headers (limits.max_frame_bytes counts
+    the whole frame: command, headers and body), and refuse one byte over the limit."""
+
+    LIMIT = 1114112
+
+    def setUp(self):
+        self.broker = BrokerProcess(default_config()).start(self)
+
+    def test_at_the_edge_on_both_transports(self):
+        for transport in ("tcp", "ws"):
+            with self.subTest(transport=transport):
+                sub = self.broker.tcp_client(self)
+                sub.connect()
+                sub.subscribe("/topic/big", "b")
+                pub = (self.broker.tcp_client(self) if transport == "tcp"
+                       else self.broker.ws_client(self))
+                pub.connect()
+                body = b"x" * (1024 * 1024)
+                pub.send("/topic/big", body, headers={"x-pad": "p" * 1000}, receipt=True)
+                self.assertEqual(sub.expect("MESSAGE", timeout=15).body, body)
+                # A frame of exactly the limit passes; one byte more is refused.
+                exact = send_of_size(self.LIMIT)
+                pub.send_bytes(exact)
+                self.assertEqual(len(sub.expect("MESSAGE", timeout=15).body),
+                                 len(send_of_size(self.LIMIT).split(b"\n\n", 1)[1]) - 1)
+                pub.send_bytes(send_of_size(self.LIMIT + 1))
+                pub.expect_error("max_frame_bytes exceeded", timeout=15)
+                sub.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
