@@ -261,8 +261,8 @@ void Session::enforce_pending_limit() {
         if (item.sub->kind != protocol::DestinationKind::Queue) {
             return;
         }
-        if (item.ack_id != 0) {
-            pending_acks_.erase(item.ack_id);
+        if (item.ack_id != 0 && pending_acks_.erase(item.ack_id) > 0) {
+            settle(*item.sub, 1);
         }
         requeue(item.message.shared());
     };

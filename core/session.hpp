@@ -125,6 +125,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void remove_subscription(Subscription& sub);
     void release_subscriptions();
     void requeue(const protocol::MessagePtr& message);
+    /// `deliveries` of queue subscription `sub` were acknowledged or given back (prefetch).
+    void settle(const Subscription& sub, std::size_t deliveries);
     bool acknowledges_topic_delivery(std::string_view id) const;
     std::uint64_t next_ack_id(bool queue);
     void arm_timer();

@@ -70,6 +70,17 @@ void Session::handle_subscribe(const Frame& frame) {
                         &frame);
         }
     }
+    // RabbitMQ's prefetch-count: at most N unacknowledged queue deliveries at once. Only
+    // client ack modes have unacknowledged deliveries; with auto it changes nothing.
+    std::size_t prefetch = 0;
+    if (const auto text = frame.header("prefetch-count")) {
+        prefetch = parse_u64(*text);
+        if (prefetch == 0 && *text != "0") {
+            return fail(CloseReason::BadPrefetchCount,
+                        fmt::format("prefetch-count '{}' is not a non-negative integer", *text),
+                        &frame);
+        }
+    }
     const auto& config = host_.config();
     if (subscriptions_.size() >= config.limits.max_subscriptions_per_connection) {
         return fail(CloseReason::TooManySubscriptions,
@@ -108,7 +119,8 @@ void Session::handle_subscribe(const Frame& frame) {
         }
     } else {
         send_receipt(frame);  // before the backlog, so the client knows it is subscribed
-        host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id});
+        host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id},
+                                    raw->ack == AckMode::Auto ? 0 : prefetch);
     }
 }
 
@@ -158,6 +170,12 @@ void Session::remove_subscription(Subscription& sub) {
 
 void Session::requeue(const protocol::MessagePtr& message) { host_.queues().requeue(message); }
 
+void Session::settle(const Subscription& sub, std::size_t deliveries) {
+    if (deliveries > 0) {
+        host_.queues().settle(sub.destination, {host_.shard_index(), id_, sub.id}, deliveries);
+    }
+}
+
 void Session::handle_ack(const Frame& frame, bool positive) {
     const auto id = version_ == Version::V1_2 ? frame.header("id") : frame.header("message-id");
     if (!id) {
@@ -205,6 +223,7 @@ void Session::handle_ack(const Frame& frame, bool positive) {
     auto first = sub->ack == AckMode::Client ? pending_acks_.begin() : found;
     const auto last = std::next(found);  // computed before erasing `found`
     std::vector<protocol::MessagePtr> nacked;
+    std::size_t settled = 0;
     for (auto it = first; it != last;) {
         if (it->second.sub != sub) {
             ++it;
@@ -214,10 +233,12 @@ void Session::handle_ack(const Frame& frame, bool positive) {
             nacked.push_back(it->second.message->redelivery());
         }
         it = pending_acks_.erase(it);
+        ++settled;
     }
     for (auto it = nacked.rbegin(); it != nacked.rend(); ++it) {
         requeue(*it);
     }
+    settle(*sub, settled);
     send_receipt(frame);
 }
 

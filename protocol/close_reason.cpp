@@ -51,6 +51,8 @@ std::string_view close_reason_text(CloseReason reason) {
             return "bad ack mode";
         case CloseReason::UnknownMessageId:
             return "unknown message id";
+        case CloseReason::BadPrefetchCount:
+            return "bad prefetch-count";
         case CloseReason::MissingTransaction:
             return "missing transaction header";
         case CloseReason::TransactionAlreadyBegun:

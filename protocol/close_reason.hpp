@@ -40,6 +40,7 @@ enum class CloseReason : std::uint8_t {
     DuplicateSubscriptionId,   // duplicate subscription id
     BadAckMode,                // bad ack mode
     UnknownMessageId,          // unknown message id
+    BadPrefetchCount,          // bad prefetch-count
     MissingTransaction,        // missing transaction header
     TransactionAlreadyBegun,   // transaction already begun
     UnknownTransaction,        // unknown transaction

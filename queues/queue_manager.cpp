@@ -10,12 +10,25 @@ void QueueManager::set_max_messages(std::size_t max_messages) {
     max_messages_ = max_messages;
 }
 
+// Round robin over the consumers that may take more: one at its prefetch cap is skipped
+// until it settles something; when all are at their caps the messages wait.
 void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
-    while (!queue.messages.empty() && !queue.consumers.empty()) {
+    std::size_t skipped = 0;
+    while (!queue.messages.empty() && !queue.consumers.empty() &&
+           skipped < queue.consumers.size()) {
         if (queue.next >= queue.consumers.size()) {
             queue.next = 0;
         }
-        out.emplace_back(queue.consumers[queue.next++], std::move(queue.messages.front()));
+        Consumer& consumer = queue.consumers[queue.next++];
+        if (consumer.prefetch != 0 && consumer.in_flight >= consumer.prefetch) {
+            ++skipped;
+            continue;
+        }
+        skipped = 0;
+        if (consumer.prefetch != 0) {
+            ++consumer.in_flight;
+        }
+        out.emplace_back(consumer.who, std::move(queue.messages.front()));
         queue.messages.pop_front();
     }
 }
@@ -52,12 +65,13 @@ void QueueManager::requeue(const protocol::MessagePtr& message) {
     deliver_all(deliveries);
 }
 
-void QueueManager::add_consumer(const std::string& destination, QueueConsumer consumer) {
+void QueueManager::add_consumer(const std::string& destination, QueueConsumer consumer,
+                                std::size_t prefetch) {
     Deliveries deliveries;
     {
         const std::lock_guard lock(mutex_);
         Queue& queue = queues_[destination];
-        queue.consumers.push_back(std::move(consumer));
+        queue.consumers.push_back({std::move(consumer), prefetch, 0});
         dispatch_locked(queue, deliveries);
     }
     deliver_all(deliveries);
@@ -70,10 +84,30 @@ void QueueManager::remove_consumer(const std::string& destination, const QueueCo
         return;
     }
     auto& consumers = it->second.consumers;
-    consumers.erase(std::remove(consumers.begin(), consumers.end(), consumer), consumers.end());
+    std::erase_if(consumers, [&](const Consumer& c) { return c.who == consumer; });
     if (consumers.empty() && it->second.messages.empty()) {
         queues_.erase(it);
     }
+}
+
+void QueueManager::settle(const std::string& destination, const QueueConsumer& consumer,
+                          std::size_t count) {
+    Deliveries deliveries;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = queues_.find(destination);
+        if (it == queues_.end()) {
+            return;
+        }
+        for (Consumer& c : it->second.consumers) {
+            if (c.who == consumer && c.prefetch != 0) {
+                c.in_flight -= std::min(count, c.in_flight);
+                dispatch_locked(it->second, deliveries);
+                break;
+            }
+        }
+    }
+    deliver_all(deliveries);
 }
 
 std::size_t QueueManager::depth(const std::string& destination) {

@@ -38,16 +38,26 @@ class QueueManager {
     bool enqueue(const protocol::MessagePtr& message);
     /// Puts a message back at the head (NACK, unsubscribe, disconnect); never refused.
     void requeue(const protocol::MessagePtr& message);
-    void add_consumer(const std::string& destination, QueueConsumer consumer);
+    /// `prefetch`: at most this many of its deliveries unsettled at once (SUBSCRIBE's
+    /// prefetch-count, client ack modes); 0 = no cap. The session settles them (settle()).
+    void add_consumer(const std::string& destination, QueueConsumer consumer,
+                      std::size_t prefetch = 0);
     void remove_consumer(const std::string& destination, const QueueConsumer& consumer);
+    /// `count` deliveries to `consumer` were acknowledged or given back: it may take more.
+    void settle(const std::string& destination, const QueueConsumer& consumer, std::size_t count);
 
     /// Messages waiting in `destination` (tests, metrics).
     std::size_t depth(const std::string& destination);
 
    private:
+    struct Consumer {
+        QueueConsumer who;
+        std::size_t prefetch = 0;   // 0 = no cap
+        std::size_t in_flight = 0;  // delivered and not yet settled (counted with a cap only)
+    };
     struct Queue {
         std::deque<protocol::MessagePtr> messages;
-        std::vector<QueueConsumer> consumers;
+        std::vector<Consumer> consumers;
         std::size_t next = 0;  // round-robin cursor
     };
     using Deliveries = std::vector<std::pair<QueueConsumer, protocol::MessagePtr>>;

@@ -9,6 +9,10 @@ import unittest
 from harness import BrokerProcess, BrokerTestCase, default_config, encode_frame
 
 
+def bodies(messages):
+    return [m.body for m in messages]
+
+
 def send_of_size(total):
     """A SEND frame of exactly `total` bytes, command through NUL."""
     for body_size in range(total - 80, total):
@@ -101,6 +105,55 @@ class RedeliveredTest(BrokerTestCase):
         pub = self.client()
         pub.send("/queue/claim", b"fresh", headers={"redelivered": "true"}, receipt=True)
         self.assertNotIn("redelivered", sub.expect("MESSAGE").headers)
+
+
+class PrefetchTest(BrokerTestCase):
+    """prefetch-count caps unacknowledged queue deliveries per subscription, checked on the
+    wire: never more MESSAGE frames outstanding than the cap."""
+
+    def outstanding(self, client, quiet=0.4):
+        """The MESSAGE frames that arrive until the connection has been quiet for `quiet` s."""
+        got = []
+        while True:
+            frame = client.try_read_frame(quiet)
+            if frame is None:
+                return got
+            self.assertEqual(frame.command, "MESSAGE")
+            got.append(frame)
+
+    def test_never_more_than_the_cap(self):
+        sub = self.client()
+        sub.subscribe("/queue/pf", "p", ack="client-individual", extra={"prefetch-count": "2"})
+        pub = self.client()
+        for n in range(6):
+            pub.send("/queue/pf", f"m{n}".encode(), receipt=True)
+        first = self.outstanding(sub)
+        self.assertEqual(bodies(first), [b"m0", b"m1"])
+        sub.request(("ACK", [("id", first[0].headers["ack"])]))
+        second = self.outstanding(sub)
+        self.assertEqual(bodies(second), [b"m2"])
+        sub.request(("NACK", [("id", first[1].headers["ack"])]))  # given back: still 2 out
+        third = self.outstanding(sub)
+        self.assertEqual(len(third), 1)
+        self.assertEqual(third[0].body, b"m1")
+        self.assertEqual(third[0].headers.get("redelivered"), "true")
+        # A second consumer takes what the first has no room for.
+        other = self.client()
+        other.subscribe("/queue/pf", "o")
+        self.assertEqual(sorted(bodies(other.read_messages(3))), [b"m3", b"m4", b"m5"])
+
+    def test_auto_ack_ignores_it_and_bad_values_are_refused(self):
+        sub = self.client()
+        sub.subscribe("/queue/pfa", "a", extra={"prefetch-count": "1"})
+        pub = self.client()
+        for n in range(3):
+            pub.send("/queue/pfa", f"a{n}".encode(), receipt=True)
+        self.assertEqual(bodies(sub.read_messages(3)), [b"a0", b"a1", b"a2"])
+        bad = self.client()
+        bad.send_frame("SUBSCRIBE", [("destination", "/queue/pfb"), ("id", "b"),
+                                     ("ack", "client"), ("prefetch-count", "lots"),
+                                     ("receipt", "rb")], content_length=False)
+        bad.expect_error("bad prefetch-count", receipt_id="rb")
 
 
 class DefaultHeartBeatTest(BrokerTestCase):

@@ -33,6 +33,27 @@ TEST(QueueManagerTest, HoldsWhileNobodyConsumesThenDeliversInOrder) {
     EXPECT_EQ(r.queues.depth("/queue/work"), 0u);
 }
 
+TEST(QueueManagerTest, PrefetchCapsUnsettledDeliveriesPerConsumer) {
+    Recorder r;
+    r.queues.add_consumer("/queue/work", {0, 1, "capped"}, 2);
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(r.queues.enqueue(message(std::to_string(i))));
+    }
+    ASSERT_EQ(r.deliveries.size(), 2u);  // the cap: the rest wait
+    EXPECT_EQ(r.queues.depth("/queue/work"), 3u);
+    r.queues.add_consumer("/queue/work", {1, 2, "free"});  // no cap: takes what waits
+    ASSERT_EQ(r.deliveries.size(), 5u);
+    EXPECT_EQ(r.deliveries[2].first, "free");
+    ASSERT_TRUE(r.queues.enqueue(message("5")));  // round robin skips the full consumer
+    EXPECT_EQ(r.deliveries.back().first, "free");
+    r.queues.remove_consumer("/queue/work", {1, 2, "free"});
+    ASSERT_TRUE(r.queues.enqueue(message("6")));
+    EXPECT_EQ(r.deliveries.size(), 6u);  // capped consumer still full: 6 waits
+    r.queues.settle("/queue/work", {0, 1, "capped"}, 1);
+    ASSERT_EQ(r.deliveries.size(), 7u);
+    EXPECT_EQ(r.deliveries.back(), std::make_pair(std::string("capped"), std::string("6")));
+}
+
 TEST(QueueManagerTest, RoundRobinAcrossConsumers) {
     Recorder r;
     r.queues.add_consumer("/queue/work", {0, 1, "a"});
