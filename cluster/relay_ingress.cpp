@@ -46,7 +46,7 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
 
 void Relay::handle_backend_publish(std::string_view json) {
     BackendPublish form;
-    if (const char* problem = read_publish_form(json, form)) {
+    if (const char* problem = read_publish_form(json, form, FormStrictness::Lenient)) {
         log_.debug("redis: {} message refused: {}", publish_channel_, problem);
         return;
     }

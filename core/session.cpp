@@ -241,10 +241,11 @@ bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_vie
     return true;
 }
 
-// Ack ids count deliveries that wait for an ACK, and say which kind they were: odd for a queue
-// delivery (kept in pending_acks_ until acknowledged), even for a topic one (not kept).
+// Ack ids say which kind of delivery they were given to: odd for a queue delivery (kept in
+// pending_acks_ until acknowledged), even for a topic one (not kept; each kind counts its own,
+// so an even id below the topic count is exactly one that was given).
 std::uint64_t Session::next_ack_id(bool queue) {
-    return (next_ack_count_++ << 1) | (queue ? 1 : 0);
+    return queue ? (next_queue_ack_++ << 1) | 1 : next_topic_ack_++ << 1;
 }
 
 void Session::push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id) {

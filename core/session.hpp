@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "auth/acl.hpp"
@@ -148,7 +149,9 @@ class Session final : public Subscriber, private protocol::FrameSink {
 
     std::unordered_map<std::string, std::unique_ptr<Subscription>> subscriptions_;
     std::map<std::uint64_t, PendingAck> pending_acks_;  // ack id -> queue delivery awaiting ACK
-    std::uint64_t next_ack_count_ = 1;
+    std::unordered_set<std::uint64_t> unwritten_acks_;  // scratch of remove_subscription
+    std::uint64_t next_queue_ack_ = 1;
+    std::uint64_t next_topic_ack_ = 1;
     std::unordered_map<std::string, Transaction> transactions_;
 
     protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT

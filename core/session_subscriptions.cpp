@@ -33,6 +33,8 @@ void Session::release_subscriptions() {
     outbound_.remove_messages([this](OutboundItem& item) {
         if (item.sub->kind == protocol::DestinationKind::Queue && item.sub->ack == AckMode::Auto) {
             requeue(item.message.shared());
+        } else if (item.sub->kind == protocol::DestinationKind::Queue && item.ack_id != 0) {
+            unwritten_acks_.insert(item.ack_id);  // never reached the client: no redelivery
         }
     });
     while (!subscriptions_.empty()) {
@@ -150,12 +152,18 @@ void Session::remove_subscription(Subscription& sub) {
     outbound_.remove_subscription(&sub, [&](OutboundItem& item) {
         if (is_queue && sub.ack == AckMode::Auto) {
             requeue(item.message.shared());
+        } else if (is_queue && item.ack_id != 0) {
+            unwritten_acks_.insert(item.ack_id);
         }
     });
+    // Client-acked ones the client may have seen come back marked redelivered; those still in
+    // the outbound queue never left, so they come back as they were.
     std::vector<protocol::MessagePtr> unacked;
     for (auto it = pending_acks_.begin(); it != pending_acks_.end();) {
         if (it->second.sub == &sub) {
-            unacked.push_back(it->second.message->redelivery());
+            unacked.push_back(unwritten_acks_.erase(it->first) > 0
+                                  ? std::move(it->second.message)
+                                  : it->second.message->redelivery());
             it = pending_acks_.erase(it);
         } else {
             ++it;
@@ -248,7 +256,7 @@ bool Session::acknowledges_topic_delivery(std::string_view id) const {
     // exists (1.0/1.1, where the id is the message's own), is one of them.
     if (version_ == Version::V1_2) {
         const std::uint64_t ack_id = parse_u64(id);
-        return ack_id != 0 && (ack_id & 1) == 0 && (ack_id >> 1) < next_ack_count_;
+        return ack_id != 0 && (ack_id & 1) == 0 && (ack_id >> 1) < next_topic_ack_;
     }
     return std::any_of(subscriptions_.begin(), subscriptions_.end(), [](const auto& entry) {
         return entry.second->kind == protocol::DestinationKind::Topic &&

@@ -7,19 +7,24 @@ namespace stampede::broker {
 
 Worker::Worker(std::size_t max_queued) : max_queued_(max_queued), thread_([this] { run(); }) {}
 
-Worker::~Worker() {
+Worker::~Worker() { stop(); }
+
+void Worker::stop() {
     {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
+        tasks_.clear();  // their shards are stopping: nobody is left to take the answers
     }
     wake_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 bool Worker::submit(std::function<void()> task) {
     {
         const std::lock_guard lock(mutex_);
-        if (tasks_.size() >= max_queued_) {
+        if (stopping_ || tasks_.size() >= max_queued_) {
             return false;
         }
         tasks_.push_back(std::move(task));
@@ -44,7 +49,7 @@ void Worker::run() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-            if (tasks_.empty()) {
+            if (stopping_ || tasks_.empty()) {
                 return;
             }
             task = std::move(tasks_.front());

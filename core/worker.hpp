@@ -14,7 +14,11 @@ class Worker {
    public:
     /// `max_queued`: tasks waiting beyond the one running (limits.max_worker_queue).
     explicit Worker(std::size_t max_queued);
-    ~Worker();  // finishes queued tasks, then joins
+    ~Worker();  // stop()
+    /// Drops the queued tasks, waits for the one running, joins; submit() refuses from then
+    /// on. Called by the server once its shards have stopped, before they are destroyed: a
+    /// task posts its answer to a shard, which must still exist (its inbox refuses the post).
+    void stop();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 

@@ -89,10 +89,10 @@ int answer_now(Shard& shard, lws* wsi, std::uint64_t request) {
 
 }  // namespace
 
-int http_begin(Shard& shard, lws* wsi, std::uint64_t& request) {
+int http_begin(Shard& shard, lws* wsi, std::string_view uri, std::uint64_t& request) {
     HttpHead head;
     head.post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    head.uri = header_text(wsi, head.post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
+    head.uri = uri;
     head.authorization = header_text(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     head.content_type = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     head.content_length = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);

@@ -80,7 +80,8 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
     }
     switch (reason) {
         case LWS_CALLBACK_HTTP:
-            return http_begin(shard_of(wsi), wsi, pss->http);
+            return http_begin(shard_of(wsi), wsi,
+                              std::string_view(static_cast<const char*>(in), len), pss->http);
         case LWS_CALLBACK_HTTP_BODY:
             return pss->http != 0 ? http_body(shard_of(wsi), pss->http,
                                               std::string_view(static_cast<const char*>(in), len))

@@ -310,48 +310,61 @@ void Shard::drain_inbox() {
         items.swap(inbox_);
     }
     for (InboxItem& item : items) {
-        switch (item.kind) {
-            case InboxItem::Kind::Publish:
-                publisher_.deliver_from_shard(item.message, item.prefix_length);
-                break;
-            case InboxItem::Kind::QueueDeliver: {
-                const auto it = connections_.find(item.session_id);
-                if (it == connections_.end() ||
-                    !it->second->session().deliver_queue(item.message, item.subscription_id)) {
-                    node_.queues.requeue(item.message);
-                }
-                break;
+        // Nothing may escape into libev: one item's failure (bad_alloc copying a big message)
+        // is logged and the others go on.
+        try {
+            if (!handle(item)) {
+                return;  // Stop
             }
-            case InboxItem::Kind::RelayPublish:
-                if (relay_) {
-                    relay_->publish(item.message);
-                }
-                break;
-            case InboxItem::Kind::RelayDeliver:
-                publisher_.deliver_relayed(item.message, item.glob);
-                break;
-            case InboxItem::Kind::Run:
-                item.task(*this);
-                break;
-            case InboxItem::Kind::Reload:
-                config_ = std::move(item.config);
-                security_ = std::move(item.security);
-                max_inbox_items_ = config_->limits.max_inbox_items;
-                writes_.set_max_batch_bytes(config_->limits.write_batch_bytes);
-                reload_certificates();
-                for (auto& [id, connection] : connections_) {
-                    connection->session().apply_config();
-                    connection->session().on_security_reloaded();
-                }
-                break;
-            case InboxItem::Kind::Drain:
-                begin_drain();
-                break;
-            case InboxItem::Kind::Stop:
-                ev_break(loop_, EVBREAK_ALL);
-                return;
+        } catch (const std::exception& e) {
+            node_.log.error("shard {}: inbox item: {}", index_, e.what());
         }
     }
+}
+
+bool Shard::handle(InboxItem& item) {
+    switch (item.kind) {
+        case InboxItem::Kind::Publish:
+            publisher_.deliver_from_shard(item.message, item.prefix_length);
+            break;
+        case InboxItem::Kind::QueueDeliver: {
+            const auto it = connections_.find(item.session_id);
+            if (it == connections_.end() ||
+                !it->second->session().deliver_queue(item.message, item.subscription_id)) {
+                node_.queues.requeue(item.message);
+            }
+            break;
+        }
+        case InboxItem::Kind::RelayPublish:
+            if (relay_) {
+                relay_->publish(item.message);
+            }
+            break;
+        case InboxItem::Kind::RelayDeliver:
+            publisher_.deliver_relayed(item.message, item.glob);
+            break;
+        case InboxItem::Kind::Run:
+            item.task(*this);
+            break;
+        case InboxItem::Kind::Reload:
+            config_ = std::move(item.config);
+            security_ = std::move(item.security);
+            max_inbox_items_ = config_->limits.max_inbox_items;
+            writes_.set_max_batch_bytes(config_->limits.write_batch_bytes);
+            reload_certificates();
+            for (auto& [id, connection] : connections_) {
+                connection->session().apply_config();
+                connection->session().on_security_reloaded();
+            }
+            break;
+        case InboxItem::Kind::Drain:
+            begin_drain();
+            break;
+        case InboxItem::Kind::Stop:
+            ev_break(loop_, EVBREAK_ALL);
+            return false;
+    }
+    return true;
 }
 
 void Shard::begin_drain() {

@@ -68,7 +68,7 @@ class Shard final : public ShardServices {
     std::size_t connection_count() const { return connection_count_.load(); }
     /// Counters for /metrics, read from any thread.
     struct Counters {
-        std::atomic<std::uint64_t> messages_in{0};   // SENDs accepted (topics and queues)
+        std::atomic<std::uint64_t> messages_in{0};   // publishes accepted (every way in)
         std::atomic<std::uint64_t> messages_out{0};  // MESSAGE frames written
         std::atomic<std::uint64_t> slow_consumer_dropped{0};
         std::atomic<std::uint64_t> inbox_overflow{0};
@@ -129,13 +129,17 @@ class Shard final : public ShardServices {
 
    private:
     void run();
+    /// One inbox item; false for Stop.
+    bool handle(InboxItem& item);
     bool setup();
     void teardown();
     /// Runs `task` on the home shard (the relay's), at once when this is it.
     void run_on_home(std::function<void(Shard&)> task);
     void start_relay();
     void reload_certificates();
-    Relay& relay_link() { return *relay_; }
+    /// Null once teardown has stopped the relay: sessions destroyed after it (their
+    /// subscriptions going away) must find nothing to tell.
+    Relay* relay_link() { return relay_.get(); }
     bool is_home() const { return index_ == 0; }
     bool clustered() const { return !config_->redis.url.empty(); }
     void begin_drain();

@@ -110,7 +110,9 @@ void Shard::add_topic_subscription(Subscription* sub) {
     }
     if (publisher_.router().add(sub) && clustered()) {
         run_on_home([key = sub->relay_key, pattern = sub->wildcard](Shard& home) {
-            home.relay_link().add_interest(key, pattern);
+            if (Relay* relay = home.relay_link()) {
+                relay->add_interest(key, pattern);
+            }
         });
     }
 }
@@ -118,7 +120,9 @@ void Shard::add_topic_subscription(Subscription* sub) {
 void Shard::remove_topic_subscription(Subscription* sub) {
     if (publisher_.router().remove(sub) && clustered()) {
         run_on_home([key = sub->relay_key, pattern = sub->wildcard](Shard& home) {
-            home.relay_link().remove_interest(key, pattern);
+            if (Relay* relay = home.relay_link()) {
+                relay->remove_interest(key, pattern);
+            }
         });
     }
 }
@@ -130,7 +134,9 @@ bool Shard::defer_subscribe_receipt(const Subscription& sub, std::string_view re
     ReceiptWaiter waiter{index_, sub.session->id(), std::string(receipt)};
     run_on_home([key = sub.relay_key, pattern = sub.wildcard,
                  waiter = std::move(waiter)](Shard& home) mutable {
-        home.relay_link().await_confirmation(key, pattern, std::move(waiter));
+        if (Relay* relay = home.relay_link()) {
+            relay->await_confirmation(key, pattern, std::move(waiter));
+        }
     });
     return true;
 }

@@ -35,7 +35,10 @@ std::string render_metrics(const NodeContext& node) {
     }
     std::string text;
     metric(text, "stampede_connections", "gauge", "Open client connections.", connections);
-    metric(text, "stampede_messages_in_total", "counter", "SEND frames accepted.", in);
+    metric(
+        text, "stampede_messages_in_total", "counter",
+        "Messages accepted for publishing (STOMP SEND, HTTP publish, backend publishes on Redis).",
+        in);
     metric(text, "stampede_messages_out_total", "counter", "MESSAGE frames written.", out);
     metric(text, "stampede_slow_consumer_dropped_total", "counter",
            "Messages dropped by the drop_oldest slow-consumer policy.", dropped);

@@ -45,7 +45,10 @@ Server::Server(config::ConfigPtr config)
     queues_.set_max_messages(config_->limits.max_queue_messages);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+    // Before the shards go: a running task may still post an answer to one of them.
+    worker_.stop();
+}
 
 void Server::deliver_queue_message(const QueueConsumer& consumer,
                                    const protocol::MessagePtr& message) {
@@ -277,6 +280,7 @@ void Server::drain_and_stop() {
     for (auto& shard : shards_) {
         shard->join();
     }
+    worker_.stop();
     log_.info("stopped");
 }
 

@@ -139,6 +139,24 @@ class HostileHttpTest(unittest.TestCase):
         self.assertIsNotNone(answer, "the connection stayed open after the answer")
         return answer
 
+    def test_methods_other_than_get_and_post(self):
+        # lws hands every method to the HTTP callback with its URI: a load balancer's HEAD or
+        # OPTIONS probe of /health is answered, a PUT to the publish endpoint is 405.
+        for request, status in ((b"HEAD /health HTTP/1.1\r\nHost: a\r\n\r\n", b"200"),
+                                (b"OPTIONS /health HTTP/1.1\r\nHost: a\r\n\r\n", b"200"),
+                                (b"PUT /api/v1/publish HTTP/1.1\r\nHost: a\r\n"
+                                 b"Content-Length: 0\r\n\r\n", b"405"),
+                                (b"DELETE /nothing HTTP/1.1\r\nHost: a\r\n\r\n", b"404")):
+            with self.subTest(request=request[:20]):
+                sock = self.connect()
+                try:
+                    sock.sendall(request)
+                    answer = read_until_closed(sock, deadline_s(5))
+                finally:
+                    sock.close()
+                self.assertIsNotNone(answer, "the connection stayed open after the answer")
+                self.assertTrue(answer.startswith(b"HTTP/1.1 " + status), answer[:200])
+
     def test_deeply_nested_json_is_refused_not_a_stack_overflow(self):
         # The body is parsed before any credential is checked: a megabyte of '[' recursed
         # once per level and killed the broker (SIGSEGV) before the parser became iterative.

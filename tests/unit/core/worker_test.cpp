@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
+#include <thread>
 #include <vector>
 
 namespace stampede::broker {
@@ -52,6 +54,26 @@ TEST(WorkerTest, RunsTasksInOrder) {
         ASSERT_EQ(done.get_future().wait_for(seconds(10)), std::future_status::ready);
     }
     EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+TEST(WorkerTest, StopDropsWhatWaitsAndFinishesWhatRuns) {
+    // At shutdown the shards stop first; a queued task would post its answer to a shard that
+    // is about to be destroyed, so stop() drops the queue and waits only for the running one.
+    Worker worker(10);
+    bool ran_queued = false;
+    std::atomic<bool> finished_running{false};
+    {
+        Blocker blocker(worker);
+        ASSERT_TRUE(worker.submit([&ran_queued] { ran_queued = true; }));
+        std::thread stopper([&worker] { worker.stop(); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        finished_running = true;
+        blocker.release();
+        stopper.join();
+    }
+    EXPECT_TRUE(finished_running);
+    EXPECT_FALSE(ran_queued);
+    EXPECT_FALSE(worker.submit([] {}));
 }
 
 TEST(WorkerTest, AFullQueueRefusesTheTaskAndTakesMoreOnceItDrains) {
