@@ -125,17 +125,34 @@ int Connection::write_batch(std::string& scratch, std::size_t max_bytes, bool in
         lws_callback_on_writable(wsi_);  // close once lws has sent what it still holds
         return 0;
     }
+    if (lingering) {
+        return 0;
+    }
+    // Closing a socket that still has unread input makes the kernel reset the connection,
+    // and a reset can destroy the ERROR before the client has read it: exactly what happens to
+    // a client still sending the oversized frame it is refused for. So the write side is shut
+    // after the ERROR (and, on WebSocket, a close frame with status 1000), and the connection
+    // lingers for up to 2 s while its input is read and ignored: the client reads the ERROR,
+    // then the end of the stream. lws's own close (return -1) sends its close frame but then,
+    // with input still arriving, often reset the connection first (seen as close 1006 without
+    // the ERROR by a Node client on a loaded machine).
     if (websocket_) {
-        lws_close_reason(wsi_, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
-        return -1;
+        // The close frame by hand (lws keeps its own close writer private): FIN + opcode 8,
+        // unmasked (server to client), 2 bytes of payload, status 1000. LWS_WRITE_RAW puts
+        // bytes on the wire as they are.
+        unsigned char close[LWS_PRE + 4] = {};
+        unsigned char* frame = close + LWS_PRE;
+        frame[0] = 0x88;
+        frame[1] = 0x02;
+        frame[2] = static_cast<unsigned char>(LWS_CLOSE_STATUS_NORMAL >> 8);
+        frame[3] = static_cast<unsigned char>(LWS_CLOSE_STATUS_NORMAL & 0xff);
+        if (lws_write(wsi_, frame, 4, LWS_WRITE_RAW) < 4) {
+            return -1;
+        }
     }
-    if (!lingering) {
-        // Half-close so the ERROR reaches the client even if it is still sending: closing a
-        // socket with unread input would reset the connection and could lose the ERROR.
-        lingering = true;
-        ::shutdown(lws_get_socket_fd(wsi_), SHUT_WR);
-        lws_set_timeout(wsi_, PENDING_TIMEOUT_CLOSE_SEND, 2);
-    }
+    lingering = true;
+    ::shutdown(lws_get_socket_fd(wsi_), SHUT_WR);
+    lws_set_timeout(wsi_, PENDING_TIMEOUT_CLOSE_SEND, 2);
     return 0;
 }
 

@@ -197,11 +197,12 @@ class OneMebibyteBodyTest(unittest.TestCase):
                 pub.send_bytes(exact)
                 self.assertEqual(len(sub.expect("MESSAGE", timeout=15).body),
                                  len(send_of_size(self.LIMIT).split(b"\n\n", 1)[1]) - 1)
-                # One byte over: refused at the blank line, before the body is read, so only
-                # the head is sent (a client still sending a body when the connection closes
-                # may lose the ERROR to a reset: a separate matter, see docs/protocol.md).
-                over = send_of_size(self.LIMIT + 1)
-                pub.send_bytes(over[:over.index(b"\n\n") + 2])
+                # One byte over is refused at the blank line, while the client is still sending
+                # the body: the ERROR must reach it all the same (the broker lingers).
+                try:
+                    pub.send_bytes(send_of_size(self.LIMIT + 1))
+                except OSError:
+                    pass  # the broker shut its side; what it wrote is still to be read
                 pub.expect_error("max_frame_bytes exceeded", timeout=15)
                 sub.close()
 
