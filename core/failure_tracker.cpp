@@ -17,8 +17,11 @@ void FailureTracker::record_failure(std::string_view ip, std::uint32_t max_per_m
     const std::lock_guard lock(mutex_);
     auto it = entries_.find(std::string(ip));
     if (it == entries_.end()) {
-        if (entries_.size() >= max_tracked) {
-            // Bounded: forget IPs with nothing recent rather than grow without limit.
+        // Bounded: forget IPs with nothing recent rather than grow without limit. The sweep
+        // walks the whole table under the lock every CONNECT takes, so it runs at most once a
+        // second: an attack from many addresses must not turn it into a CPU amplifier.
+        if (entries_.size() >= max_tracked && now - last_sweep_ >= std::chrono::seconds(1)) {
+            last_sweep_ = now;
             std::erase_if(entries_, [now](const auto& item) {
                 const Entry& entry = item.second;
                 return now >= entry.blocked_until &&

@@ -38,6 +38,7 @@ class FailureTracker {
     std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
     std::atomic<std::uint64_t> untracked_{0};
+    Clock::time_point last_sweep_{};
 };
 
 }  // namespace stampede::broker

@@ -168,6 +168,9 @@ HttpNext HttpApi::answer_publish(Publish& publish) {
         finish(publish, kBadRequest, "error", problem);
         return HttpNext::Answer;
     }
+    // The form holds what is needed now; the raw body would double what a request waiting
+    // for its passcode check holds.
+    std::string().swap(publish.body);
     PublishRequest probe;
     probe.source = PublishSource::Http;
     probe.destination = publish.form.destination;

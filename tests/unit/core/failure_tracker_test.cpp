@@ -63,6 +63,28 @@ TEST(FailureTrackerTest, AFullTableOfActiveIpsNeitherGrowsNorForgetsThem) {
     EXPECT_TRUE(tracker.blocked("10.0.0.2", t0 + seconds(2)));
 }
 
+TEST(FailureTrackerTest, AFullTableIsSweptAtMostOnceASecond) {
+    // Every sweep walks the whole table under the lock each CONNECT takes: many addresses
+    // must not make it run on every failure.
+    FailureTracker tracker;
+    const auto t0 = Clock::now();
+    fail(tracker, "10.0.0.1", t0);
+    fail(tracker, "10.0.0.2", t0);
+    fail(tracker, "10.0.0.3", t0);
+    fail(tracker, "10.0.0.9", t0 + seconds(61));  // a sweep: the three are idle
+    EXPECT_EQ(tracker.tracked(), 1U);
+    fail(tracker, "10.0.0.5", t0);  // idle already (failed long ago)
+    fail(tracker, "10.0.0.6", t0);
+    ASSERT_EQ(tracker.tracked(), kMaxTracked);
+    const auto soon = t0 + seconds(61) + std::chrono::milliseconds(500);
+    fail(tracker, "10.0.0.7", soon);  // full, idle entries there, but swept 0.5 s ago
+    EXPECT_EQ(tracker.untracked(), 1U);
+    EXPECT_EQ(tracker.tracked(), kMaxTracked);
+    fail(tracker, "10.0.0.8", t0 + seconds(62) + std::chrono::milliseconds(100));
+    EXPECT_EQ(tracker.untracked(), 1U);  // a second later: swept, room made
+    EXPECT_EQ(tracker.tracked(), 2U);
+}
+
 TEST(FailureTrackerTest, IdleIpsAreForgottenToMakeRoom) {
     FailureTracker tracker;
     const auto t0 = Clock::now();
