@@ -6,7 +6,10 @@ and a 1 MiB body under the default limits."""
 import time
 import unittest
 
-from harness import BrokerProcess, BrokerTestCase, default_config, encode_frame
+import stomp
+
+from harness import BrokerProcess, BrokerTestCase, default_config, encode_frame, wait_for
+from test_cross_transport import Recorder
 
 
 def bodies(messages):
@@ -154,6 +157,45 @@ class PrefetchTest(BrokerTestCase):
                                      ("ack", "client"), ("prefetch-count", "lots"),
                                      ("receipt", "rb")], content_length=False)
         bad.expect_error("bad prefetch-count", receipt_id="rb")
+
+
+class StompPyAckTest(BrokerTestCase):
+    """The same with Debian's stomp.py, as RabbitMQ's own STOMP tests drive a broker: 1.1
+    NACK and ACK with a subscription header that names another subscription, and receipts of
+    transactional frames at COMMIT."""
+
+    def stomp_py(self, connection_class):
+        conn = connection_class([("127.0.0.1", self.broker.tcp_port)], heartbeats=(0, 0))
+        recorder = Recorder()
+        conn.set_listener("r", recorder)
+        conn.connect("guest", "guest", wait=True)
+        self.addCleanup(lambda: conn.is_connected() and conn.disconnect())
+        return conn, recorder
+
+    def test_1_1_nack_and_ack_by_message_id(self):
+        conn, got = self.stomp_py(stomp.Connection11)
+        conn.subscribe("/queue/py11", id="real", ack="client-individual")
+        conn.send("/queue/py11", "work", receipt="sent")
+        wait_for(lambda: got.messages, 10, "the MESSAGE")
+        first = got.messages[0]
+        conn.nack(first.headers["message-id"], "some-other-subscription")
+        wait_for(lambda: len(got.messages) == 2, 10, "the redelivery")
+        again = got.messages[1]
+        self.assertEqual(again.headers.get("redelivered"), "true")
+        conn.ack(again.headers["message-id"], "some-other-subscription", receipt="acked")
+        wait_for(lambda: "acked" in got.receipts, 10, "the ACK's RECEIPT")
+        self.assertEqual(got.errors, [])
+
+    def test_transaction_receipts_at_commit(self):
+        conn, got = self.stomp_py(stomp.Connection12)
+        tx = conn.begin()
+        conn.send("/topic/pytx", "held", transaction=tx, receipt="held-send")
+        conn.send("/topic/elsewhere", "probe", receipt="probe")
+        wait_for(lambda: "probe" in got.receipts, 10, "the probe's RECEIPT")
+        self.assertNotIn("held-send", got.receipts)
+        conn.commit(tx, receipt="committed")
+        wait_for(lambda: "committed" in got.receipts, 10, "the COMMIT's RECEIPT")
+        self.assertLess(got.receipts.index("held-send"), got.receipts.index("committed"))
 
 
 class DefaultHeartBeatTest(BrokerTestCase):
