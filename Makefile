@@ -11,7 +11,12 @@ APT_PACKAGES := build-essential cmake pkg-config libwebsockets-dev libwebsockets
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps npm-deps build build-asan run test test-release test-asan clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := parser envelope publish_form config jwt
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+
+.PHONY: all deps npm-deps build build-asan run test test-release test-asan fuzz clean
 
 all: build
 
@@ -61,5 +66,28 @@ test: deps npm-deps build build-asan
 		ctest --output-on-failure -j$(JOBS) --timeout 900) || exit 1; \
 	echo "== asan+ubsan build: $$(( $$(date +%s)-mid )) s"
 
+# libFuzzer on every fuzz target, FUZZ_SECONDS each (clang, ASan+UBSan). New inputs go to
+# $(FUZZ_BUILD)/corpus/<target> (not committed); copy the ones worth keeping, and every crash
+# (as a regression input), into tests/fuzz/corpus/<target>, which `make test` replays.
+fuzz: deps
+	@missing=""; for p in $(FUZZ_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+		-DSTAMPEDE_FUZZ=ON -DSTAMPEDE_SANITIZE=ON -DSTAMPEDE_BENCHMARKS=OFF
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+		dict=""; case $$t in parser|envelope) dict=-dict=tests/fuzz/stomp.dict;; esac; \
+		echo "== fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_BUILD)/tests/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$$dict -artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+			|| exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

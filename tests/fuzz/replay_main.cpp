@@ -3,6 +3,7 @@
 // Deterministic, so a failure reproduces; ctest runs it on every build.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -43,8 +44,15 @@ std::string mutate(std::string input, std::mt19937& random) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // replay CORPUS_DIR... [--mutations N]: N mutated inputs after the corpus (default 300000;
+    // slower targets, a YAML or JWT parse per input, ask for fewer).
     std::vector<std::string> corpus;
+    long mutations = 300000;
     for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--mutations" && i + 1 < argc) {
+            mutations = std::strtol(argv[++i], nullptr, 10);
+            continue;
+        }
         for (const auto& entry : std::filesystem::directory_iterator(argv[i])) {
             std::ifstream file(entry.path(), std::ios::binary);
             corpus.emplace_back(std::istreambuf_iterator<char>(file),
@@ -61,7 +69,7 @@ int main(int argc, char** argv) {
         LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
         ++runs;
     }
-    for (int i = 0; i < 300000; ++i) {
+    for (long i = 0; i < mutations; ++i) {
         const std::string input = mutate(corpus[random() % corpus.size()], random);
         LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
         ++runs;
