@@ -247,5 +247,30 @@ TEST(QueueManagerTest, SendersCannotSetTheBrokersHeaders) {
     EXPECT_EQ(m->redeliveries, 0u);
 }
 
+TEST(QueueManagerTest, NewPoliciesApplyToQueuesThatExist) {
+    Recorder r;
+    ASSERT_TRUE(r.queues.enqueue(message("1")));
+    ASSERT_TRUE(r.queues.enqueue(message("2")));
+    QueuePolicy one;
+    one.max_messages = 1;
+    r.queues.set_policies({{"/queue/", protocol::Pattern("work"), one}}, QueuePolicy{});  // reload
+    EXPECT_FALSE(r.queues.enqueue(message("3")));  // what waits stays; new SENDs meet the bound
+    EXPECT_EQ(r.queues.depth("/queue/work"), 2u);
+    EXPECT_TRUE(r.queues.enqueue(message_with("/queue/other", "x", {})));
+    EXPECT_TRUE(r.queues.enqueue(message_with("/queue/other", "y", {})));
+}
+
+TEST(QueueManagerTest, ADeadLetterTargetEqualToTheQueueDrops) {
+    Recorder r;
+    QueuePolicy self;
+    self.dead_letter = "{queue}";
+    r.queues.set_policies({}, self);
+    r.queues.add_consumer("/queue/work", {0, 1, "a"});
+    ASSERT_TRUE(r.queues.enqueue(message("m")));
+    r.queues.reject(r.messages.back());
+    EXPECT_EQ(r.messages.size(), 1u);
+    EXPECT_EQ(r.queues.dropped(), 1u);
+}
+
 }  // namespace
 }  // namespace stampede::broker
