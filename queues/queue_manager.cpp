@@ -129,7 +129,9 @@ void QueueManager::dead_letter_locked(const protocol::MessagePtr& message,
         ++dropped_;
         return;
     }
-    if (!enqueue_locked(message->dead_letter(target, message->id + "-dl", reason), out)) {
+    if (enqueue_locked(message->dead_letter(target, message->id + "-dl", reason), out)) {
+        ++dead_lettered_;
+    } else {
         ++dropped_;
     }
 }
@@ -272,6 +274,11 @@ std::size_t QueueManager::depth(const std::string& destination) {
 std::uint64_t QueueManager::dropped() {
     const std::lock_guard lock(mutex_);
     return dropped_;
+}
+
+std::uint64_t QueueManager::dead_lettered() {
+    const std::lock_guard lock(mutex_);
+    return dead_lettered_;
 }
 
 }  // namespace stampede::broker

@@ -85,6 +85,8 @@ class QueueManager {
     /// Messages that died with nowhere to go (dead_letter "", a dead letter's own death, a
     /// full dead-letter queue), since start.
     std::uint64_t dropped();
+    /// Messages moved to a dead-letter queue, since start.
+    std::uint64_t dead_lettered();
 
    private:
     struct Consumer {
@@ -117,6 +119,7 @@ class QueueManager {
     std::vector<QueueRule> rules_;
     QueuePolicy defaults_;
     std::uint64_t dropped_ = 0;
+    std::uint64_t dead_lettered_ = 0;
 };
 
 }  // namespace stampede::broker

@@ -3,6 +3,7 @@
 dead-letter loops, overflow drop_oldest and max_bytes, and time to live (`expires` on SEND and
 ttl_ms), all checked on the wire."""
 
+import re
 import time
 import unittest
 
@@ -17,6 +18,16 @@ QUEUES = [
     {"pattern": "/queue/bytes.#", "max_bytes": 10},
     {"pattern": "/queue/ttl.#", "ttl_ms": 300},
 ]
+
+
+def metric(broker, name):
+    status, body = broker.http_get("/metrics")
+    if status != 200:
+        raise AssertionError(f"/metrics answered {status}")
+    m = re.search(rf"^{re.escape(name)} (\d+)$", body.decode(), re.M)
+    if m is None:
+        raise AssertionError(f"{name} missing from /metrics")
+    return int(m.group(1))
 
 
 def now_ms():
@@ -63,6 +74,7 @@ class RedeliveryLimitTest(DeadLetterCase):
         self.assertEqual(dead.headers["x-app"], "1")
         self.assertNotIn("redelivered", dead.headers)
         self.assertNotEqual(dead.headers["message-id"], first.headers["message-id"])
+        self.assertEqual(metric(self.broker, "stampede_queue_dead_lettered_total"), 1)
         # gone from the original queue
         sub.subscribe("/topic/marker", "mk")
         self.assert_nothing_arrives(sub, "/topic/marker", pub)
@@ -158,6 +170,8 @@ class RejectTest(DeadLetterCase):
         sub.unsubscribe("s")
         self.assert_queue_next_is_marker("/queue/drop.x.dlq")
         self.assert_queue_next_is_marker("/queue/drop.x")
+        self.assertEqual(metric(self.broker, "stampede_queue_dropped_total"), 1)
+        self.assertEqual(metric(self.broker, "stampede_queue_dead_lettered_total"), 0)
 
     def test_senders_cannot_set_the_death_headers(self):
         sub = self.client()
