@@ -4,8 +4,11 @@ dead-letter loops, overflow drop_oldest and max_bytes, and time to live (`expire
 ttl_ms), all checked on the wire."""
 
 import re
+import threading
 import time
 import unittest
+
+import stomp
 
 from harness import BrokerTestCase
 
@@ -257,6 +260,50 @@ class ExpiryTest(DeadLetterCase):
         dead = dlq.expect("MESSAGE")
         self.assertEqual(dead.headers["x-death-reason"], "expired")
         self.assertEqual(dead.headers["x-redeliveries"], "1")
+
+
+class StompPyTest(DeadLetterCase):
+    """Debian's stomp.py, as RabbitMQ users drive it: nack(requeue="false") and `expires`."""
+
+    def test_stomp_py_reject_and_redelivery_limit(self):
+        conn = stomp.Connection12([("127.0.0.1", self.broker.tcp_port)], heartbeats=(0, 0))
+        recorder = Recorder()
+        conn.set_listener("r", recorder)
+        conn.connect("guest", "guest", wait=True)
+        self.addCleanup(lambda: conn.is_connected() and conn.disconnect())
+        conn.subscribe("/queue/dl.py.dlq", id="dead", ack="auto")
+        conn.subscribe("/queue/dl.py", id="work", ack="client-individual")
+        conn.send("/queue/dl.py", "reject me")
+        first = recorder.wait(lambda m: m.headers["destination"] == "/queue/dl.py", 1)[0]
+        conn.nack(first.headers["ack"], requeue="false")
+        conn.send("/queue/dl.py", "retry me")
+        for n in range(3):  # max_redeliveries: 2 for /queue/dl.#
+            got = recorder.wait(lambda m: m.body == "retry me", n + 1)[n]
+            conn.nack(got.headers["ack"])
+        dead = recorder.wait(lambda m: m.headers["destination"] == "/queue/dl.py.dlq", 2)
+        self.assertEqual([(m.body, m.headers["x-death-reason"]) for m in dead],
+                         [("reject me", "rejected"), ("retry me", "max-redeliveries")])
+        self.assertEqual(dead[1].headers["x-redeliveries"], "2")
+
+
+class Recorder(stomp.ConnectionListener):
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    def on_message(self, frame):
+        with self.lock:
+            self.messages.append(frame)
+
+    def wait(self, predicate, count, timeout=10):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self.lock:
+                found = [m for m in self.messages if predicate(m)]
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"{count} messages expected, got {self.messages!r}")
 
 
 if __name__ == "__main__":
