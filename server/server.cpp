@@ -34,8 +34,16 @@ void configure_queues(QueueManager& queues, const config::Config& c) {
     std::vector<QueueRule> rules;
     const auto& d = c.destinations;
     for (const config::QueueConfig& q : d.queues) {
-        const auto where = protocol::classify(q.pattern, d.topic_prefixes, d.queue_prefixes);
-        rules.push_back({std::string(where.prefix), protocol::Pattern(where.name), policy_of(q)});
+        // The longest queue prefix (the config checked that one matches), then the pattern.
+        std::string_view prefix;
+        for (const std::string& p : d.queue_prefixes) {
+            if (q.pattern.starts_with(p) && p.size() > prefix.size()) {
+                prefix = p;
+            }
+        }
+        rules.push_back({std::string(prefix),
+                         protocol::Pattern(std::string_view(q.pattern).substr(prefix.size())),
+                         policy_of(q)});
     }
     config::QueueConfig defaults;
     defaults.max_messages = c.limits.max_queue_messages;
