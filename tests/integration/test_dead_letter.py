@@ -151,6 +151,23 @@ class RejectTest(DeadLetterCase):
         self.assert_queue_next_is_marker("/queue/dl.r.dlq")
         self.assert_queue_next_is_marker("/queue/dl.r")
 
+    def test_a_rejecting_nack_in_a_transaction_acts_at_commit(self):
+        sub = self.client()
+        sub.subscribe("/queue/dl.tx", "s", ack="client-individual")
+        pub = self.client()
+        pub.send("/queue/dl.tx", b"later", receipt=True)
+        message = sub.expect("MESSAGE")
+        sub.request(("BEGIN", [("transaction", "t")]), receipt=False)
+        sub.send_frame("NACK", [("id", message.headers["ack"]), ("requeue", "false"),
+                                ("transaction", "t"), ("receipt", "nack")])
+        dlq = self.client()
+        dlq.subscribe("/queue/dl.tx.dlq", "d")
+        dlq.subscribe("/topic/marker", "mk")
+        self.assert_nothing_arrives(dlq, "/topic/marker", pub)  # held until COMMIT
+        sub.request(("COMMIT", [("transaction", "t")]))  # the NACK's RECEIPT comes first
+        self.assertIn("nack", [f.headers.get("receipt-id") for f in sub.pending])
+        self.assertEqual(dlq.expect("MESSAGE").headers["x-death-reason"], "rejected")
+
     def test_dead_letter_queue_consumers_share_it_like_any_queue(self):
         pub = self.client()
         sub = self.client()
