@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -223,7 +224,89 @@ RoomConfig read_room(Section& s) {
     return r;
 }
 
-void read_destinations(Section s, DestinationsConfig& d) {
+// The most redeliveries a queue may allow: more is a typo, not a retry policy.
+constexpr std::uint64_t kMaxRedeliveries = 1000000;
+
+// The queue prefix `name` starts with (longest), or "" when none does. (config/ sits below
+// protocol/, so this mirrors protocol::classify for queue prefixes.)
+std::string_view queue_prefix_of(std::string_view name, const DestinationsConfig& d) {
+    std::string_view best;
+    for (const std::string& p : d.queue_prefixes) {
+        if (name.starts_with(p) && p.size() > best.size()) {
+            best = p;
+        }
+    }
+    return best;
+}
+
+// The '.'-separated segments of a queue name (protocol/destination.hpp's wildcard syntax).
+std::vector<std::string_view> segments_of(std::string_view name) {
+    std::vector<std::string_view> out;
+    std::size_t from = 0;
+    for (std::size_t dot; (dot = name.find('.', from)) != std::string_view::npos; from = dot + 1) {
+        out.push_back(name.substr(from, dot - from));
+    }
+    out.push_back(name.substr(from));
+    return out;
+}
+
+bool has_empty_segment(std::string_view name) {
+    const auto segments = segments_of(name);
+    return std::any_of(segments.begin(), segments.end(),
+                       [](std::string_view segment) { return segment.empty(); });
+}
+
+bool has_wildcard(std::string_view name) {
+    const auto segments = segments_of(name);
+    return std::any_of(segments.begin(), segments.end(),
+                       [](std::string_view segment) { return segment == "*" || segment == "#"; });
+}
+
+QueueConfig read_queue(Section& s, const DestinationsConfig& d, std::uint64_t max_messages) {
+    QueueConfig q;
+    q.max_messages = max_messages;
+    if (Where w = read_required_string(s, "pattern", q.pattern); w && !q.pattern.empty()) {
+        const std::string_view prefix = queue_prefix_of(q.pattern, d);
+        if (prefix.empty()) {
+            s.diag().error(
+                *w, fmt::format("{} '{}' must start with a queue prefix ({})", s.qualify("pattern"),
+                                q.pattern, fmt::join(d.queue_prefixes, ", ")));
+        } else if (q.pattern.size() == prefix.size() ||
+                   has_empty_segment(std::string_view(q.pattern).substr(prefix.size()))) {
+            s.diag().error(*w, fmt::format("{} '{}' has an empty name segment",
+                                           s.qualify("pattern"), q.pattern));
+        }
+    }
+    read_uint(s, "max_messages", q.max_messages, 1);
+    read_uint(s, "max_bytes", q.max_bytes);
+    read_enum(s, "overflow", q.overflow,
+              {{"reject", QueueOverflow::Reject}, {"drop_oldest", QueueOverflow::DropOldest}});
+    read_uint(s, "max_redeliveries", q.max_redeliveries, 0, kMaxRedeliveries);
+    if (Where w = read_string(s, "dead_letter", q.dead_letter); w && !q.dead_letter.empty()) {
+        // What it names for a sample queue must itself be a plain queue destination.
+        std::string sample = q.dead_letter;
+        if (const auto at = sample.find("{queue}"); at != std::string::npos) {
+            sample.replace(at, 7,
+                           d.queue_prefixes.empty() ? "/queue/q" : d.queue_prefixes[0] + "q");
+        }
+        const std::string_view prefix = queue_prefix_of(sample, d);
+        if (prefix.empty() || sample.size() == prefix.size() ||
+            has_wildcard(std::string_view(sample).substr(prefix.size())) ||
+            sample.find('{') != std::string::npos) {
+            s.diag().error(*w, fmt::format("{} '{}' must name a queue: a queue prefix and a name "
+                                           "without wildcards, or contain {{queue}}, or be \"\"",
+                                           s.qualify("dead_letter"), q.dead_letter));
+        }
+    }
+    read_uint(s, "ttl_ms", q.ttl_ms);
+    if (Where w = read_bool(s, "durable", q.durable); w && q.durable) {
+        refuse_unsupported(s.diag(), *w, s.qualify("durable"), "issue 12");
+    }
+    s.check_unknown();
+    return q;
+}
+
+void read_destinations(Section s, DestinationsConfig& d, std::uint64_t max_queue_messages) {
     read_prefixes(s, "topic_prefixes", d.topic_prefixes);
     read_prefixes(s, "queue_prefixes", d.queue_prefixes);
     for (const std::string& p : d.queue_prefixes) {
@@ -239,6 +322,9 @@ void read_destinations(Section s, DestinationsConfig& d) {
     if (!d.rooms.empty()) {
         refuse_unsupported(s.diag(), s.where("rooms").value_or(s.mark()), s.qualify("rooms"),
                            "issue 12");
+    }
+    for (Section& queue : s.list("queues")) {
+        d.queues.push_back(read_queue(queue, d, max_queue_messages));
     }
     s.check_unknown();
 }
@@ -331,7 +417,7 @@ void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
     read_http(root.section("http"), c.http);
     read_limits(root.section("limits"), c.limits);
     read_heartbeat(root.section("heartbeat"), c.heartbeat);
-    read_destinations(root.section("destinations"), c.destinations);
+    read_destinations(root.section("destinations"), c.destinations, c.limits.max_queue_messages);
     read_cluster(root.section("cluster"), c.redis);
     read_storage(root.section("storage"), c.storage);
     read_logging(root.section("logging"), c.logging);

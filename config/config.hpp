@@ -125,10 +125,26 @@ struct RoomConfig {
     bool presence = false;
 };
 
+enum class QueueOverflow { Reject, DropOldest };
+
+/// destinations.queues[]: the first entry whose pattern matches a queue's destination applies;
+/// a queue that matches none gets these defaults (max_messages: limits.max_queue_messages).
+struct QueueConfig {
+    std::string pattern;                  // a queue prefix then a wildcard name: "/queue/orders.#"
+    std::uint64_t max_messages = 100000;  // waiting messages; absent = limits.max_queue_messages
+    std::uint64_t max_bytes = 0;          // sum of waiting bodies; 0 = no bound
+    QueueOverflow overflow = QueueOverflow::Reject;
+    std::uint32_t max_redeliveries = 5;
+    std::string dead_letter = "{queue}.dlq";  // {queue} = the destination; "" = drop
+    std::uint64_t ttl_ms = 0;                 // 0 = none
+    bool durable = false;                     // refused when true (storage issue)
+};
+
 struct DestinationsConfig {
     std::vector<std::string> topic_prefixes = {"/topic/"};
     std::vector<std::string> queue_prefixes = {"/queue/"};
     std::vector<RoomConfig> rooms;
+    std::vector<QueueConfig> queues;
 };
 
 // Planned (issue 12): only backend memory with no path is accepted today.

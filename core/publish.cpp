@@ -83,8 +83,8 @@ PublishResult Publisher::publish(PublishRequest& request) {
     if (where.kind == protocol::DestinationKind::Queue) {
         if (!shard_.queues().enqueue(message)) {
             result.error = PublishError::QueueFull;
-            result.detail = fmt::format("'{}' holds max_queue_messages ({})", message->destination,
-                                        shard_.config().limits.max_queue_messages);
+            result.detail =
+                fmt::format("'{}' holds its max_messages or max_bytes", message->destination);
         }
         return result;
     }

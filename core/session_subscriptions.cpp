@@ -156,14 +156,14 @@ void Session::remove_subscription(Subscription& sub) {
             unwritten_acks_.insert(item.ack_id);
         }
     });
-    // Client-acked ones the client may have seen come back marked redelivered; those still in
-    // the outbound queue never left, so they come back as they were.
-    std::vector<protocol::MessagePtr> unacked;
+    // Client-acked ones the client may have seen come back as redeliveries (counted, and
+    // dead-lettered past max_redeliveries); those still in the outbound queue never left, so
+    // they come back as they were.
+    std::vector<std::pair<protocol::MessagePtr, bool>> unacked;  // message, seen by the client
     for (auto it = pending_acks_.begin(); it != pending_acks_.end();) {
         if (it->second.sub == &sub) {
-            unacked.push_back(unwritten_acks_.erase(it->first) > 0
-                                  ? std::move(it->second.message)
-                                  : it->second.message->redelivery());
+            const bool seen = unwritten_acks_.erase(it->first) == 0;
+            unacked.emplace_back(std::move(it->second.message), seen);
             it = pending_acks_.erase(it);
         } else {
             ++it;
@@ -171,7 +171,11 @@ void Session::remove_subscription(Subscription& sub) {
     }
     // Back to the head in reverse, so the queue keeps their original order.
     for (auto it = unacked.rbegin(); it != unacked.rend(); ++it) {
-        requeue(*it);
+        if (it->second) {
+            host_.queues().redeliver(it->first);
+        } else {
+            requeue(it->first);
+        }
     }
     subscriptions_.erase(sub.id);
 }
@@ -238,13 +242,19 @@ void Session::handle_ack(const Frame& frame, bool positive) {
             continue;
         }
         if (!positive) {
-            nacked.push_back(it->second.message->redelivery());
+            nacked.push_back(std::move(it->second.message));
         }
         it = pending_acks_.erase(it);
         ++settled;
     }
+    // NACK requeues (RabbitMQ's `requeue:false` dead-letters at once, reason `rejected`).
+    const bool requeue_nacked = frame.header("requeue") != std::optional<std::string_view>("false");
     for (auto it = nacked.rbegin(); it != nacked.rend(); ++it) {
-        requeue(*it);
+        if (requeue_nacked) {
+            host_.queues().redeliver(*it);
+        } else {
+            host_.queues().reject(*it);
+        }
     }
     settle(*sub, settled);
     send_receipt(frame);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 
 #include "protocol/headers.hpp"
@@ -16,9 +17,10 @@ namespace {
 
 // Headers the broker sets itself or that describe the SEND rather than the message.
 bool is_dropped(std::string_view name) {
-    static constexpr std::array<std::string_view, 9> kDropped = {
-        "destination", "message-id",     "subscription", "ack",         "receipt",
-        "transaction", "content-length", "x-sender",     "redelivered",
+    static constexpr std::array<std::string_view, 12> kDropped = {
+        "destination", "message-id",     "subscription",           "ack",
+        "receipt",     "transaction",    "content-length",         "x-sender",
+        "redelivered", "x-redeliveries", "x-original-destination", "x-death-reason",
     };
     return name.empty() || std::find(kDropped.begin(), kDropped.end(), name) != kDropped.end();
 }
@@ -95,6 +97,25 @@ std::string encode_block(const Message& m, Version version) {
     return out;
 }
 
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// `expires` (RabbitMQ/ActiveMQ): ms since the epoch; 0 or anything but digits = none.
+std::int64_t parse_expires(const std::vector<std::pair<std::string, std::string>>& headers) {
+    for (const auto& [name, value] : headers) {
+        if (name == "expires") {
+            std::int64_t ms = 0;
+            const auto [end, error] =
+                std::from_chars(value.data(), value.data() + value.size(), ms);
+            return error == std::errc{} && end == value.data() + value.size() && ms > 0 ? ms : 0;
+        }
+    }
+    return 0;
+}
+
 MessagePtr finish(std::shared_ptr<Message> message) {
     message->body_is_utf8 = is_valid_utf8(message->body);
     // The blocks differ only where a byte needs an escape (1.0 leaves such headers out) and
@@ -131,6 +152,8 @@ MessagePtr Message::make(std::string_view destination, std::string id, std::stri
         }
     }
     message->body = body;
+    message->created_ms = now_ms();
+    message->expires_ms = parse_expires(message->headers);
     return finish(std::move(message));
 }
 
@@ -150,16 +173,42 @@ MessagePtr Message::make(std::string_view destination, std::string id, std::stri
         }
     }
     message->body = std::move(body);
+    message->created_ms = now_ms();
+    message->expires_ms = parse_expires(message->headers);
     return finish(std::move(message));
 }
 
 MessagePtr Message::redelivery() const {
-    if (redelivered) {
-        return shared_from_this();
-    }
     auto message = std::make_shared<Message>(*this);
     message->redelivered = true;
+    ++message->redeliveries;
+    std::erase_if(message->headers, [](const auto& h) {
+        return h.first == "redelivered" || h.first == "x-redeliveries";
+    });
     message->headers.emplace_back("redelivered", "true");
+    message->headers.emplace_back("x-redeliveries", std::to_string(message->redeliveries));
+    return finish(std::move(message));
+}
+
+MessagePtr Message::dead_letter(std::string_view to, std::string new_id,
+                                std::string_view reason) const {
+    auto message = std::make_shared<Message>();
+    message->destination = to;
+    message->id = std::move(new_id);
+    message->origin_node = origin_node;
+    message->sender = sender;
+    message->headers.reserve(headers.size() + 3);
+    for (const auto& header : headers) {
+        if (header.first != "redelivered" && header.first != "x-redeliveries") {
+            message->headers.push_back(header);
+        }
+    }
+    message->headers.emplace_back("x-death-reason", std::string(reason));
+    message->headers.emplace_back("x-redeliveries", std::to_string(redeliveries));
+    message->headers.emplace_back("x-original-destination", destination);
+    message->body = body;
+    message->created_ms = now_ms();
+    message->dead_lettered = true;
     return finish(std::move(message));
 }
 

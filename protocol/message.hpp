@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,15 @@ struct Message : std::enable_shared_from_this<Message> {
     /// Set by the broker on a queue message given back (NACK, UNSUBSCRIBE, disconnect):
     /// its MESSAGE then carries `redelivered:true`, which no sender can set itself.
     bool redelivered = false;
+    /// How many times the broker gave this message back (NACK, UNSUBSCRIBE, disconnect) after
+    /// a client saw it; its MESSAGE carries `x-redeliveries:<n>` when n > 0.
+    std::uint32_t redeliveries = 0;
+    /// When make() built it (ms since the epoch): a queue's ttl_ms counts from here.
+    std::int64_t created_ms = 0;
+    /// The sender's `expires` header (ms since the epoch); 0 = none (absent, 0 or not a number).
+    std::int64_t expires_ms = 0;
+    /// Made by dead_letter(): such a message is dropped, never dead-lettered again.
+    bool dead_lettered = false;
     /// Pre-encoded header block shared by every delivery, one per Version (index = Version):
     /// "destination:..\nmessage-id:..\n[x-sender:..\n]<sender headers>\ncontent-length:N\n".
     /// The writer adds "MESSAGE\nsubscription:..\n[ack:..\n]" before it and "\n<body>\0" after.
@@ -45,8 +55,13 @@ struct Message : std::enable_shared_from_this<Message> {
                            std::string sender,
                            std::vector<std::pair<std::string, std::string>> headers,
                            std::string body);
-    /// The same message (same id) as a redelivery: `redelivered:true` among its headers.
+    /// The same message (same id) as a redelivery: `redelivered:true` and
+    /// `x-redeliveries:<n+1>` among its headers.
     MessagePtr redelivery() const;
+    /// A new message (id `id`) to `destination` with this one's body and sender headers, plus
+    /// `x-death-reason:<reason>`, `x-redeliveries:<n>` and `x-original-destination`.
+    MessagePtr dead_letter(std::string_view destination, std::string id,
+                           std::string_view reason) const;
 };
 
 }  // namespace stampede::protocol

@@ -1,21 +1,102 @@
-// QueueManager: round-robin dispatch of /queue/ messages. Any thread.
+// QueueManager: round-robin dispatch of /queue/ messages, bounds, redelivery limit, dead-letter
+// queues and time to live. Any thread.
 #include "queues/queue_manager.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace stampede::broker {
 
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+bool expired(const protocol::Message& m, const QueuePolicy& policy, std::int64_t now) {
+    return (m.expires_ms != 0 && now >= m.expires_ms) ||
+           (policy.ttl_ms != 0 && now - m.created_ms >= static_cast<std::int64_t>(policy.ttl_ms));
+}
+
+// "{queue}" in the configured name stands for the full destination.
+std::string dead_letter_name(const std::string& pattern, const std::string& destination) {
+    std::string out;
+    std::size_t from = 0;
+    for (std::size_t at; (at = pattern.find("{queue}", from)) != std::string::npos; from = at + 7) {
+        out.append(pattern, from, at - from);
+        out.append(destination);
+    }
+    out.append(pattern, from);
+    return out;
+}
+
+}  // namespace
+
+void QueueManager::set_policies(std::vector<QueueRule> rules, QueuePolicy defaults) {
+    const std::lock_guard lock(mutex_);
+    rules_ = std::move(rules);
+    defaults_ = std::move(defaults);
+    // A reload applies to the queues that exist too; what already waits past a lowered bound
+    // stays (only new SENDs meet the bound).
+    for (auto& [destination, queue] : queues_) {
+        queue.policy = policy_locked(destination);
+    }
+}
+
 void QueueManager::set_max_messages(std::size_t max_messages) {
     const std::lock_guard lock(mutex_);
-    max_messages_ = max_messages;
+    rules_.clear();
+    defaults_ = QueuePolicy{};
+    defaults_.max_messages = max_messages;
+}
+
+const QueuePolicy& QueueManager::policy_locked(const std::string& destination) const {
+    for (const QueueRule& rule : rules_) {
+        if (destination.starts_with(rule.prefix) &&
+            rule.pattern.matches(std::string_view(destination).substr(rule.prefix.size()))) {
+            return rule.policy;
+        }
+    }
+    return defaults_;
+}
+
+// A queue's own policy while it exists (it keeps the one it was created with).
+const QueuePolicy& QueueManager::existing_policy_locked(const std::string& destination) const {
+    const auto it = queues_.find(destination);
+    return it != queues_.end() ? it->second.policy : policy_locked(destination);
+}
+
+QueueManager::Queue& QueueManager::queue_locked(const std::string& destination) {
+    auto [it, fresh] = queues_.try_emplace(destination);
+    if (fresh) {
+        it->second.policy = policy_locked(destination);
+    }
+    return it->second;
 }
 
 // Round robin over the consumers that may take more: one at its prefetch cap is skipped
-// until it settles something; when all are at their caps the messages wait.
+// until it settles something; when all are at their caps the messages wait. An expired
+// message met here is dead-lettered instead (nothing sweeps queues nobody consumes).
 void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
     std::size_t skipped = 0;
+    std::int64_t now = 0;
     while (!queue.messages.empty() && !queue.consumers.empty() &&
            skipped < queue.consumers.size()) {
+        const protocol::MessagePtr& front = queue.messages.front();
+        if (front->expires_ms != 0 || queue.policy.ttl_ms != 0) {
+            if (now == 0) {
+                now = now_ms();
+            }
+            if (expired(*front, queue.policy, now)) {
+                protocol::MessagePtr dead = std::move(queue.messages.front());
+                queue.messages.pop_front();
+                queue.bytes -= dead->body.size();
+                dead_letter_locked(dead, queue.policy, "expired", out);
+                continue;
+            }
+        }
         if (queue.next >= queue.consumers.size()) {
             queue.next = 0;
         }
@@ -28,8 +109,30 @@ void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
         if (consumer.prefetch != 0) {
             ++consumer.in_flight;
         }
+        queue.bytes -= queue.messages.front()->body.size();
         out.emplace_back(consumer.who, std::move(queue.messages.front()));
         queue.messages.pop_front();
+    }
+}
+
+// A dead letter is a new message in its own queue, under that queue's policy. Dead letters
+// themselves are never dead-lettered again (no loops): they are dropped.
+void QueueManager::dead_letter_locked(const protocol::MessagePtr& message,
+                                      const QueuePolicy& policy, std::string_view reason,
+                                      Deliveries& out) {
+    if (message->dead_lettered || policy.dead_letter.empty()) {
+        ++dropped_;
+        return;
+    }
+    const std::string target = dead_letter_name(policy.dead_letter, message->destination);
+    if (target == message->destination) {
+        ++dropped_;
+        return;
+    }
+    if (enqueue_locked(message->dead_letter(target, message->id + "-dl", reason), out)) {
+        ++dead_lettered_;
+    } else {
+        ++dropped_;
     }
 }
 
@@ -39,28 +142,80 @@ void QueueManager::deliver_all(const Deliveries& deliveries) {
     }
 }
 
-bool QueueManager::enqueue(const protocol::MessagePtr& message) {
-    Deliveries deliveries;
-    {
-        const std::lock_guard lock(mutex_);
-        Queue& queue = queues_[message->destination];
-        if (queue.consumers.empty() && queue.messages.size() >= max_messages_) {
+bool QueueManager::enqueue_locked(const protocol::MessagePtr& message, Deliveries& out) {
+    Queue& queue = queue_locked(message->destination);
+    const QueuePolicy& policy = queue.policy;
+    const auto full = [&] {
+        return queue.messages.size() >= policy.max_messages ||
+               (policy.max_bytes != 0 && queue.bytes + message->body.size() > policy.max_bytes);
+    };
+    if (full()) {
+        if (policy.overflow == QueueOverflow::Reject) {
             return false;
         }
-        queue.messages.push_back(message);
-        dispatch_locked(queue, deliveries);
+        while (!queue.messages.empty() && full()) {
+            protocol::MessagePtr oldest = std::move(queue.messages.front());
+            queue.messages.pop_front();
+            queue.bytes -= oldest->body.size();
+            dead_letter_locked(oldest, policy, "overflow", out);
+        }
+        if (full()) {
+            return false;  // a body larger than max_bytes on its own
+        }
+    }
+    queue.bytes += message->body.size();
+    queue.messages.push_back(message);
+    dispatch_locked(queue, out);
+    return true;
+}
+
+bool QueueManager::enqueue(const protocol::MessagePtr& message) {
+    Deliveries deliveries;
+    bool accepted = false;
+    {
+        const std::lock_guard lock(mutex_);
+        accepted = enqueue_locked(message, deliveries);
     }
     deliver_all(deliveries);
-    return true;
+    return accepted;
+}
+
+void QueueManager::push_front_locked(const protocol::MessagePtr& message, Deliveries& out) {
+    Queue& queue = queue_locked(message->destination);
+    queue.bytes += message->body.size();
+    queue.messages.push_front(message);
+    dispatch_locked(queue, out);
 }
 
 void QueueManager::requeue(const protocol::MessagePtr& message) {
     Deliveries deliveries;
     {
         const std::lock_guard lock(mutex_);
-        Queue& queue = queues_[message->destination];
-        queue.messages.push_front(message);
-        dispatch_locked(queue, deliveries);
+        push_front_locked(message, deliveries);
+    }
+    deliver_all(deliveries);
+}
+
+void QueueManager::redeliver(const protocol::MessagePtr& delivered) {
+    Deliveries deliveries;
+    {
+        const std::lock_guard lock(mutex_);
+        const QueuePolicy& policy = existing_policy_locked(delivered->destination);
+        if (delivered->redeliveries >= policy.max_redeliveries) {
+            dead_letter_locked(delivered, policy, "max-redeliveries", deliveries);
+        } else {
+            push_front_locked(delivered->redelivery(), deliveries);
+        }
+    }
+    deliver_all(deliveries);
+}
+
+void QueueManager::reject(const protocol::MessagePtr& delivered) {
+    Deliveries deliveries;
+    {
+        const std::lock_guard lock(mutex_);
+        const QueuePolicy& policy = existing_policy_locked(delivered->destination);
+        dead_letter_locked(delivered, policy, "rejected", deliveries);
     }
     deliver_all(deliveries);
 }
@@ -70,7 +225,7 @@ void QueueManager::add_consumer(const std::string& destination, QueueConsumer co
     Deliveries deliveries;
     {
         const std::lock_guard lock(mutex_);
-        Queue& queue = queues_[destination];
+        Queue& queue = queue_locked(destination);
         queue.consumers.push_back({std::move(consumer), prefetch, 0});
         dispatch_locked(queue, deliveries);
     }
@@ -114,6 +269,16 @@ std::size_t QueueManager::depth(const std::string& destination) {
     const std::lock_guard lock(mutex_);
     const auto it = queues_.find(destination);
     return it == queues_.end() ? 0 : it->second.messages.size();
+}
+
+std::uint64_t QueueManager::dropped() {
+    const std::lock_guard lock(mutex_);
+    return dropped_;
+}
+
+std::uint64_t QueueManager::dead_lettered() {
+    const std::lock_guard lock(mutex_);
+    return dead_lettered_;
 }
 
 }  // namespace stampede::broker

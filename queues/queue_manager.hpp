@@ -1,5 +1,6 @@
 // QueueManager: the node's in-memory /queue/ destinations, shared by every shard. Each message
-// goes to one consumer, round robin; messages wait (bounded) while nobody consumes.
+// goes to one consumer, round robin; messages wait (bounded) while nobody consumes. Per queue
+// policy: bounds and overflow, redelivery limit, dead-letter queue, time to live.
 // Any thread: one mutex guards the queues; deliveries are handed out after it is released.
 #pragma once
 
@@ -9,10 +10,12 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "protocol/destination.hpp"
 #include "protocol/message.hpp"
 
 namespace stampede::broker {
@@ -25,6 +28,26 @@ struct QueueConsumer {
     bool operator==(const QueueConsumer&) const = default;
 };
 
+enum class QueueOverflow { Reject, DropOldest };
+
+/// What applies to one queue (config: destinations.queues[], first matching pattern).
+struct QueuePolicy {
+    std::size_t max_messages = 100000;  // waiting messages
+    std::size_t max_bytes = 0;          // sum of waiting bodies; 0 = no bound
+    QueueOverflow overflow = QueueOverflow::Reject;
+    std::uint32_t max_redeliveries = 5;
+    std::string dead_letter = "{queue}.dlq";  // {queue} = the destination; "" = drop
+    std::uint64_t ttl_ms = 0;                 // from the SEND; 0 = none
+};
+
+/// A destinations.queues[] entry: the queues whose destination starts with `prefix` and whose
+/// rest matches `pattern` get `policy`.
+struct QueueRule {
+    std::string prefix;
+    protocol::Pattern pattern;
+    QueuePolicy policy;
+};
+
 class QueueManager {
    public:
     /// Called once per dispatched message, outside the lock, on the thread that dispatched.
@@ -32,12 +55,23 @@ class QueueManager {
 
     explicit QueueManager(DeliverFn deliver) : deliver_(std::move(deliver)) {}
 
+    /// The rules (first match wins) and the policy of a queue that matches none; applies to
+    /// the queues that exist too (reload).
+    void set_policies(std::vector<QueueRule> rules, QueuePolicy defaults);
+    /// Shorthand for tests: defaults with this max_messages and no rules.
     void set_max_messages(std::size_t max_messages);
 
-    /// Appends and dispatches; false when the queue already holds max_messages.
+    /// Appends and dispatches; false when the queue is full under overflow: reject
+    /// (drop_oldest dead-letters its oldest waiting messages instead).
     bool enqueue(const protocol::MessagePtr& message);
-    /// Puts a message back at the head (NACK, unsubscribe, disconnect); never refused.
+    /// Puts a message back at the head as it is (it never reached a client); never refused.
     void requeue(const protocol::MessagePtr& message);
+    /// A delivered message given back (NACK, UNSUBSCRIBE, disconnect): requeued at the head
+    /// as a redelivery, or dead-lettered (`max-redeliveries`) when it was already redelivered
+    /// max_redeliveries times. Call in reverse order to keep several in their order.
+    void redeliver(const protocol::MessagePtr& delivered);
+    /// A delivered message refused (NACK with requeue:false): dead-lettered, reason `rejected`.
+    void reject(const protocol::MessagePtr& delivered);
     /// `prefetch`: at most this many of its deliveries unsettled at once (SUBSCRIBE's
     /// prefetch-count, client ack modes); 0 = no cap. The session settles them (settle()).
     void add_consumer(const std::string& destination, QueueConsumer consumer,
@@ -48,6 +82,11 @@ class QueueManager {
 
     /// Messages waiting in `destination` (tests, metrics).
     std::size_t depth(const std::string& destination);
+    /// Messages that died with nowhere to go (dead_letter "", a dead letter's own death, a
+    /// full dead-letter queue), since start.
+    std::uint64_t dropped();
+    /// Messages moved to a dead-letter queue, since start.
+    std::uint64_t dead_lettered();
 
    private:
     struct Consumer {
@@ -58,17 +97,29 @@ class QueueManager {
     struct Queue {
         std::deque<protocol::MessagePtr> messages;
         std::vector<Consumer> consumers;
-        std::size_t next = 0;  // round-robin cursor
+        std::size_t next = 0;   // round-robin cursor
+        std::size_t bytes = 0;  // sum of the waiting bodies
+        QueuePolicy policy;
     };
     using Deliveries = std::vector<std::pair<QueueConsumer, protocol::MessagePtr>>;
 
-    static void dispatch_locked(Queue& queue, Deliveries& out);
+    Queue& queue_locked(const std::string& destination);
+    const QueuePolicy& policy_locked(const std::string& destination) const;
+    const QueuePolicy& existing_policy_locked(const std::string& destination) const;
+    bool enqueue_locked(const protocol::MessagePtr& message, Deliveries& out);
+    void push_front_locked(const protocol::MessagePtr& message, Deliveries& out);
+    void dispatch_locked(Queue& queue, Deliveries& out);
+    void dead_letter_locked(const protocol::MessagePtr& message, const QueuePolicy& policy,
+                            std::string_view reason, Deliveries& out);
     void deliver_all(const Deliveries& deliveries);
 
     DeliverFn deliver_;
     std::mutex mutex_;
     std::unordered_map<std::string, Queue> queues_;
-    std::size_t max_messages_ = 100000;
+    std::vector<QueueRule> rules_;
+    QueuePolicy defaults_;
+    std::uint64_t dropped_ = 0;
+    std::uint64_t dead_lettered_ = 0;
 };
 
 }  // namespace stampede::broker

@@ -54,6 +54,14 @@ std::string render_metrics(const NodeContext& node) {
             std::back_inserter(text), "stampede_connections_closed_total{{reason=\"{}\"}} {}\n",
             protocol::close_reason_text(static_cast<protocol::CloseReason>(i)), closed[i]);
     }
+    metric(text, "stampede_queue_dead_lettered_total", "counter",
+           "Queue messages moved to a dead-letter queue (rejected, max-redeliveries, expired, "
+           "overflow).",
+           node.queues.dead_lettered());
+    metric(text, "stampede_queue_dropped_total", "counter",
+           "Queue messages that died with nowhere to go (dead_letter \"\", a dead letter's own "
+           "death, a full dead-letter queue).",
+           node.queues.dropped());
     metric(text, "stampede_shards", "gauge", "Shard threads.", node.shards.size());
     metric(text, "stampede_auth_untracked_failures_total", "counter",
            "Failed logins not counted per IP: auth.max_tracked_ips IPs were all active.",

@@ -10,9 +10,47 @@
 #include "net/lws_glue.hpp"
 #include "net/lws_log.hpp"
 #include "net/shard.hpp"
+#include "protocol/destination.hpp"
 #include "server/metrics.hpp"
 
 namespace stampede::broker {
+
+namespace {
+
+// destinations.queues[] as QueueManager rules; a queue that matches none gets the defaults,
+// whose max_messages is limits.max_queue_messages.
+void configure_queues(QueueManager& queues, const config::Config& c) {
+    const auto policy_of = [](const config::QueueConfig& q) {
+        QueuePolicy p;
+        p.max_messages = q.max_messages;
+        p.max_bytes = q.max_bytes;
+        p.overflow = q.overflow == config::QueueOverflow::DropOldest ? QueueOverflow::DropOldest
+                                                                     : QueueOverflow::Reject;
+        p.max_redeliveries = q.max_redeliveries;
+        p.dead_letter = q.dead_letter;
+        p.ttl_ms = q.ttl_ms;
+        return p;
+    };
+    std::vector<QueueRule> rules;
+    const auto& d = c.destinations;
+    for (const config::QueueConfig& q : d.queues) {
+        // The longest queue prefix (the config checked that one matches), then the pattern.
+        std::string_view prefix;
+        for (const std::string& p : d.queue_prefixes) {
+            if (q.pattern.starts_with(p) && p.size() > prefix.size()) {
+                prefix = p;
+            }
+        }
+        rules.push_back({std::string(prefix),
+                         protocol::Pattern(std::string_view(q.pattern).substr(prefix.size())),
+                         policy_of(q)});
+    }
+    config::QueueConfig defaults;
+    defaults.max_messages = c.limits.max_queue_messages;
+    queues.set_policies(std::move(rules), policy_of(defaults));
+}
+
+}  // namespace
 
 Server::BlockedSignals::BlockedSignals() {
     // Taken synchronously by the main thread's sigwaitinfo loop in run().
@@ -42,7 +80,7 @@ Server::Server(config::ConfigPtr config)
             raw_protocols()} {
     log_.set_level(config_->logging.level);
     log_.set_format(config_->logging.format);
-    queues_.set_max_messages(config_->limits.max_queue_messages);
+    configure_queues(queues_, *config_);
 }
 
 Server::~Server() {
@@ -187,7 +225,7 @@ void Server::reload() {
     }
     log_.set_level(config_->logging.level);
     log_.set_format(config_->logging.format);
-    queues_.set_max_messages(config_->limits.max_queue_messages);
+    configure_queues(queues_, *config_);
     worker_.set_max_queued(config_->limits.max_worker_queue);
     post_reload();
     log_.info("config reloaded from {}", config_->path);

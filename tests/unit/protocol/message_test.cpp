@@ -127,5 +127,50 @@ TEST(Message, IsSharedImmutable) {
     static_assert(std::is_same_v<MessagePtr::element_type, const Message>);
 }
 
+TEST(Message, RedeliveriesAreCountedInTheHeaders) {
+    const MessagePtr first =
+        Message::make("/queue/a", "7", "n", "", Pairs{{"redelivered", "true"}, {"k", "v"}}, "x");
+    EXPECT_EQ(first->redeliveries, 0u);
+    const MessagePtr second = first->redelivery()->redelivery();
+    EXPECT_EQ(second->id, "7");
+    EXPECT_EQ(second->redeliveries, 2u);
+    EXPECT_EQ(second->headers, (std::vector<std::pair<std::string, std::string>>{
+                                   {"k", "v"}, {"redelivered", "true"}, {"x-redeliveries", "2"}}));
+    EXPECT_NE(second->encoded_headers[2].find("redelivered:true\nx-redeliveries:2\n"),
+              std::string::npos);
+}
+
+TEST(Message, DeadLetterIsANewMessageSayingWhy) {
+    const MessagePtr dead =
+        Message::make("/queue/a", "7", "n", "alice", Pairs{{"k", "v"}, {"expires", "1"}}, "x")
+            ->redelivery()
+            ->dead_letter("/queue/a.dlq", "7-dl", "rejected");
+    EXPECT_EQ(dead->destination, "/queue/a.dlq");
+    EXPECT_EQ(dead->id, "7-dl");
+    EXPECT_EQ(dead->sender, "alice");
+    EXPECT_EQ(dead->body, "x");
+    EXPECT_TRUE(dead->dead_lettered);
+    EXPECT_FALSE(dead->redelivered);
+    EXPECT_EQ(dead->expires_ms, 0);  // it expired (or died) once: its own queue's ttl only
+    EXPECT_EQ(dead->headers, (std::vector<std::pair<std::string, std::string>>{
+                                 {"k", "v"},
+                                 {"expires", "1"},
+                                 {"x-death-reason", "rejected"},
+                                 {"x-redeliveries", "1"},
+                                 {"x-original-destination", "/queue/a"}}));
+}
+
+TEST(Message, ExpiresIsReadFromTheSend) {
+    const auto expires_of = [](const std::string& value) {
+        return Message::make("/queue/a", "1", "n", "", Pairs{{"expires", value}}, "")->expires_ms;
+    };
+    EXPECT_EQ(expires_of("1700000000000"), 1700000000000);
+    EXPECT_EQ(expires_of("0"), 0);
+    EXPECT_EQ(expires_of("-5"), 0);
+    EXPECT_EQ(expires_of("soon"), 0);
+    EXPECT_EQ(expires_of("12x"), 0);
+    EXPECT_GT(Message::make("/queue/a", "1", "n", "", Pairs{}, "")->created_ms, 1700000000000);
+}
+
 }  // namespace
 }  // namespace stampede::protocol::testing
