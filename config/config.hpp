@@ -147,10 +147,15 @@ struct DestinationsConfig {
     std::vector<QueueConfig> queues;
 };
 
-// Planned (issue 12): only backend memory with no path is accepted today.
+enum class StorageFsync { Always, IntervalMs, Never };
+
+/// storage: where room history is kept. `backend` memory (the embedded default) or file
+/// (append-only segments under `path`); redis is not built yet and is refused.
 struct StorageConfig {
     std::string backend = "memory";  // memory | file | redis
-    std::string path;                // file backend
+    std::string path;                // file backend: its folder
+    StorageFsync fsync = StorageFsync::IntervalMs;
+    std::uint32_t fsync_interval_ms = 100;
 };
 
 struct RedisConfig {
