@@ -319,10 +319,6 @@ void read_destinations(Section s, DestinationsConfig& d, std::uint64_t max_queue
     for (Section& room : s.list("rooms")) {
         d.rooms.push_back(read_room(room));
     }
-    if (!d.rooms.empty()) {
-        refuse_unsupported(s.diag(), s.where("rooms").value_or(s.mark()), s.qualify("rooms"),
-                           "issue 12");
-    }
     for (Section& queue : s.list("queues")) {
         d.queues.push_back(read_queue(queue, d, max_queue_messages));
     }

@@ -64,6 +64,16 @@ void OutboundQueue::push_message(LocalMessage message, const Subscription* sub,
     push(OutboundItem{std::move(message), sub, nullptr, ack_id, bytes});
 }
 
+void OutboundQueue::push_replay(LocalMessage message, const Subscription* sub, std::uint64_t ack_id,
+                                protocol::Version version) {
+    auto head = std::make_unique<std::string>(sub->message_head);
+    head->append("x-replay:true\n");
+    char ack_buffer[24];
+    const std::size_t bytes =
+        protocol::message_frame_size(*head, *message, format_ack(ack_id, ack_buffer), version);
+    push(OutboundItem{std::move(message), sub, std::move(head), ack_id, bytes});
+}
+
 void OutboundQueue::push_control(std::string frame) {
     const std::size_t bytes = frame.size();
     push(OutboundItem{{}, nullptr, std::make_unique<std::string>(std::move(frame)), 0, bytes});
@@ -85,8 +95,9 @@ DrainResult OutboundQueue::drain_into(std::string& out, std::size_t max_bytes,
         }
         if (item.message) {
             char ack_buffer[24];
-            protocol::append_message(out, item.sub->message_head, *item.message,
-                                     format_ack(item.ack_id, ack_buffer), version);
+            const std::string& head = item.control ? *item.control : item.sub->message_head;
+            protocol::append_message(out, head, *item.message, format_ack(item.ack_id, ack_buffer),
+                                     version);
             ++result.messages;
         } else {
             out += *item.control;

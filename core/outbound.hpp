@@ -16,10 +16,12 @@
 namespace stampede::broker {
 
 struct OutboundItem {
-    LocalMessage message;                  // empty: a control frame in `control`
-    const Subscription* sub = nullptr;     // the delivery's subscription (message items)
-    std::unique_ptr<std::string> control;  // pre-encoded CONNECTED/RECEIPT/ERROR/heart-beat
-    std::uint64_t ack_id = 0;              // 0: no ack header
+    LocalMessage message;               // empty: a control frame in `control`
+    const Subscription* sub = nullptr;  // the delivery's subscription (message items)
+    // A control item: the pre-encoded CONNECTED/RECEIPT/ERROR/heart-beat. A message item: null,
+    // or the head to write instead of the subscription's (a replay, with x-replay:true).
+    std::unique_ptr<std::string> control;
+    std::uint64_t ack_id = 0;  // 0: no ack header
     std::size_t bytes = 0;
 };
 
@@ -43,6 +45,9 @@ class OutboundQueue {
 
     void push_message(LocalMessage message, const Subscription* sub, std::uint64_t ack_id,
                       protocol::Version version);
+    /// A room message replayed from history: its MESSAGE carries `x-replay:true`.
+    void push_replay(LocalMessage message, const Subscription* sub, std::uint64_t ack_id,
+                     protocol::Version version);
     void push_control(std::string frame);
 
     /// Encodes queued frames into `out` until about `max_bytes` were added. A batch holds only

@@ -23,6 +23,8 @@ protocol::CloseReason close_reason(PublishError error) {
             return CloseReason::AccessDenied;
         case PublishError::QueueFull:
             return CloseReason::QueueFull;
+        case PublishError::StorageUnavailable:
+            return CloseReason::StorageUnavailable;
     }
     return CloseReason::UnknownDestinationPrefix;
 }
@@ -55,11 +57,7 @@ PublishResult Publisher::check(const PublishRequest& request) const {
     return result;
 }
 
-PublishResult Publisher::publish(PublishRequest& request) {
-    PublishResult result = check(request);
-    if (result.error != PublishError::None) {
-        return result;
-    }
+protocol::MessagePtr Publisher::make(PublishRequest& request, const protocol::RoomStamp* room) {
     // x-sender is stamped here and only here (Message::make drops any the client sent), so
     // receivers can trust it; anonymous senders and backends get none.
     std::string sender;
@@ -68,32 +66,109 @@ PublishResult Publisher::publish(PublishRequest& request) {
     }
     std::string id = shard_.make_message_id();
     std::string node = shard_.node_id();
-    result.message =
-        request.frame_headers != nullptr
-            ? protocol::Message::make(request.destination, std::move(id), std::move(node),
-                                      std::move(sender), *request.frame_headers, request.frame_body)
-            : protocol::Message::make(request.destination, std::move(id), std::move(node),
-                                      std::move(sender), std::move(request.headers),
-                                      std::move(request.body));
-    const protocol::MessagePtr& message = result.message;
-    shard_.count_message_in();
+    return request.frame_headers != nullptr
+               ? protocol::Message::make(request.destination, std::move(id), std::move(node),
+                                         std::move(sender), *request.frame_headers,
+                                         request.frame_body, room)
+               : protocol::Message::make(request.destination, std::move(id), std::move(node),
+                                         std::move(sender), std::move(request.headers),
+                                         std::move(request.body), room);
+}
+
+namespace {
+
+// `x-ephemeral:true` (typing indicators): delivered live only, never numbered or kept.
+bool is_ephemeral(const PublishRequest& request) {
+    if (request.frame_headers != nullptr) {
+        for (const protocol::Header& header : *request.frame_headers) {
+            if (header.name == "x-ephemeral") {
+                return header.value == "true";
+            }
+        }
+        return false;
+    }
+    for (const auto& [name, value] : request.headers) {
+        if (name == "x-ephemeral") {
+            return value == "true";
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+PublishResult Publisher::publish(PublishRequest& request) {
+    PublishResult result = check(request);
+    if (result.error != PublishError::None) {
+        return result;
+    }
     const auto& destinations = shard_.config().destinations;
-    const auto where = protocol::classify(message->destination, destinations.topic_prefixes,
+    const auto where = protocol::classify(request.destination, destinations.topic_prefixes,
                                           destinations.queue_prefixes);
     if (where.kind == protocol::DestinationKind::Queue) {
-        if (!shard_.queues().enqueue(message)) {
+        result.message = make(request, nullptr);
+        shard_.count_message_in();
+        if (!shard_.queues().enqueue(result.message)) {
             result.error = PublishError::QueueFull;
             result.detail =
-                fmt::format("'{}' holds its max_messages or max_bytes", message->destination);
+                fmt::format("'{}' holds its max_messages or max_bytes", request.destination);
         }
         return result;
     }
-    deliver_here(message, where.prefix, where.name);
+    const rooms::RoomRule* rule = nullptr;
+    if (shard_.rooms().has_rooms() && !protocol::is_pattern(where.name) && !is_ephemeral(request)) {
+        rule = shard_.rooms().rule_for(request.destination);
+    }
+    if (rule != nullptr) {
+        publish_to_room(request, *rule, where.prefix.size(), result);
+        return result;
+    }
+    result.message = make(request, nullptr);
+    shard_.count_message_in();
+    fan_out(result.message, request, where.prefix.size());
+    return result;
+}
+
+void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& rule,
+                                std::size_t prefix_length, PublishResult& result) {
+    rooms::AppendResult appended = rooms::AppendResult::Delivered;
+    // The registry numbers it under the room's lock and, still under it, it goes to the
+    // other shards: every inbox receives the room's messages in number order.
+    const std::string destination(request.destination);
+    result.message = shard_.rooms().append(
+        destination, rule,
+        [this, &request](const protocol::RoomStamp& stamp) { return make(request, &stamp); },
+        [this, prefix_length](const protocol::MessagePtr& message) {
+            shard_.post_to_other_shards(message, prefix_length);
+        },
+        std::move(request.on_stored), appended);
+    if (appended == rooms::AppendResult::Refused) {
+        result.error = PublishError::StorageUnavailable;
+        result.detail = fmt::format(
+            "the history log cannot take a message for {} now (its "
+            "queue is full or it is stopping)",
+            destination);
+        return;
+    }
+    result.awaiting_storage = appended == rooms::AppendResult::Storing;
+    shard_.count_message_in();
+    // This shard's own subscribers get it after the lock: nothing from the inbox runs on
+    // this thread before, so they too see the room's order.
+    const std::string_view name = std::string_view(result.message->destination);
+    deliver_here(result.message, name.substr(0, prefix_length), name.substr(prefix_length));
+    if (request.source != PublishSource::Backend) {
+        shard_.relay(result.message);
+    }
+}
+
+void Publisher::fan_out(const protocol::MessagePtr& message, const PublishRequest& request,
+                        std::size_t prefix_length) {
+    const std::string_view destination = message->destination;
+    deliver_here(message, destination.substr(0, prefix_length), destination.substr(prefix_length));
     if (request.source != PublishSource::Backend) {
         shard_.relay(message);
     }
-    shard_.post_to_other_shards(message, where.prefix.size());
-    return result;
+    shard_.post_to_other_shards(message, prefix_length);
 }
 
 void Publisher::deliver_from_shard(const protocol::MessagePtr& message, std::size_t prefix_length) {

@@ -19,6 +19,8 @@
 #include "protocol/close_reason.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
+#include "rooms/room_registry.hpp"
+#include "storage/history_log.hpp"
 
 namespace stampede::broker {
 
@@ -41,9 +43,19 @@ struct PublishRequest {
     std::string_view frame_body;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    /// A room message with the file backend: called (on the log's thread) once the message is
+    /// on disk, or failed to get there. Unset: nobody waits for it.
+    storage::AppendDone on_stored;
 };
 
-enum class PublishError { None, UnknownPrefix, AccessDenied, NotATopic, QueueFull };
+enum class PublishError {
+    None,
+    UnknownPrefix,
+    AccessDenied,
+    NotATopic,
+    QueueFull,
+    StorageUnavailable
+};
 /// The reason a SEND refused for `error` (not None) closes its connection; HTTP answers with
 /// its text too, and maps the error to a status.
 protocol::CloseReason close_reason(PublishError error);
@@ -52,6 +64,8 @@ struct PublishResult {
     PublishError error = PublishError::None;
     std::string detail;            // for the ERROR body or the HTTP error
     protocol::MessagePtr message;  // the message made, when accepted
+    /// A room message the durable log is still writing: request.on_stored will be called.
+    bool awaiting_storage = false;
 };
 
 class Publisher {
@@ -73,6 +87,14 @@ class Publisher {
     Router& router() { return router_; }
 
    private:
+    // Makes the message (stamped for a room when `room` is set).
+    protocol::MessagePtr make(PublishRequest& request, const protocol::RoomStamp* room);
+    // A topic message that is not a room's: here, the relay, the other shards.
+    void fan_out(const protocol::MessagePtr& message, const PublishRequest& request,
+                 std::size_t prefix_length);
+    // A room's: numbered and kept by the registry, handed to the other shards in order.
+    void publish_to_room(PublishRequest& request, const rooms::RoomRule& rule,
+                         std::size_t prefix_length, PublishResult& result);
     void deliver_here(const protocol::MessagePtr& message, std::string_view prefix,
                       std::string_view name);
 

@@ -168,11 +168,37 @@ void Session::handle_send(const Frame& frame) {
     if (hold_in_transaction(frame)) {
         return;
     }
-    if (const PublishResult published = publisher.publish(request);
-        published.error != PublishError::None) {
+    if (host_.rooms().durable()) {
+        request.on_stored = stored_callback(frame.header("receipt"));
+    }
+    const PublishResult published = publisher.publish(request);
+    if (published.error != PublishError::None) {
         return fail(close_reason(published.error), published.detail, &frame);
     }
-    send_receipt(frame);
+    if (!published.awaiting_storage) {
+        send_receipt(frame);
+    }
+}
+
+storage::AppendDone Session::stored_callback(std::optional<std::string_view> receipt) {
+    // A room message with the file backend is receipted once it is on disk: "every message
+    // that got a RECEIPT is there after a restart". The log calls this on its own thread.
+    return [&host = host_, id = id_,
+            receipt = receipt ? std::optional<std::string>(*receipt) : std::nullopt](bool ok) {
+        host.run_on_shard([&host, id, receipt, ok] {
+            Session* session = host.find_session(id);
+            if (session == nullptr) {
+                return;
+            }
+            if (!ok) {
+                session->fail(CloseReason::StorageUnavailable,
+                              "the history log could not write the message: it is not stored",
+                              nullptr, receipt);
+            } else if (receipt) {
+                session->send_receipt_id(*receipt);
+            }
+        });
+    };
 }
 
 void Session::handle_disconnect(const Frame& frame) {
@@ -222,6 +248,9 @@ void Session::close_with_error(CloseReason reason, std::string error) {
 void Session::deliver_topic(const LocalMessage& message, const Subscription& sub) {
     if (state_ != State::Connected) {
         return;
+    }
+    if (message->seq != 0 && message->seq <= sub.replay_through) {
+        return;  // already replayed to this subscription
     }
     push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id(false));
 }

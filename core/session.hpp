@@ -108,6 +108,11 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void complete_connect(auth::Principal principal);
     bool allowed(auth::AclAction action, std::string_view destination);
     void handle_send(const protocol::Frame& frame);
+    storage::AppendDone stored_callback(std::optional<std::string_view> receipt);
+    // A SUBSCRIBE to a room: replays its history as asked, then sends the RECEIPT (with the
+    // room's epoch and latest number). False when the frame was refused (fail called).
+    bool subscribe_to_room(Subscription& sub, const protocol::Frame& frame,
+                           const rooms::RoomRule& rule);
     void handle_subscribe(const protocol::Frame& frame);
     void handle_unsubscribe(const protocol::Frame& frame);
     void handle_ack(const protocol::Frame& frame, bool positive);

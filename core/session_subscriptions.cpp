@@ -115,6 +115,14 @@ void Session::handle_subscribe(const Frame& frame) {
     subscriptions_.emplace(raw->id, std::move(sub));
     if (raw->kind == protocol::DestinationKind::Topic) {
         host_.add_topic_subscription(raw);
+        // Wildcard subscriptions get live room messages only (no replay, no room receipt).
+        const rooms::RoomRule* room = !raw->wildcard && host_.rooms().has_rooms()
+                                          ? host_.rooms().rule_for(raw->destination)
+                                          : nullptr;
+        if (room != nullptr) {
+            subscribe_to_room(*raw, frame, *room);
+            return;
+        }
         const auto receipt = frame.header("receipt");
         if (!receipt || !host_.defer_subscribe_receipt(*raw, *receipt)) {
             send_receipt(frame);

@@ -13,6 +13,7 @@
 #include "core/security.hpp"
 #include "protocol/close_reason.hpp"
 #include "protocol/message.hpp"
+#include "rooms/room_registry.hpp"
 
 namespace stampede::broker {
 
@@ -32,6 +33,8 @@ class ShardServices {
     virtual std::string make_message_id() = 0;
     virtual bool draining() const = 0;
     virtual QueueManager& queues() = 0;
+    /// The node's rooms: sequence numbers and history (node-wide, thread-safe).
+    virtual rooms::RoomRegistry& rooms() = 0;
 
     /// The one publish pipeline and the one credential check of this shard.
     virtual Publisher& publisher() = 0;

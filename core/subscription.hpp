@@ -27,6 +27,9 @@ struct Subscription {
     /// listens on; a relayed pmessage reaches only the subscriptions of its glob, so a
     /// message arriving as both `message` and `pmessage` is still delivered once each.
     std::string relay_key;
+    /// A room subscription that replayed history: live messages numbered up to this were in
+    /// the replay (or published before it), so they are skipped; 0 = none skipped.
+    std::uint64_t replay_through = 0;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message
     /// reaching it through two trie paths is delivered once.
     mutable std::uint64_t last_match = 0;

@@ -52,6 +52,7 @@ unsigned publish_status(PublishError error) {
         case PublishError::AccessDenied:
             return kForbidden;
         case PublishError::QueueFull:
+        case PublishError::StorageUnavailable:
             return kUnavailable;
     }
     return kBadRequest;

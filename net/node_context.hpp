@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/worker.hpp"
 #include "queues/queue_manager.hpp"
+#include "rooms/room_registry.hpp"
 
 struct lws_protocols;
 
@@ -24,6 +25,7 @@ struct NodeContext {
     std::string node_id;
     Logger& log;
     QueueManager& queues;
+    rooms::RoomRegistry& rooms;
     FailureTracker& failures;
     Worker& worker;
     RelayCounters& relay_counters;

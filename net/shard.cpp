@@ -388,6 +388,7 @@ void Shard::begin_drain() {
 const std::string& Shard::node_id() const { return node_.node_id; }
 
 QueueManager& Shard::queues() { return node_.queues; }
+rooms::RoomRegistry& Shard::rooms() { return node_.rooms; }
 
 std::string Shard::make_message_id() {
     // Unique per node; with a cluster the node id keeps ids unique across nodes too.

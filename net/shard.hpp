@@ -97,6 +97,7 @@ class Shard final : public ShardServices {
     void remove_topic_subscription(Subscription* sub) override;
     bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) override;
     QueueManager& queues() override;
+    rooms::RoomRegistry& rooms() override;
     bool draining() const override { return draining_; }
     void count_message_in() override {
         counters_.messages_in.fetch_add(1, std::memory_order_relaxed);

@@ -61,6 +61,10 @@ std::string_view close_reason_text(CloseReason reason) {
             return "unknown transaction";
         case CloseReason::QueueFull:
             return "queue full";
+        case CloseReason::BadHistoryHeader:
+            return "bad history header";
+        case CloseReason::StorageUnavailable:
+            return "storage unavailable";
         case CloseReason::AuthenticationRequired:
             return "authentication required";
         case CloseReason::BadCredentials:

@@ -45,6 +45,8 @@ enum class CloseReason : std::uint8_t {
     TransactionAlreadyBegun,   // transaction already begun
     UnknownTransaction,        // unknown transaction
     QueueFull,                 // queue full
+    BadHistoryHeader,          // bad history header
+    StorageUnavailable,        // storage unavailable
     // Credentials
     AuthenticationRequired,  // authentication required
     BadCredentials,          // bad credentials

@@ -1,6 +1,8 @@
 // See envelope.hpp.
 #include "protocol/envelope.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <span>
 #include <utility>
 #include <vector>
@@ -17,7 +19,8 @@ struct EnvelopeSink final : FrameSink {
         if (frame.command != Command::Message) {
             return false;
         }
-        std::string destination, id, origin, sender;
+        std::string destination, id, origin, sender, epoch;
+        std::uint64_t seq = 0;
         std::vector<std::pair<std::string, std::string>> headers;
         for (const auto& header : frame.headers) {
             if (header.name == "destination") {
@@ -28,6 +31,15 @@ struct EnvelopeSink final : FrameSink {
                 origin = header.value;
             } else if (header.name == "x-sender") {
                 sender = header.value;
+            } else if (header.name == "x-seq") {
+                const auto value = header.value;
+                const auto [end, error] =
+                    std::from_chars(value.data(), value.data() + value.size(), seq);
+                if (error != std::errc{} || end != value.data() + value.size()) {
+                    seq = 0;
+                }
+            } else if (header.name == "x-epoch") {
+                epoch = header.value;
             } else if (header.name != "content-length") {
                 headers.emplace_back(header.name, header.value);
             }
@@ -35,8 +47,12 @@ struct EnvelopeSink final : FrameSink {
         if (destination.empty() || origin.empty()) {
             return false;
         }
-        message = Message::make(destination, std::move(id), std::move(origin), std::move(sender),
-                                std::move(headers), std::string(frame.body));
+        // A room's stamp travels with the message (the file log, a relayed room message).
+        const RoomStamp stamp{seq, epoch};
+        const bool stamped = seq != 0 && !epoch.empty();
+        message =
+            Message::make(destination, std::move(id), std::move(origin), std::move(sender),
+                          std::move(headers), std::string(frame.body), stamped ? &stamp : nullptr);
         return false;  // one frame per envelope
     }
     void on_heartbeat() override {}

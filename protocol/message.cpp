@@ -17,10 +17,22 @@ namespace {
 
 // Headers the broker sets itself or that describe the SEND rather than the message.
 bool is_dropped(std::string_view name) {
-    static constexpr std::array<std::string_view, 12> kDropped = {
-        "destination", "message-id",     "subscription",           "ack",
-        "receipt",     "transaction",    "content-length",         "x-sender",
-        "redelivered", "x-redeliveries", "x-original-destination", "x-death-reason",
+    static constexpr std::array<std::string_view, 15> kDropped = {
+        "destination",
+        "message-id",
+        "subscription",
+        "ack",
+        "receipt",
+        "transaction",
+        "content-length",
+        "x-sender",
+        "redelivered",
+        "x-redeliveries",
+        "x-original-destination",
+        "x-death-reason",
+        "x-seq",
+        "x-epoch",
+        "x-replay",
     };
     return name.empty() || std::find(kDropped.begin(), kDropped.end(), name) != kDropped.end();
 }
@@ -116,7 +128,12 @@ std::int64_t parse_expires(const std::vector<std::pair<std::string, std::string>
     return 0;
 }
 
-MessagePtr finish(std::shared_ptr<Message> message) {
+MessagePtr finish(std::shared_ptr<Message> message, const RoomStamp* room = nullptr) {
+    if (room != nullptr) {
+        message->seq = room->seq;
+        message->headers.emplace_back("x-seq", std::to_string(room->seq));
+        message->headers.emplace_back("x-epoch", std::string(room->epoch));
+    }
     message->body_is_utf8 = is_valid_utf8(message->body);
     // The blocks differ only where a byte needs an escape (1.0 leaves such headers out) and
     // 1.1 differs from 1.2 only by its raw CR; a NUL becomes a space in every version alike.
@@ -139,7 +156,7 @@ MessagePtr finish(std::shared_ptr<Message> message) {
 
 MessagePtr Message::make(std::string_view destination, std::string id, std::string origin_node,
                          std::string sender, const std::vector<Header>& headers,
-                         std::string_view body) {
+                         std::string_view body, const RoomStamp* room) {
     auto message = std::make_shared<Message>();
     message->destination = destination;
     message->id = std::move(id);
@@ -154,13 +171,13 @@ MessagePtr Message::make(std::string_view destination, std::string id, std::stri
     message->body = body;
     message->created_ms = now_ms();
     message->expires_ms = parse_expires(message->headers);
-    return finish(std::move(message));
+    return finish(std::move(message), room);
 }
 
 MessagePtr Message::make(std::string_view destination, std::string id, std::string origin_node,
                          std::string sender,
-                         std::vector<std::pair<std::string, std::string>> headers,
-                         std::string body) {
+                         std::vector<std::pair<std::string, std::string>> headers, std::string body,
+                         const RoomStamp* room) {
     auto message = std::make_shared<Message>();
     message->destination = destination;
     message->id = std::move(id);
@@ -175,7 +192,7 @@ MessagePtr Message::make(std::string_view destination, std::string id, std::stri
     message->body = std::move(body);
     message->created_ms = now_ms();
     message->expires_ms = parse_expires(message->headers);
-    return finish(std::move(message));
+    return finish(std::move(message), room);
 }
 
 MessagePtr Message::redelivery() const {

@@ -17,6 +17,13 @@ namespace stampede::protocol {
 struct Message;
 using MessagePtr = std::shared_ptr<const Message>;
 
+/// What a room stamps on each message published to it (DESIGN.md "Rooms"): its number in the
+/// room and the history's epoch, carried as `x-seq` and `x-epoch`.
+struct RoomStamp {
+    std::uint64_t seq = 0;
+    std::string_view epoch;
+};
+
 struct Message : std::enable_shared_from_this<Message> {
     std::string destination;
     std::string id;  // message-id, unique per node
@@ -40,21 +47,24 @@ struct Message : std::enable_shared_from_this<Message> {
     std::int64_t expires_ms = 0;
     /// Made by dead_letter(): such a message is dropped, never dead-lettered again.
     bool dead_lettered = false;
+    /// A room message's `x-seq` (1, 2, ...); 0 = not numbered (not a room, or ephemeral).
+    std::uint64_t seq = 0;
     /// Pre-encoded header block shared by every delivery, one per Version (index = Version):
     /// "destination:..\nmessage-id:..\n[x-sender:..\n]<sender headers>\ncontent-length:N\n".
     /// The writer adds "MESSAGE\nsubscription:..\n[ack:..\n]" before it and "\n<body>\0" after.
     std::array<std::string, 3> encoded_headers;
 
     /// Builds the message and its encoded header blocks. `headers` are the SEND frame's headers
-    /// (the excluded ones are dropped here).
+    /// (the excluded ones are dropped here, and so are x-seq, x-epoch and x-replay, which only
+    /// the broker sets). With `room`, the message carries its x-seq and x-epoch.
     static MessagePtr make(std::string_view destination, std::string id, std::string origin_node,
                            std::string sender, const std::vector<Header>& headers,
-                           std::string_view body);
+                           std::string_view body, const RoomStamp* room = nullptr);
     /// Same, from owned header pairs (relay, HTTP publish).
     static MessagePtr make(std::string_view destination, std::string id, std::string origin_node,
                            std::string sender,
                            std::vector<std::pair<std::string, std::string>> headers,
-                           std::string body);
+                           std::string body, const RoomStamp* room = nullptr);
     /// The same message (same id) as a redelivery: `redelivered:true` and
     /// `x-redeliveries:<n+1>` among its headers.
     MessagePtr redelivery() const;

@@ -11,6 +11,7 @@
 #include "net/lws_log.hpp"
 #include "net/shard.hpp"
 #include "protocol/destination.hpp"
+#include "rooms/open_rooms.hpp"
 #include "server/metrics.hpp"
 
 namespace stampede::broker {
@@ -61,16 +62,32 @@ Server::BlockedSignals::BlockedSignals() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+namespace {
+
+// The registry is always there (the shards hold a reference); when the backend cannot be
+// opened, an empty one stands in until run() reports the error and refuses to start.
+std::unique_ptr<rooms::RoomRegistry> open_rooms_or_empty(const config::Config& config,
+                                                         std::string& error) {
+    auto registry = rooms::open_rooms(config, error);
+    return registry
+               ? std::move(registry)
+               : std::make_unique<rooms::RoomRegistry>(std::vector<rooms::RoomRule>{}, nullptr);
+}
+
+}  // namespace
+
 Server::Server(config::ConfigPtr config)
     : config_(std::move(config)),
       node_id_(config_->node_id),
       queues_([this](const QueueConsumer& consumer, const protocol::MessagePtr& message) {
           deliver_queue_message(consumer, message);
       }),
+      rooms_(open_rooms_or_empty(*config_, rooms_error_)),
       worker_(config_->limits.max_worker_queue),
       node_{node_id_,
             log_,
             queues_,
+            *rooms_,
             failures_,
             worker_,
             relay_counters_,
@@ -84,8 +101,10 @@ Server::Server(config::ConfigPtr config)
 }
 
 Server::~Server() {
-    // Before the shards go: a running task may still post an answer to one of them.
+    // Before the shards go: a running task, or a history append completing, may still post
+    // an answer to one of them.
     worker_.stop();
+    rooms_->stop();
 }
 
 void Server::deliver_queue_message(const QueueConsumer& consumer,
@@ -135,6 +154,25 @@ void Server::log_listeners() {
     }
 }
 
+bool Server::start_rooms() {
+    if (!rooms_error_.empty()) {
+        log_.error("storage: {}", rooms_error_);
+        return false;
+    }
+    std::vector<std::string> warnings;
+    rooms_->recover(warnings);
+    for (const auto& warning : warnings) {
+        log_.warn("storage: {}", warning);
+    }
+    rooms_->start();
+    if (rooms_->has_rooms()) {
+        log_.info("rooms: {} pattern(s), {} storage, epoch {}, {} message(s) kept",
+                  config_->destinations.rooms.size(), config_->storage.backend, rooms_->epoch(),
+                  rooms_->kept_messages());
+    }
+    return true;
+}
+
 int Server::run() {
     const sigset_t& signals = signals_.set;
     ::signal(SIGPIPE, SIG_IGN);
@@ -151,6 +189,9 @@ int Server::run() {
         return 2;
     }
     security_ = std::move(security.security);
+    if (!start_rooms()) {
+        return 1;
+    }
     std::vector<std::vector<int>> fds;
     if (!open_listeners(fds)) {
         return 1;
@@ -319,6 +360,7 @@ void Server::drain_and_stop() {
         shard->join();
     }
     worker_.stop();
+    rooms_->stop();  // what the history log still holds reaches the disk
     log_.info("stopped");
 }
 

@@ -20,6 +20,7 @@
 #include "core/worker.hpp"
 #include "net/node_context.hpp"
 #include "queues/queue_manager.hpp"
+#include "rooms/room_registry.hpp"
 
 namespace stampede::broker {
 
@@ -46,6 +47,7 @@ class Server {
 
    private:
     bool open_listeners(std::vector<std::vector<int>>& fds);
+    bool start_rooms();
     void log_listeners();
     void reload();
     void drain_and_stop();
@@ -67,6 +69,10 @@ class Server {
     Logger log_;
     std::string node_id_;
     QueueManager queues_;
+    // The rooms and their history; rooms_error_ when the storage backend could not be opened
+    // (run() then refuses to start, and rooms_ is an empty memory registry meanwhile).
+    std::string rooms_error_;
+    std::unique_ptr<rooms::RoomRegistry> rooms_;
     RelayCounters relay_counters_;
     SecurityPtr security_;
     // config_ and security_ change on SIGHUP (main thread) and on JWKS refreshes.

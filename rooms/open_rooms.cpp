@@ -1,0 +1,41 @@
+// See open_rooms.hpp.
+#include "rooms/open_rooms.hpp"
+
+#include <fmt/format.h>
+
+#include "protocol/destination.hpp"
+
+namespace stampede::rooms {
+
+namespace {
+
+std::size_t topic_prefix_length(const std::string& pattern, const config::Config& config) {
+    const auto where = protocol::classify(pattern, config.destinations.topic_prefixes,
+                                          config.destinations.queue_prefixes);
+    return where.prefix.size();
+}
+
+}  // namespace
+
+std::unique_ptr<RoomRegistry> open_rooms(const config::Config& config, std::string& error) {
+    std::vector<RoomRule> rules;
+    for (const config::RoomConfig& room : config.destinations.rooms) {
+        std::string problem;
+        auto pattern = protocol::RoomPattern::compile(
+            room.pattern, topic_prefix_length(room.pattern, config), problem);
+        if (!pattern) {  // the config check refuses these; a guard for callers that skip it
+            error = fmt::format("room pattern '{}': {}", room.pattern, problem);
+            return nullptr;
+        }
+        rules.push_back({std::move(*pattern), room.history.max_messages,
+                         std::int64_t{room.history.max_age_s} * 1000});
+    }
+    std::unique_ptr<storage::HistoryLog> log;
+    if (config.storage.backend == "file") {
+        error = "the file storage backend is not built yet";
+        return nullptr;
+    }
+    return std::make_unique<RoomRegistry>(std::move(rules), std::move(log));
+}
+
+}  // namespace stampede::rooms

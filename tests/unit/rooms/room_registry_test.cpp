@@ -1,0 +1,175 @@
+// RoomRegistry with the memory backend: numbering, what rooms keep, replays and recovery
+// answers, and the order guarantee under concurrent publishers.
+#include "rooms/room_registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace stampede::rooms {
+namespace {
+
+RoomRule rule(const std::string& pattern, std::size_t max_messages = 100,
+              std::int64_t max_age_ms = 3600000) {
+    std::string error;
+    auto compiled = protocol::RoomPattern::compile(pattern, 7, error);
+    EXPECT_TRUE(compiled) << error;
+    return {std::move(*compiled), max_messages, max_age_ms};
+}
+
+protocol::MessagePtr make(const std::string& room, const protocol::RoomStamp& stamp,
+                          const std::string& body) {
+    return protocol::Message::make(room, "id-" + std::to_string(stamp.seq), "node", "",
+                                   std::vector<std::pair<std::string, std::string>>{}, body,
+                                   &stamp);
+}
+
+protocol::MessagePtr publish(RoomRegistry& rooms, const std::string& room,
+                             const std::string& body) {
+    const RoomRule* r = rooms.rule_for(room);
+    EXPECT_NE(r, nullptr);
+    AppendResult result{};
+    auto message = rooms.append(
+        room, *r, [&](const protocol::RoomStamp& stamp) { return make(room, stamp, body); },
+        [](const protocol::MessagePtr&) {}, nullptr, result);
+    EXPECT_EQ(result, AppendResult::Delivered);
+    return message;
+}
+
+std::vector<std::uint64_t> seqs(const Replay& replay) {
+    std::vector<std::uint64_t> out;
+    for (const auto& m : replay.messages) {
+        out.push_back(m->seq);
+    }
+    return out;
+}
+
+TEST(RoomRegistryTest, FirstMatchingRuleDecidesAndOthersAreNotRooms) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*", 5));
+    rules.push_back(rule("/topic/room.#", 7));
+    RoomRegistry rooms(std::move(rules), nullptr);
+    ASSERT_NE(rooms.rule_for("/topic/room.1"), nullptr);
+    EXPECT_EQ(rooms.rule_for("/topic/room.1")->max_messages, 5u);
+    EXPECT_EQ(rooms.rule_for("/topic/room.1.2")->max_messages, 7u);
+    EXPECT_EQ(rooms.rule_for("/topic/other"), nullptr);
+    EXPECT_EQ(rooms.epoch().size(), 16u);
+    EXPECT_FALSE(rooms.durable());
+}
+
+TEST(RoomRegistryTest, NumbersPerRoomFromOneAndStampsTheMessage) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*"));
+    RoomRegistry rooms(std::move(rules), nullptr);
+    EXPECT_EQ(publish(rooms, "/topic/room.a", "1")->seq, 1u);
+    EXPECT_EQ(publish(rooms, "/topic/room.a", "2")->seq, 2u);
+    auto b = publish(rooms, "/topic/room.b", "x");
+    EXPECT_EQ(b->seq, 1u);
+    EXPECT_NE(b->encoded_headers[2].find("x-seq:1\nx-epoch:" + rooms.epoch() + "\n"),
+              std::string::npos);
+    EXPECT_EQ(rooms.latest("/topic/room.a"), 2u);
+    EXPECT_EQ(rooms.latest("/topic/room.none"), 0u);
+}
+
+TEST(RoomRegistryTest, KeepsTheLastMaxMessagesAndReplaysTheLastN) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*", 3));
+    RoomRegistry rooms(std::move(rules), nullptr);
+    for (int i = 0; i < 5; ++i) {
+        publish(rooms, "/topic/room.a", std::to_string(i));
+    }
+    const RoomRule& r = *rooms.rule_for("/topic/room.a");
+    EXPECT_EQ(seqs(rooms.last("/topic/room.a", r, 10)), (std::vector<std::uint64_t>{3, 4, 5}));
+    EXPECT_EQ(seqs(rooms.last("/topic/room.a", r, 2)), (std::vector<std::uint64_t>{4, 5}));
+    EXPECT_EQ(rooms.last("/topic/room.a", r, 2).latest, 5u);
+    EXPECT_TRUE(rooms.last("/topic/room.new", r, 2).messages.empty());
+    EXPECT_EQ(rooms.kept_messages(), 3u);
+}
+
+TEST(RoomRegistryTest, MessagesOlderThanMaxAgeAreNotReplayed) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*", 100, 30));
+    RoomRegistry rooms(std::move(rules), nullptr);
+    publish(rooms, "/topic/room.a", "old");
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    publish(rooms, "/topic/room.a", "new");
+    const RoomRule& r = *rooms.rule_for("/topic/room.a");
+    EXPECT_EQ(seqs(rooms.last("/topic/room.a", r, 10)), (std::vector<std::uint64_t>{2}));
+    // S = 0 now lies before the first kept message (2): not recovered, the rest replayed.
+    const Replay replay = rooms.since("/topic/room.a", r, 0, rooms.epoch());
+    EXPECT_FALSE(replay.recovered);
+    EXPECT_EQ(seqs(replay), (std::vector<std::uint64_t>{2}));
+}
+
+TEST(RoomRegistryTest, SinceSaysRecoveredExactlyWhenNothingWasLost) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*", 3));
+    RoomRegistry rooms(std::move(rules), nullptr);
+    for (int i = 0; i < 5; ++i) {
+        publish(rooms, "/topic/room.a", std::to_string(i));  // keeps 3, 4, 5
+    }
+    const RoomRule& r = *rooms.rule_for("/topic/room.a");
+    const std::string epoch = rooms.epoch();
+    Replay replay = rooms.since("/topic/room.a", r, 2, epoch);  // first kept - 1
+    EXPECT_TRUE(replay.recovered);
+    EXPECT_EQ(seqs(replay), (std::vector<std::uint64_t>{3, 4, 5}));
+    replay = rooms.since("/topic/room.a", r, 5, epoch);  // up to date
+    EXPECT_TRUE(replay.recovered);
+    EXPECT_TRUE(replay.messages.empty());
+    EXPECT_EQ(replay.latest, 5u);
+    replay = rooms.since("/topic/room.a", r, 1, epoch);  // 2 is gone
+    EXPECT_FALSE(replay.recovered);
+    EXPECT_EQ(seqs(replay), (std::vector<std::uint64_t>{3, 4, 5}));
+    replay = rooms.since("/topic/room.a", r, 6, epoch);  // from the future
+    EXPECT_FALSE(replay.recovered);
+    EXPECT_TRUE(replay.messages.empty());
+    replay = rooms.since("/topic/room.a", r, 4, "another-epoch");
+    EXPECT_FALSE(replay.recovered);
+    EXPECT_TRUE(replay.messages.empty());
+    replay = rooms.since("/topic/room.a", r, 4, "");  // a missing epoch never matches
+    EXPECT_FALSE(replay.recovered);
+    replay = rooms.since("/topic/room.never", r, 0, epoch);
+    EXPECT_TRUE(replay.recovered);
+    replay = rooms.since("/topic/room.never", r, 3, epoch);
+    EXPECT_FALSE(replay.recovered);
+}
+
+TEST(RoomRegistryTest, ConcurrentPublishersAreHandedOnInNumberOrder) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*", 1000));
+    RoomRegistry rooms(std::move(rules), nullptr);
+    const RoomRule& r = *rooms.rule_for("/topic/room.a");
+    std::mutex order_lock;
+    std::vector<std::uint64_t> order;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                AppendResult result{};
+                rooms.append(
+                    "/topic/room.a", r,
+                    [&](const protocol::RoomStamp& stamp) {
+                        return make("/topic/room.a", stamp, "x");
+                    },
+                    [&](const protocol::MessagePtr& message) {
+                        std::lock_guard lock(order_lock);
+                        order.push_back(message->seq);
+                    },
+                    nullptr, result);
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    ASSERT_EQ(order.size(), 8000u);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        ASSERT_EQ(order[i], i + 1);  // no gap, no duplicate, in order
+    }
+    EXPECT_EQ(seqs(rooms.last("/topic/room.a", r, 1)), (std::vector<std::uint64_t>{8000}));
+}
+
+}  // namespace
+}  // namespace stampede::rooms
