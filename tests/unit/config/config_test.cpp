@@ -358,7 +358,6 @@ storage:
   path: /var/lib/stampede
 )"),
         ElementsAre("t.yaml:4: http.static_dir is not supported yet (planned: the demo chat page)",
-                    "t.yaml:6: destinations.rooms is not supported yet (planned: issue 12)",
                     "t.yaml:9: destinations.rooms[0].presence is not supported yet (planned: "
                     "issue 13)",
                     "t.yaml:11: storage.backend 'file' is not supported yet (planned: issue 12)",
@@ -366,15 +365,14 @@ storage:
 }
 
 TEST(ConfigTest, PlannedRoomKeysAreStillChecked) {
-    // A room is refused as a whole, and its keys are still read: a bad one is named too.
+    // A room's keys are checked, each at its line.
     EXPECT_THAT(errors_of(R"(
 listeners: [ { name: web } ]
 destinations:
   rooms:
     - { presence: false, history: { max_messages: x } }
 )"),
-                ElementsAre("t.yaml:3: destinations.rooms is not supported yet (planned: issue 12)",
-                            "t.yaml:4: destinations.rooms[0].pattern is required",
+                ElementsAre("t.yaml:4: destinations.rooms[0].pattern is required",
                             "t.yaml:4: destinations.rooms[0].history.max_messages must be an "
                             "integer from 0 to 4294967295, got 'x'"));
 }
