@@ -122,6 +122,7 @@ class BrokerProcess:
         self._tmp = tempfile.TemporaryDirectory(prefix="stampede-it-")
         self.config_path = os.path.join(self._tmp.name, "stampede.yaml")
         self.expect_exit = False  # set by tests that make the broker exit on purpose
+        self._stopped = False
 
     # -- lifecycle
 
@@ -220,8 +221,9 @@ class BrokerProcess:
             return None
 
     def stop(self, testcase=None):
-        if self.proc is None:
-            return
+        if self.proc is None or self._stopped:
+            return  # a test that stopped it itself, then the cleanup
+        self._stopped = True
         crashed = self.proc.poll()
         killed = False
         if crashed is None:

@@ -185,12 +185,12 @@ class StompPyTest(BrokerTestCase):
                 # same connection: the broker handles the SUBSCRIBE before these SENDs
                 for i in range(20):
                     conn.send(dest, f"msg {i}", content_type="text/plain",
-                              headers={"x-seq": str(i)})
+                              headers={"x-n": str(i)})
                 wait_for(lambda: len(got) >= 20, 10, "20 messages")
                 bodies = [f.body for f in got]
                 self.assertEqual(bodies, [f"msg {i}" for i in range(20)])
                 frame = got[4]
-                self.assertEqual(frame.headers["x-seq"], "4")
+                self.assertEqual(frame.headers["x-n"], "4")
                 self.assertEqual(frame.headers["content-type"], "text/plain")
                 self.assertEqual(frame.headers["destination"], dest)
                 self.assertIn("message-id", frame.headers)

@@ -52,14 +52,14 @@ class CrossTransportTest(BrokerTestCase):
         conn, _ = self.stomp_py()
         for i in range(self.COUNT):
             conn.send("/topic/cross.tcp2ws", f"from stomp.py {i} ✓", content_type="text/plain",
-                      headers={"x-seq": str(i), "x-from": "stomp.py"})
+                      headers={"x-n": str(i), "x-from": "stomp.py"})
         messages = peer.wait_event("messages", timeout=30)["messages"]
         self.assertEqual([m["body"] for m in messages],
                          [f"from stomp.py {i} ✓" for i in range(self.COUNT)])
         for i, m in enumerate(messages):
             h = m["headers"]
             self.assertEqual(h["destination"], "/topic/cross.tcp2ws")
-            self.assertEqual(h["x-seq"], str(i))
+            self.assertEqual(h["x-n"], str(i))
             self.assertEqual(h["x-from"], "stomp.py")
             self.assertEqual(h["content-type"], "text/plain")
             self.assertTrue(h["message-id"])
@@ -78,7 +78,7 @@ class CrossTransportTest(BrokerTestCase):
         self.assertEqual([f.body for f in recorder.messages],
                          [f"from stompjs {i}" for i in range(self.COUNT)])
         frame = recorder.messages[7]
-        self.assertEqual(frame.headers["x-seq"], "7")
+        self.assertEqual(frame.headers["x-n"], "7")
         self.assertEqual(frame.headers["x-from"], "stompjs")
         self.assertEqual(frame.headers["content-type"], "text/plain")
         self.assertEqual(frame.headers["subscription"], "py")

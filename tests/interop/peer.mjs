@@ -29,7 +29,7 @@ async function main() {
       client.publish({
         destination,
         body: `from stompjs ${i}`,
-        headers: { 'x-seq': String(i), 'content-type': 'text/plain', 'x-from': 'stompjs' },
+        headers: { 'x-n': String(i), 'content-type': 'text/plain', 'x-from': 'stompjs' },
       });
     }
     await sync(client);

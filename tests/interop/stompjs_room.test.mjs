@@ -18,7 +18,7 @@ test('room.42: every message, in order, with all headers', { timeout: ms(30000) 
       pub.publish({
         destination: '/topic/room.42',
         body: JSON.stringify({ i, text: `message ${i} ✓` }),
-        headers: { 'content-type': 'application/json', 'x-seq': String(i), 'x-room': '42' },
+        headers: { 'content-type': 'application/json', 'x-n': String(i), 'x-room': '42' },
       });
     }
     const messages = await inbox.waitFor(count, 20000);
@@ -31,7 +31,7 @@ test('room.42: every message, in order, with all headers', { timeout: ms(30000) 
       ids.add(m.headers['message-id']);
       assert.equal(m.headers['content-type'], 'application/json');
       assert.equal(m.headers['content-length'], String(Buffer.byteLength(m.body)));
-      assert.equal(m.headers['x-seq'], String(i));
+      assert.equal(m.headers['x-n'], String(i));
       assert.equal(m.headers['x-room'], '42');
       assert.equal(m.headers.ack, undefined);
     });
