@@ -52,6 +52,9 @@ void FileHistoryLog::start_locked() {
 }
 
 bool FileHistoryLog::append(HistoryRecord record, AppendDone done) {
+    if (encoded_size(record) - kRecordHeaderBytes > kMaxRecordBodyBytes) {
+        return false;  // recovery would take it for garbage
+    }
     // Framed (and CRC'd) on the caller's thread, so appending threads share that work and
     // the writer only copies bytes.
     std::string framed;
