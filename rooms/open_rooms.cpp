@@ -32,8 +32,26 @@ std::unique_ptr<RoomRegistry> open_rooms(const config::Config& config, std::stri
     }
     std::unique_ptr<storage::HistoryLog> log;
     if (config.storage.backend == "file") {
-        error = "the file storage backend is not built yet";
-        return nullptr;
+        storage::HistoryLogOptions options;
+        options.dir = config.storage.path;
+        options.fsync_interval_ms = config.storage.fsync_interval_ms;
+        switch (config.storage.fsync) {
+            case config::StorageFsync::Always:
+                options.fsync = storage::FsyncPolicy::Always;
+                break;
+            case config::StorageFsync::IntervalMs:
+                options.fsync = storage::FsyncPolicy::Interval;
+                break;
+            case config::StorageFsync::Never:
+                options.fsync = storage::FsyncPolicy::Never;
+                break;
+        }
+        std::string problem;
+        log = storage::open_file_history_log(options, problem);
+        if (!log) {
+            error = fmt::format("storage.path '{}': {}", config.storage.path, problem);
+            return nullptr;
+        }
     }
     return std::make_unique<RoomRegistry>(std::move(rules), std::move(log));
 }

@@ -3,9 +3,12 @@
 #include "rooms/room_registry.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <future>
 #include <thread>
 
 namespace stampede::rooms {
@@ -169,6 +172,88 @@ TEST(RoomRegistryTest, ConcurrentPublishersAreHandedOnInNumberOrder) {
         ASSERT_EQ(order[i], i + 1);  // no gap, no duplicate, in order
     }
     EXPECT_EQ(seqs(rooms.last("/topic/room.a", r, 1)), (std::vector<std::uint64_t>{8000}));
+}
+
+// The file backend under the registry: what was numbered is there after a reopen, with the
+// same numbers and epoch, trimmed to the rules; numbering goes on from the last number, also
+// for a room whose messages all aged out (its marker survives a compaction).
+class FileBackedRegistryTest : public ::testing::Test {
+   protected:
+    void SetUp() override {
+        char dir_template[] = "/tmp/stampede-rooms-XXXXXX";
+        ASSERT_NE(::mkdtemp(dir_template), nullptr);
+        dir_ = dir_template;
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::unique_ptr<RoomRegistry> open(std::size_t max_messages,
+                                       std::uint64_t segment_bytes = 1 << 20) {
+        storage::HistoryLogOptions options;
+        options.dir = dir_;
+        options.fsync = storage::FsyncPolicy::Never;
+        options.segment_bytes = segment_bytes;
+        std::string error;
+        auto log = storage::open_file_history_log(options, error);
+        EXPECT_TRUE(log) << error;
+        std::vector<RoomRule> rules;
+        rules.push_back(rule("/topic/room.*", max_messages));
+        auto rooms = std::make_unique<RoomRegistry>(std::move(rules), std::move(log));
+        std::vector<std::string> warnings;
+        rooms->recover(warnings);
+        EXPECT_TRUE(warnings.empty());
+        rooms->start();
+        return rooms;
+    }
+    // Appends and waits until the log has it.
+    void store(RoomRegistry& rooms, const std::string& room, const std::string& body) {
+        std::promise<bool> written;
+        AppendResult result{};
+        rooms.append(
+            room, *rooms.rule_for(room),
+            [&](const protocol::RoomStamp& stamp) { return make(room, stamp, body); },
+            [](const protocol::MessagePtr&) {}, [&](bool ok) { written.set_value(ok); }, result);
+        ASSERT_EQ(result, AppendResult::Storing);
+        ASSERT_TRUE(written.get_future().get());
+    }
+    std::string dir_;
+};
+
+TEST_F(FileBackedRegistryTest, AReopenedRegistryHasTheSameMessagesNumbersAndEpoch) {
+    std::string epoch;
+    {
+        auto rooms = open(3);
+        EXPECT_TRUE(rooms->durable());
+        epoch = rooms->epoch();
+        for (int i = 1; i <= 5; ++i) {
+            store(*rooms, "/topic/room.a", "a" + std::to_string(i));
+        }
+        store(*rooms, "/topic/room.b", "b1");
+        rooms->stop();
+    }
+    auto rooms = open(3);
+    EXPECT_EQ(rooms->epoch(), epoch);
+    const RoomRule& r = *rooms->rule_for("/topic/room.a");
+    const Replay a = rooms->last("/topic/room.a", r, 10);
+    EXPECT_EQ(seqs(a), (std::vector<std::uint64_t>{3, 4, 5}));
+    EXPECT_EQ(a.messages.back()->body, "a5");
+    EXPECT_NE(a.messages.back()->encoded_headers[2].find("x-seq:5\nx-epoch:" + epoch),
+              std::string::npos);
+    EXPECT_TRUE(rooms->since("/topic/room.b", r, 0, epoch).recovered);
+    store(*rooms, "/topic/room.a", "a6");
+    EXPECT_EQ(rooms->latest("/topic/room.a"), 6u);
+}
+
+TEST_F(FileBackedRegistryTest, NumbersSurviveACompactionThatKeepsOnlyTheLastMessages) {
+    {
+        auto rooms = open(2, 4096);  // small segments: compactions happen
+        for (int i = 1; i <= 400; ++i) {
+            store(*rooms, "/topic/room.c", std::string(100, 'x'));
+        }
+        rooms->stop();
+    }
+    auto rooms = open(2, 4096);
+    const RoomRule& r = *rooms->rule_for("/topic/room.c");
+    EXPECT_EQ(seqs(rooms->last("/topic/room.c", r, 10)), (std::vector<std::uint64_t>{399, 400}));
+    EXPECT_EQ(rooms->latest("/topic/room.c"), 400u);
 }
 
 }  // namespace
