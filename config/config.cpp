@@ -433,14 +433,12 @@ ConfigResult load_config_text(const std::string& text, const std::string& path) 
         Diagnostics diag(path);
         auto config = std::make_shared<Config>();
         config->path = path;
-        try {
-            std::vector<YAML::Node> documents = YAML::LoadAll(text);
-            if (documents.size() > 1) {
-                diag.error(documents[1].Mark(), "only one YAML document is allowed");
+        if (const std::optional<YAML::Node> root = yaml::parse_document(text, diag)) {
+            try {
+                read_root(*root, *config, diag);
+            } catch (const YAML::Exception& e) {
+                diag.error(e.mark, e.msg);
             }
-            read_root(documents.empty() ? YAML::Node() : documents[0], *config, diag);
-        } catch (const YAML::Exception& e) {
-            diag.error(e.mark, e.msg);
         }
         if (config->node_id.empty()) {
             config->node_id = default_node_id();

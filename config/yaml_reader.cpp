@@ -3,6 +3,7 @@
 #include "config/yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <sstream>
 
 namespace stampede::config::yaml {
 namespace {
@@ -100,26 +103,132 @@ std::string describe_range(std::uint64_t min, std::uint64_t max) {
 
 }  // namespace
 
+bool Diagnostics::before(const Entry& a, const Entry& b) {
+    return a.line != b.line ? a.line < b.line : a.order < b.order;
+}
+
+void Diagnostics::add(List& list, int line, const std::string& message) {
+    Entry entry{line, list.reported++, {}};
+    const auto drop = [&list](int dropped_line) {
+        list.first_dropped_line =
+            list.dropped++ == 0 ? dropped_line : std::min(list.first_dropped_line, dropped_line);
+    };
+    if (list.kept.size() == kMaxShown) {
+        if (!before(entry, list.kept.front())) {
+            drop(line);
+            return;
+        }
+        std::pop_heap(list.kept.begin(), list.kept.end(), before);
+        drop(list.kept.back().line);
+        list.kept.pop_back();
+    }
+    entry.message = message;
+    list.kept.push_back(std::move(entry));
+    std::push_heap(list.kept.begin(), list.kept.end(), before);
+}
+
 void Diagnostics::error(const YAML::Mark& mark, const std::string& message) {
-    errors_.push_back({line_of(mark), message});
+    add(errors_, line_of(mark), message);
 }
 
 void Diagnostics::warn(const YAML::Mark& mark, const std::string& message) {
-    warnings_.push_back({line_of(mark), message});
+    add(warnings_, line_of(mark), message);
 }
 
-std::vector<std::string> Diagnostics::errors() const { return format(errors_); }
-std::vector<std::string> Diagnostics::warnings() const { return format(warnings_); }
+std::vector<std::string> Diagnostics::errors() const { return format(errors_, "errors"); }
+std::vector<std::string> Diagnostics::warnings() const { return format(warnings_, "warnings"); }
 
-std::vector<std::string> Diagnostics::format(std::vector<Entry> entries) const {
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const Entry& a, const Entry& b) { return a.line < b.line; });
+std::vector<std::string> Diagnostics::format(const List& list, std::string_view what) const {
+    std::vector<Entry> entries = list.kept;
+    std::sort(entries.begin(), entries.end(), before);
     std::vector<std::string> lines;
-    lines.reserve(entries.size());
+    lines.reserve(entries.size() + 1);
     for (const Entry& e : entries) {
         lines.push_back(fmt::format("{}:{}: {}", file_, e.line, e.message));
     }
+    if (list.dropped > 0) {
+        lines.push_back(fmt::format("{}:{}: too many {}: {} more not shown", file_,
+                                    list.first_dropped_line, what, list.dropped));
+    }
     return lines;
+}
+
+namespace {
+
+// Walks the parser's events (no tree is built) and reports every anchor and alias.
+class AnchorFinder : public YAML::EventHandler {
+   public:
+    explicit AnchorFinder(Diagnostics& diag) : diag_(&diag) {}
+    bool found() const { return found_; }
+
+    void OnDocumentStart(const YAML::Mark& /*mark*/) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t anchor) override { named(anchor); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        const auto it = names_.find(anchor);
+        report(mark, fmt::format("YAML alias '*{}'", it == names_.end() ? "?" : it->second));
+    }
+    void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t anchor,
+                  const std::string& /*value*/) override {
+        named(anchor);
+    }
+    void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                         YAML::anchor_t anchor, YAML::EmitterStyle::value /*style*/) override {
+        named(anchor);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value /*style*/) override {
+        named(anchor);
+    }
+    void OnMapEnd() override {}
+    void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
+        pending_ = name;
+        report(mark, fmt::format("YAML anchor '&{}'", name));
+    }
+
+   private:
+    // The node just announced carries the anchor OnAnchor named: remember it for its aliases.
+    void named(YAML::anchor_t anchor) {
+        if (anchor != YAML::NullAnchor) {
+            names_[anchor] = pending_;
+        }
+    }
+    void report(const YAML::Mark& mark, const std::string& what) {
+        found_ = true;
+        diag_->error(mark, what +
+                               ": anchors and aliases are not allowed in a config file; "
+                               "write the value out");
+    }
+
+    Diagnostics* diag_;
+    bool found_ = false;
+    std::string pending_;
+    std::map<YAML::anchor_t, std::string> names_;
+};
+
+}  // namespace
+
+std::optional<YAML::Node> parse_document(const std::string& text, Diagnostics& diag) {
+    try {
+        // First the events only: an alias chain is refused before any tree is built.
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        AnchorFinder finder(diag);
+        while (parser.HandleNextDocument(finder)) {
+        }
+        if (finder.found()) {
+            return std::nullopt;
+        }
+        std::vector<YAML::Node> documents = YAML::LoadAll(text);
+        if (documents.size() > 1) {
+            diag.error(documents[1].Mark(), "only one YAML document is allowed");
+        }
+        return documents.empty() ? YAML::Node() : documents[0];
+    } catch (const YAML::Exception& e) {
+        diag.error(e.mark, e.msg);
+        return std::nullopt;
+    }
 }
 
 Section::Section(const YAML::Node& node, std::string name, const YAML::Mark& mark,
