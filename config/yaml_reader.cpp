@@ -287,6 +287,11 @@ Where Section::where(const std::string& key) const {
     return std::nullopt;
 }
 
+bool Section::holds_map(const std::string& key) const {
+    const Entry* e = find(key);
+    return e != nullptr && e->value.IsMap();
+}
+
 std::optional<Field> Section::field(const std::string& key, bool allow_file) {
     Entry* direct = take(key);
     Entry* indirect = allow_file ? take(key + "_file") : nullptr;

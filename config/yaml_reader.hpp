@@ -95,6 +95,8 @@ class Section {
     std::string qualify(std::string_view key) const;
     /// Where `key` (or `key_file`) is written, without marking it as known.
     Where where(const std::string& key) const;
+    /// Whether `key` is written and holds a map (for keys that are a scalar or a map).
+    bool holds_map(const std::string& key) const;
 
     /// The value under `key`, or read from the file named by `key_file` when `allow_file`.
     std::optional<Field> field(const std::string& key, bool allow_file = true);
