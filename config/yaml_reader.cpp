@@ -160,26 +160,32 @@ class AnchorFinder : public YAML::EventHandler {
    public:
     explicit AnchorFinder(Diagnostics& diag) : diag_(&diag) {}
     bool found() const { return found_; }
+    /// Where the last document's root node is.
+    const YAML::Mark& root() const { return root_; }
 
-    void OnDocumentStart(const YAML::Mark& /*mark*/) override {}
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        root_ = mark;
+        root_seen_ = false;
+    }
     void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t anchor) override { named(anchor); }
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { node(mark, anchor); }
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        node(mark, YAML::NullAnchor);
         const auto it = names_.find(anchor);
         report(mark, fmt::format("YAML alias '*{}'", it == names_.end() ? "?" : it->second));
     }
-    void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t anchor,
+    void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
                   const std::string& /*value*/) override {
-        named(anchor);
+        node(mark, anchor);
     }
-    void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
-                         YAML::anchor_t anchor, YAML::EmitterStyle::value /*style*/) override {
-        named(anchor);
+    void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value /*style*/) override {
+        node(mark, anchor);
     }
     void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t anchor,
+    void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value /*style*/) override {
-        named(anchor);
+        node(mark, anchor);
     }
     void OnMapEnd() override {}
     void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
@@ -188,8 +194,12 @@ class AnchorFinder : public YAML::EventHandler {
     }
 
    private:
-    // The node just announced carries the anchor OnAnchor named: remember it for its aliases.
-    void named(YAML::anchor_t anchor) {
+    void node(const YAML::Mark& mark, YAML::anchor_t anchor) {
+        if (!root_seen_) {
+            root_ = mark;
+            root_seen_ = true;
+        }
+        // The node just announced carries the anchor OnAnchor named: remember it for aliases.
         if (anchor != YAML::NullAnchor) {
             names_[anchor] = pending_;
         }
@@ -203,6 +213,8 @@ class AnchorFinder : public YAML::EventHandler {
 
     Diagnostics* diag_;
     bool found_ = false;
+    YAML::Mark root_;
+    bool root_seen_ = false;
     std::string pending_;
     std::map<YAML::anchor_t, std::string> names_;
 };
@@ -211,20 +223,37 @@ class AnchorFinder : public YAML::EventHandler {
 
 std::optional<YAML::Node> parse_document(const std::string& text, Diagnostics& diag) {
     try {
-        // First the events only: an alias chain is refused before any tree is built.
+        // First the events only, so an alias chain is refused before any tree is built. Never
+        // more than three documents: yaml-cpp 0.7 does not get past a stray ',' at the top of
+        // a document (",x"): every call yields one more empty document at the same place, so
+        // a loop to the end (as YAML::LoadAll does, keeping each one) never ends and grows
+        // without bound. That was the config fuzzer's 2 GB finding.
         std::istringstream in(text);
         YAML::Parser parser(in);
         AnchorFinder finder(diag);
-        while (parser.HandleNextDocument(finder)) {
+        std::vector<YAML::Mark> roots;
+        while (roots.size() < 3 && parser.HandleNextDocument(finder)) {
+            roots.push_back(finder.root());
+            if (roots.size() >= 2 && roots.back().pos == roots[roots.size() - 2].pos) {
+                const YAML::Mark& at = roots.back();
+                const auto pos = static_cast<std::size_t>(std::max(at.pos, 0));
+                const unsigned char c = pos < text.size() ? text[pos] : '\0';
+                diag.error(at, std::isprint(c) != 0
+                                   ? fmt::format("unexpected '{}': YAML cannot be read past it",
+                                                 static_cast<char>(c))
+                                   : fmt::format("unexpected byte 0x{:02x}: YAML cannot be read "
+                                                 "past it",
+                                                 c));
+                return std::nullopt;
+            }
         }
         if (finder.found()) {
             return std::nullopt;
         }
-        std::vector<YAML::Node> documents = YAML::LoadAll(text);
-        if (documents.size() > 1) {
-            diag.error(documents[1].Mark(), "only one YAML document is allowed");
+        if (roots.size() > 1) {
+            diag.error(roots[1], "only one YAML document is allowed");
         }
-        return documents.empty() ? YAML::Node() : documents[0];
+        return YAML::Load(text);  // the first document only
     } catch (const YAML::Exception& e) {
         diag.error(e.mark, e.msg);
         return std::nullopt;
