@@ -108,7 +108,7 @@ destinations:
         ElementsAre(
             "t.yaml:4: destinations.queues[0].pattern is required",
             "t.yaml:5: destinations.queues[1].pattern '/topic/x' must start with a queue prefix "
-            "(/queue/)",
+            "(/queue/) or /user/",
             "t.yaml:6: destinations.queues[2].pattern '/queue/' has an empty name segment",
             "t.yaml:7: destinations.queues[3].pattern '/queue/a..b' has an empty name segment",
             "t.yaml:9: destinations.queues[4].max_messages must be a positive integer, got '0'",
