@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include "core/local_message.hpp"
+#include "core/reply_queues.hpp"
 #include "core/security.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
+#include "core/user_destinations.hpp"
 #include "protocol/destination.hpp"
 #include "queues/queue_manager.hpp"
 
@@ -23,11 +25,20 @@ protocol::CloseReason close_reason(PublishError error) {
             return CloseReason::AccessDenied;
         case PublishError::QueueFull:
             return CloseReason::QueueFull;
+        case PublishError::BadDestination:
+            return CloseReason::BadDestination;
     }
     return CloseReason::UnknownDestinationPrefix;
 }
 
 PublishResult Publisher::check(const PublishRequest& request) const {
+    // Destinations the broker names itself: user queues and temporary reply queues.
+    if (auto special = check_user_send(shard_, request)) {
+        return *special;
+    }
+    if (auto special = check_reply_send(request)) {
+        return *special;
+    }
     const auto& destinations = shard_.config().destinations;
     const auto where = protocol::classify(request.destination, destinations.topic_prefixes,
                                           destinations.queue_prefixes);
@@ -68,19 +79,32 @@ PublishResult Publisher::publish(PublishRequest& request) {
     }
     std::string id = shard_.make_message_id();
     std::string node = shard_.node_id();
+    // A user queue is made under its internal name, a reply under /temp-queue/NAME; a
+    // reply-to:/temp-queue/NAME is rewritten to the sender's reply queue (reply_queues.hpp).
+    const auto user_queue = user_send_queue(request.destination);
+    const auto reply = parse_reply_queue(request.destination);
+    const std::string target = user_queue ? *user_queue
+                               : reply    ? reply->temp_destination()
+                                          : std::string(request.destination);
+    std::vector<protocol::Header> rewritten;
+    std::string reply_to;
+    const auto* frame_headers = rewrite_reply_to(request, rewritten, reply_to);
     result.message =
-        request.frame_headers != nullptr
-            ? protocol::Message::make(request.destination, std::move(id), std::move(node),
-                                      std::move(sender), *request.frame_headers, request.frame_body)
-            : protocol::Message::make(request.destination, std::move(id), std::move(node),
-                                      std::move(sender), std::move(request.headers),
-                                      std::move(request.body));
+        frame_headers != nullptr
+            ? protocol::Message::make(target, std::move(id), std::move(node), std::move(sender),
+                                      *frame_headers, request.frame_body)
+            : protocol::Message::make(target, std::move(id), std::move(node), std::move(sender),
+                                      std::move(request.headers), std::move(request.body));
     const protocol::MessagePtr& message = result.message;
     shard_.count_message_in();
+    if (reply) {
+        deliver_reply(shard_, *reply, message);
+        return result;
+    }
     const auto& destinations = shard_.config().destinations;
     const auto where = protocol::classify(message->destination, destinations.topic_prefixes,
                                           destinations.queue_prefixes);
-    if (where.kind == protocol::DestinationKind::Queue) {
+    if (where.kind == protocol::DestinationKind::Queue || user_queue) {
         if (!shard_.queues().enqueue(message)) {
             result.error = PublishError::QueueFull;
             result.detail =

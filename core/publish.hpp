@@ -36,6 +36,8 @@ struct PublishRequest {
     PublishSource source = PublishSource::Stomp;
     std::string_view destination;
     const auth::Principal* sender = nullptr;  // Stomp, Http
+    // Stomp: the sender's CONNECTED `session`, for `reply-to:/temp-queue/` (reply_queues.hpp).
+    std::string_view session_name;
     // The headers and body: a frame's views (STOMP), or owned pairs (HTTP, backend).
     const std::vector<protocol::Header>* frame_headers = nullptr;
     std::string_view frame_body;
@@ -43,7 +45,14 @@ struct PublishRequest {
     std::string body;
 };
 
-enum class PublishError { None, UnknownPrefix, AccessDenied, NotATopic, QueueFull };
+enum class PublishError {
+    None,
+    UnknownPrefix,
+    AccessDenied,
+    NotATopic,
+    QueueFull,
+    BadDestination,  // a malformed /user/ or /reply-queue/ name, or /temp-queue/ (reply-to only)
+};
 /// The reason a SEND refused for `error` (not None) closes its connection; HTTP answers with
 /// its text too, and maps the error to a status.
 protocol::CloseReason close_reason(PublishError error);

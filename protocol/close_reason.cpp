@@ -61,6 +61,10 @@ std::string_view close_reason_text(CloseReason reason) {
             return "unknown transaction";
         case CloseReason::QueueFull:
             return "queue full";
+        case CloseReason::BadDestination:
+            return "bad destination";
+        case CloseReason::NeedsPrincipal:
+            return "user destination needs a principal";
         case CloseReason::AuthenticationRequired:
             return "authentication required";
         case CloseReason::BadCredentials:

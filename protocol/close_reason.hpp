@@ -45,6 +45,8 @@ enum class CloseReason : std::uint8_t {
     TransactionAlreadyBegun,   // transaction already begun
     UnknownTransaction,        // unknown transaction
     QueueFull,                 // queue full
+    BadDestination,            // bad destination (a malformed /user/ or /reply-queue/ name)
+    NeedsPrincipal,            // user destination needs a principal
     // Credentials
     AuthenticationRequired,  // authentication required
     BadCredentials,          // bad credentials
