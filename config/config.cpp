@@ -273,6 +273,9 @@ void read_rooms(Section& s, DestinationsConfig& d) {
         d.rooms.push_back(std::move(r));
     }
 }
+// User queues' internal names start with this (protocol/user_destination.hpp; config/ sits
+// below protocol/, so it is repeated here).
+constexpr std::string_view kUserQueuesPrefix = "/user/";
 
 // The most redeliveries a queue may allow: more is a typo, not a retry policy.
 constexpr std::uint64_t kMaxRedeliveries = 1000000;
@@ -317,10 +320,18 @@ QueueConfig read_queue(Section& s, const DestinationsConfig& d, std::uint64_t ma
     q.max_messages = max_messages;
     if (Where w = read_required_string(s, "pattern", q.pattern); w && !q.pattern.empty()) {
         const std::string_view prefix = queue_prefix_of(q.pattern, d);
-        if (prefix.empty()) {
-            s.diag().error(
-                *w, fmt::format("{} '{}' must start with a queue prefix ({})", s.qualify("pattern"),
-                                q.pattern, fmt::join(d.queue_prefixes, ", ")));
+        if (q.pattern.starts_with(kUserQueuesPrefix)) {
+            // User queues (/user/<principal>/queue/NAME): '/' separates segments too.
+            std::string rest = q.pattern.substr(kUserQueuesPrefix.size());
+            std::replace(rest.begin(), rest.end(), '/', '.');
+            if (rest.empty() || has_empty_segment(rest)) {
+                s.diag().error(*w, fmt::format("{} '{}' has an empty name segment",
+                                               s.qualify("pattern"), q.pattern));
+            }
+        } else if (prefix.empty()) {
+            s.diag().error(*w, fmt::format("{} '{}' must start with a queue prefix ({}) or /user/",
+                                           s.qualify("pattern"), q.pattern,
+                                           fmt::join(d.queue_prefixes, ", ")));
         } else if (q.pattern.size() == prefix.size() ||
                    has_empty_segment(std::string_view(q.pattern).substr(prefix.size()))) {
             s.diag().error(*w, fmt::format("{} '{}' has an empty name segment",

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include "core/local_message.hpp"
+#include "core/reply_queues.hpp"
 #include "core/security.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
+#include "core/user_destinations.hpp"
 #include "protocol/destination.hpp"
 #include "queues/queue_manager.hpp"
 
@@ -25,11 +27,20 @@ protocol::CloseReason close_reason(PublishError error) {
             return CloseReason::QueueFull;
         case PublishError::StorageUnavailable:
             return CloseReason::StorageUnavailable;
+        case PublishError::BadDestination:
+            return CloseReason::BadDestination;
     }
     return CloseReason::UnknownDestinationPrefix;
 }
 
 PublishResult Publisher::check(const PublishRequest& request) const {
+    // Destinations the broker names itself: user queues and temporary reply queues.
+    if (auto special = check_user_send(shard_, request)) {
+        return *special;
+    }
+    if (auto special = check_reply_send(request)) {
+        return *special;
+    }
     const auto& destinations = shard_.config().destinations;
     const auto where = protocol::classify(request.destination, destinations.topic_prefixes,
                                           destinations.queue_prefixes);
@@ -57,7 +68,8 @@ PublishResult Publisher::check(const PublishRequest& request) const {
     return result;
 }
 
-protocol::MessagePtr Publisher::make(PublishRequest& request, const protocol::RoomStamp* room) {
+protocol::MessagePtr Publisher::make(PublishRequest& request, std::string_view target,
+                                     const protocol::RoomStamp* room) {
     // x-sender is stamped here and only here (Message::make drops any the client sent), so
     // receivers can trust it; anonymous senders and backends get none.
     std::string sender;
@@ -66,13 +78,16 @@ protocol::MessagePtr Publisher::make(PublishRequest& request, const protocol::Ro
     }
     std::string id = shard_.make_message_id();
     std::string node = shard_.node_id();
-    return request.frame_headers != nullptr
-               ? protocol::Message::make(request.destination, std::move(id), std::move(node),
-                                         std::move(sender), *request.frame_headers,
-                                         request.frame_body, room)
-               : protocol::Message::make(request.destination, std::move(id), std::move(node),
-                                         std::move(sender), std::move(request.headers),
-                                         std::move(request.body), room);
+    // A user queue is made under its internal name, a reply under /temp-queue/NAME; a
+    // reply-to:/temp-queue/NAME is rewritten to the sender's reply queue (reply_queues.hpp).
+    std::vector<protocol::Header> rewritten;
+    std::string reply_to;
+    const auto* frame_headers = rewrite_reply_to(request, rewritten, reply_to);
+    return frame_headers != nullptr
+               ? protocol::Message::make(target, std::move(id), std::move(node), std::move(sender),
+                                         *frame_headers, request.frame_body, room)
+               : protocol::Message::make(target, std::move(id), std::move(node), std::move(sender),
+                                         std::move(request.headers), std::move(request.body), room);
 }
 
 namespace {
@@ -102,11 +117,19 @@ PublishResult Publisher::publish(PublishRequest& request) {
     if (result.error != PublishError::None) {
         return result;
     }
+    const auto user_queue = user_send_queue(request.destination);
+    if (const auto reply = parse_reply_queue(request.destination)) {
+        result.message = make(request, reply->temp_destination(), nullptr);
+        shard_.count_message_in();
+        deliver_reply(shard_, *reply, result.message);
+        return result;
+    }
     const auto& destinations = shard_.config().destinations;
     const auto where = protocol::classify(request.destination, destinations.topic_prefixes,
                                           destinations.queue_prefixes);
-    if (where.kind == protocol::DestinationKind::Queue) {
-        result.message = make(request, nullptr);
+    if (where.kind == protocol::DestinationKind::Queue || user_queue) {
+        result.message =
+            make(request, user_queue ? *user_queue : std::string(request.destination), nullptr);
         shard_.count_message_in();
         if (!shard_.queues().enqueue(result.message)) {
             result.error = PublishError::QueueFull;
@@ -123,7 +146,7 @@ PublishResult Publisher::publish(PublishRequest& request) {
         publish_to_room(request, *rule, where.prefix.size(), result);
         return result;
     }
-    result.message = make(request, nullptr);
+    result.message = make(request, request.destination, nullptr);
     shard_.count_message_in();
     fan_out(result.message, request, where.prefix.size());
     return result;
@@ -137,7 +160,9 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
     const std::string destination(request.destination);
     result.message = shard_.rooms().append(
         destination, rule,
-        [this, &request](const protocol::RoomStamp& stamp) { return make(request, &stamp); },
+        [this, &request](const protocol::RoomStamp& stamp) {
+            return make(request, request.destination, &stamp);
+        },
         [this, prefix_length](const protocol::MessagePtr& message) {
             shard_.post_to_other_shards(message, prefix_length);
         },

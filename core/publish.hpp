@@ -38,6 +38,8 @@ struct PublishRequest {
     PublishSource source = PublishSource::Stomp;
     std::string_view destination;
     const auth::Principal* sender = nullptr;  // Stomp, Http
+    // Stomp: the sender's CONNECTED `session`, for `reply-to:/temp-queue/` (reply_queues.hpp).
+    std::string_view session_name;
     // The headers and body: a frame's views (STOMP), or owned pairs (HTTP, backend).
     const std::vector<protocol::Header>* frame_headers = nullptr;
     std::string_view frame_body;
@@ -57,7 +59,8 @@ enum class PublishError {
     AccessDenied,
     NotATopic,
     QueueFull,
-    StorageUnavailable
+    StorageUnavailable,
+    BadDestination,  // a malformed /user/ or /reply-queue/ name, or /temp-queue/ (reply-to only)
 };
 /// The reason a SEND refused for `error` (not None) closes its connection; HTTP answers with
 /// its text too, and maps the error to a status.
@@ -90,8 +93,10 @@ class Publisher {
     Router& router() { return router_; }
 
    private:
-    // Makes the message (stamped for a room when `room` is set).
-    protocol::MessagePtr make(PublishRequest& request, const protocol::RoomStamp* room);
+    // Makes the message for `target` (the destination, or a user queue's internal name, or a
+    // reply's /temp-queue/NAME), stamped for a room when `room` is set.
+    protocol::MessagePtr make(PublishRequest& request, std::string_view target,
+                              const protocol::RoomStamp* room);
     // A topic message that is not a room's: here, the relay, the other shards.
     void fan_out(const protocol::MessagePtr& message, const PublishRequest& request,
                  std::size_t prefix_length);

@@ -165,12 +165,14 @@ void Session::handle_send(const Frame& frame) {
         checked.error != PublishError::None) {
         return fail(close_reason(checked.error), checked.detail, &frame);
     }
-    if (hold_in_transaction(frame)) {
+    if (!open_temp_queue(frame) || hold_in_transaction(frame)) {
         return;
     }
     if (host_.rooms().durable()) {
         request.on_stored = stored_callback(frame.header("receipt"));
     }
+    const std::string session_name = name();
+    request.session_name = session_name;
     const PublishResult published = publisher.publish(request);
     if (published.error != PublishError::None) {
         return fail(close_reason(published.error), published.detail, &frame);
@@ -262,7 +264,9 @@ bool Session::deliver_queue(const protocol::MessagePtr& message, std::string_vie
     }
     Subscription& sub = *it->second;
     std::uint64_t ack_id = 0;
-    if (sub.ack != AckMode::Auto) {
+    if (sub.ack != AckMode::Auto && sub.own_user_queue) {
+        ack_id = next_ack_id(false);  // a user queue fans out: nothing to give back
+    } else if (sub.ack != AckMode::Auto) {
         ack_id = next_ack_id(true);
         pending_acks_.emplace(ack_id, PendingAck{message, &sub});
     }

@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "core/authenticator.hpp"
 #include "core/outbound.hpp"
+#include "core/reply_queues.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
 #include "core/subscription.hpp"
@@ -65,6 +66,9 @@ class Session final : public Subscriber, private protocol::FrameSink {
     /// The QueueManager chose this session; false when the subscription is gone (the caller
     /// puts the message back).
     bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
+    /// A reply to this session's /temp-queue/NAME (reply_queues.hpp); dropped when the session
+    /// never used NAME or is closing.
+    void deliver_reply(const protocol::MessagePtr& message, std::string_view name);
 
     /// Sends ERROR with the reason's text as `message` (+ detail body) and closes once it is
     /// written. Only the first ERROR of a connection is sent (and counted).
@@ -114,6 +118,11 @@ class Session final : public Subscriber, private protocol::FrameSink {
     bool subscribe_to_room(Subscription& sub, const protocol::Frame& frame,
                            const rooms::RoomRule& rule);
     void handle_subscribe(const protocol::Frame& frame);
+    /// SUBSCRIBE to /temp-queue/ or /user/: true when handled here (subscribed or refused).
+    bool subscribe_special(const protocol::Frame& frame, std::string_view destination,
+                           std::string_view id, AckMode ack);
+    /// A SEND's reply-to:/temp-queue/NAME opens NAME's reply subscription; false when refused.
+    bool open_temp_queue(const protocol::Frame& frame);
     void handle_unsubscribe(const protocol::Frame& frame);
     void handle_ack(const protocol::Frame& frame, bool positive);
     void handle_begin(const protocol::Frame& frame);
@@ -146,7 +155,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     State state_ = State::AwaitingConnect;
     protocol::Version version_ = protocol::Version::V1_2;
     protocol::FrameParser parser_;
-    std::string held_;  // bytes that arrived while the CONNECT was being authenticated
+    std::string held_;            // bytes that arrived while the CONNECT was being authenticated
+    ReplySubscriptions replies_;  // before outbound_, which points at them
     OutboundQueue outbound_;
     bool write_requested_ = false;
     bool close_after_flush_ = false;

@@ -173,7 +173,7 @@ void Session::on_security_reloaded() {
         return fail(CloseReason::TokenRevoked, "the session's token was revoked");
     }
     for (const auto& [id, sub] : subscriptions_) {
-        if (!allowed(auth::AclAction::Subscribe, sub->destination)) {
+        if (!sub->own_user_queue && !allowed(auth::AclAction::Subscribe, sub->destination)) {
             return fail(
                 CloseReason::AccessRevoked,
                 fmt::format("subscription '{}' to {} is no longer allowed", id, sub->destination));

@@ -84,11 +84,14 @@ void Session::handle_subscribe(const Frame& frame) {
         }
     }
     const auto& config = host_.config();
-    if (subscriptions_.size() >= config.limits.max_subscriptions_per_connection) {
+    if (subscriptions_.size() + replies_.size() >= config.limits.max_subscriptions_per_connection) {
         return fail(CloseReason::TooManySubscriptions,
                     fmt::format("a connection may hold {} subscriptions",
                                 config.limits.max_subscriptions_per_connection),
                     &frame);
+    }
+    if (subscribe_special(frame, *destination, *id, ack)) {
+        return;
     }
     const auto where = protocol::classify(*destination, config.destinations.topic_prefixes,
                                           config.destinations.queue_prefixes);
@@ -277,7 +280,8 @@ bool Session::acknowledges_topic_delivery(std::string_view id) const {
         return ack_id != 0 && (ack_id & 1) == 0 && (ack_id >> 1) < next_topic_ack_;
     }
     return std::any_of(subscriptions_.begin(), subscriptions_.end(), [](const auto& entry) {
-        return entry.second->kind == protocol::DestinationKind::Topic &&
+        return (entry.second->kind == protocol::DestinationKind::Topic ||
+                entry.second->own_user_queue) &&
                entry.second->ack != AckMode::Auto;
     });
 }

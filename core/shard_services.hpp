@@ -62,6 +62,15 @@ class ShardServices {
     virtual bool revoked_in_cluster(std::string_view jti) const = 0;
     virtual bool run_on_worker(std::function<void()> task) = 0;
     virtual void run_on_shard(std::function<void()> done) = 0;
+    /// Runs `task` on shard `index` of this node, through its inbox (even for this shard);
+    /// false when the node has no such shard. The default knows only this shard.
+    virtual bool post_to_shard(unsigned index, std::function<void(ShardServices&)> task) {
+        if (index != shard_index()) {
+            return false;
+        }
+        run_on_shard([this, task = std::move(task)] { task(*this); });
+        return true;
+    }
 
     /// Metrics: an accepted publish; messages dropped by the drop_oldest slow-consumer policy;
     /// a connection closed with an ERROR, by reason (a no-op unless the host keeps metrics).

@@ -23,6 +23,9 @@ struct Subscription {
     /// "MESSAGE\nsubscription:<id>\n" in the session's STOMP version, encoded once.
     std::string message_head;
     bool wildcard = false;
+    /// A SUBSCRIBE to /user/queue/NAME: `destination` is the principal's queue's internal
+    /// name; deliveries are not kept for an ACK (the queue fans out to every session).
+    bool own_user_queue = false;
     /// With a cluster: the Redis channel (exact) or glob (wildcard) this subscription
     /// listens on; a relayed pmessage reaches only the subscriptions of its glob, so a
     /// message arriving as both `message` and `pmessage` is still delivered once each.

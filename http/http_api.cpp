@@ -48,6 +48,7 @@ unsigned publish_status(PublishError error) {
             return kAccepted;
         case PublishError::UnknownPrefix:
         case PublishError::NotATopic:
+        case PublishError::BadDestination:
             return kBadRequest;
         case PublishError::AccessDenied:
             return kForbidden;

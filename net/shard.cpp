@@ -448,4 +448,15 @@ void Shard::run_on_shard(std::function<void()> done) {
     post(std::move(item));
 }
 
+bool Shard::post_to_shard(unsigned index, std::function<void(ShardServices&)> task) {
+    if (index >= node_.shards.size()) {
+        return false;
+    }
+    InboxItem item;
+    item.kind = InboxItem::Kind::Run;
+    item.task = [task = std::move(task)](Shard& shard) { task(shard); };
+    node_.shards[index]->post(std::move(item));
+    return true;
+}
+
 }  // namespace stampede::broker

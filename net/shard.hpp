@@ -93,6 +93,7 @@ class Shard final : public ShardServices {
     bool revoked_in_cluster(std::string_view jti) const override;
     bool run_on_worker(std::function<void()> task) override;
     void run_on_shard(std::function<void()> done) override;
+    bool post_to_shard(unsigned index, std::function<void(ShardServices&)> task) override;
     void add_topic_subscription(Subscription* sub) override;
     void remove_topic_subscription(Subscription* sub) override;
     bool defer_subscribe_receipt(const Subscription& sub, std::string_view receipt) override;

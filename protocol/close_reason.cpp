@@ -65,6 +65,10 @@ std::string_view close_reason_text(CloseReason reason) {
             return "bad history header";
         case CloseReason::StorageUnavailable:
             return "storage unavailable";
+        case CloseReason::BadDestination:
+            return "bad destination";
+        case CloseReason::NeedsPrincipal:
+            return "user destination needs a principal";
         case CloseReason::AuthenticationRequired:
             return "authentication required";
         case CloseReason::BadCredentials:

@@ -47,6 +47,8 @@ enum class CloseReason : std::uint8_t {
     QueueFull,                 // queue full
     BadHistoryHeader,          // bad history header
     StorageUnavailable,        // storage unavailable
+    BadDestination,            // bad destination (a malformed /user/ or /reply-queue/ name)
+    NeedsPrincipal,            // user destination needs a principal
     // Credentials
     AuthenticationRequired,  // authentication required
     BadCredentials,          // bad credentials

@@ -8,8 +8,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "protocol/headers.hpp"
+#include "protocol/user_destination.hpp"
 
 namespace stampede::protocol {
 
@@ -90,7 +92,10 @@ std::string encode_block(const Message& m, Version version) {
         estimate += name.size() + value.size() + 2;
     }
     out.reserve(estimate);
-    append_header_line(out, "destination", m.destination, version, Command::Message);
+    // A user queue's messages show the subscriber's own name for it (user_destination.hpp).
+    const std::optional<std::string> shown = shown_user_destination(m.destination);
+    append_header_line(out, "destination", shown ? *shown : m.destination, version,
+                       Command::Message);
     append_header_line(out, "message-id", m.id, version, Command::Message);
     if (!m.sender.empty()) {
         append_header_line(out, "x-sender", m.sender, version, Command::Message);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "protocol/user_destination.hpp"
+
 namespace stampede::broker {
 
 namespace {
@@ -34,6 +36,12 @@ std::string dead_letter_name(const std::string& pattern, const std::string& dest
 
 }  // namespace
 
+std::string slashes_as_dots(std::string_view name) {
+    std::string out(name);
+    std::replace(out.begin(), out.end(), '/', '.');
+    return out;
+}
+
 void QueueManager::set_policies(std::vector<QueueRule> rules, QueuePolicy defaults) {
     const std::lock_guard lock(mutex_);
     rules_ = std::move(rules);
@@ -54,8 +62,12 @@ void QueueManager::set_max_messages(std::size_t max_messages) {
 
 const QueuePolicy& QueueManager::policy_locked(const std::string& destination) const {
     for (const QueueRule& rule : rules_) {
-        if (destination.starts_with(rule.prefix) &&
-            rule.pattern.matches(std::string_view(destination).substr(rule.prefix.size()))) {
+        if (!destination.starts_with(rule.prefix)) {
+            continue;
+        }
+        const std::string_view rest = std::string_view(destination).substr(rule.prefix.size());
+        if (rule.slash_segments ? rule.pattern.matches(slashes_as_dots(rest))
+                                : rule.pattern.matches(rest)) {
             return rule.policy;
         }
     }
@@ -72,31 +84,42 @@ QueueManager::Queue& QueueManager::queue_locked(const std::string& destination) 
     auto [it, fresh] = queues_.try_emplace(destination);
     if (fresh) {
         it->second.policy = policy_locked(destination);
+        it->second.fanout = protocol::is_user_destination(destination);
     }
     return it->second;
+}
+
+bool QueueManager::drop_expired_head_locked(Queue& queue, std::int64_t& now, Deliveries& out) {
+    while (!queue.messages.empty()) {
+        const protocol::MessagePtr& front = queue.messages.front();
+        if (front->expires_ms == 0 && queue.policy.ttl_ms == 0) {
+            return true;
+        }
+        if (now == 0) {
+            now = now_ms();
+        }
+        if (!expired(*front, queue.policy, now)) {
+            return true;
+        }
+        protocol::MessagePtr dead = std::move(queue.messages.front());
+        queue.messages.pop_front();
+        queue.bytes -= dead->body.size();
+        dead_letter_locked(dead, queue.policy, "expired", out);
+    }
+    return false;
 }
 
 // Round robin over the consumers that may take more: one at its prefetch cap is skipped
 // until it settles something; when all are at their caps the messages wait. An expired
 // message met here is dead-lettered instead (nothing sweeps queues nobody consumes).
 void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
+    if (queue.fanout) {
+        return fan_out_locked(queue, out);
+    }
     std::size_t skipped = 0;
     std::int64_t now = 0;
-    while (!queue.messages.empty() && !queue.consumers.empty() &&
-           skipped < queue.consumers.size()) {
-        const protocol::MessagePtr& front = queue.messages.front();
-        if (front->expires_ms != 0 || queue.policy.ttl_ms != 0) {
-            if (now == 0) {
-                now = now_ms();
-            }
-            if (expired(*front, queue.policy, now)) {
-                protocol::MessagePtr dead = std::move(queue.messages.front());
-                queue.messages.pop_front();
-                queue.bytes -= dead->body.size();
-                dead_letter_locked(dead, queue.policy, "expired", out);
-                continue;
-            }
-        }
+    while (!queue.consumers.empty() && skipped < queue.consumers.size() &&
+           drop_expired_head_locked(queue, now, out)) {
         if (queue.next >= queue.consumers.size()) {
             queue.next = 0;
         }
@@ -112,6 +135,20 @@ void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
         queue.bytes -= queue.messages.front()->body.size();
         out.emplace_back(consumer.who, std::move(queue.messages.front()));
         queue.messages.pop_front();
+    }
+}
+
+// A user queue: every consumer (each subscribed session of the principal) gets each message;
+// no prefetch (its deliveries are not kept for an ACK).
+void QueueManager::fan_out_locked(Queue& queue, Deliveries& out) {
+    std::int64_t now = 0;
+    while (!queue.consumers.empty() && drop_expired_head_locked(queue, now, out)) {
+        protocol::MessagePtr message = std::move(queue.messages.front());
+        queue.messages.pop_front();
+        queue.bytes -= message->body.size();
+        for (const Consumer& consumer : queue.consumers) {
+            out.emplace_back(consumer.who, message);
+        }
     }
 }
 
@@ -182,6 +219,9 @@ bool QueueManager::enqueue(const protocol::MessagePtr& message) {
 
 void QueueManager::push_front_locked(const protocol::MessagePtr& message, Deliveries& out) {
     Queue& queue = queue_locked(message->destination);
+    if (queue.fanout && !queue.consumers.empty()) {
+        return;  // the other consumers had their own copy
+    }
     queue.bytes += message->body.size();
     queue.messages.push_front(message);
     dispatch_locked(queue, out);

@@ -1,6 +1,8 @@
 // QueueManager: the node's in-memory /queue/ destinations, shared by every shard. Each message
 // goes to one consumer, round robin; messages wait (bounded) while nobody consumes. Per queue
 // policy: bounds and overflow, redelivery limit, dead-letter queue, time to live.
+// A user queue (`/user/<principal>/queue/NAME`, protocol/user_destination.hpp) fans out
+// instead: each message goes to every consumer (every subscribed session of the principal).
 // Any thread: one mutex guards the queues; deliveries are handed out after it is released.
 #pragma once
 
@@ -41,12 +43,18 @@ struct QueuePolicy {
 };
 
 /// A destinations.queues[] entry: the queues whose destination starts with `prefix` and whose
-/// rest matches `pattern` get `policy`.
+/// rest matches `pattern` get `policy`. `slash_segments` (user queues, prefix `/user/`): the
+/// rest's '/' separate segments too, so `/user/*/queue/inbox.#` reads as `*.queue.inbox.#`
+/// (the principal is one segment: its '/' and '.' are percent-encoded).
 struct QueueRule {
     std::string prefix;
     protocol::Pattern pattern;
     QueuePolicy policy;
+    bool slash_segments = false;
 };
+
+/// `name` with every '/' as '.' (QueueRule::slash_segments).
+std::string slashes_as_dots(std::string_view name);
 
 class QueueManager {
    public:
@@ -65,6 +73,8 @@ class QueueManager {
     /// (drop_oldest dead-letters its oldest waiting messages instead).
     bool enqueue(const protocol::MessagePtr& message);
     /// Puts a message back at the head as it is (it never reached a client); never refused.
+    /// A user queue's message is put back only when the queue has no consumer left (the
+    /// others had their own copy): it waits for the next one.
     void requeue(const protocol::MessagePtr& message);
     /// A delivered message given back (NACK, UNSUBSCRIBE, disconnect): requeued at the head
     /// as a redelivery, or dead-lettered (`max-redeliveries`) when it was already redelivered
@@ -100,6 +110,7 @@ class QueueManager {
         std::size_t next = 0;   // round-robin cursor
         std::size_t bytes = 0;  // sum of the waiting bodies
         QueuePolicy policy;
+        bool fanout = false;  // a user queue: every consumer gets every message
     };
     using Deliveries = std::vector<std::pair<QueueConsumer, protocol::MessagePtr>>;
 
@@ -109,6 +120,9 @@ class QueueManager {
     bool enqueue_locked(const protocol::MessagePtr& message, Deliveries& out);
     void push_front_locked(const protocol::MessagePtr& message, Deliveries& out);
     void dispatch_locked(Queue& queue, Deliveries& out);
+    void fan_out_locked(Queue& queue, Deliveries& out);
+    /// Dead-letters the head while it has expired; false when the queue is then empty.
+    bool drop_expired_head_locked(Queue& queue, std::int64_t& now, Deliveries& out);
     void dead_letter_locked(const protocol::MessagePtr& message, const QueuePolicy& policy,
                             std::string_view reason, Deliveries& out);
     void deliver_all(const Deliveries& deliveries);

@@ -11,6 +11,7 @@
 #include "net/lws_log.hpp"
 #include "net/shard.hpp"
 #include "protocol/destination.hpp"
+#include "protocol/user_destination.hpp"
 #include "rooms/open_rooms.hpp"
 #include "server/metrics.hpp"
 
@@ -35,6 +36,14 @@ void configure_queues(QueueManager& queues, const config::Config& c) {
     std::vector<QueueRule> rules;
     const auto& d = c.destinations;
     for (const config::QueueConfig& q : d.queues) {
+        // User queues: `/user/` then a pattern whose '/' separate segments too.
+        if (q.pattern.starts_with(protocol::kUserPrefix)) {
+            rules.push_back({std::string(protocol::kUserPrefix),
+                             protocol::Pattern(slashes_as_dots(
+                                 std::string_view(q.pattern).substr(protocol::kUserPrefix.size()))),
+                             policy_of(q), true});
+            continue;
+        }
         // The longest queue prefix (the config checked that one matches), then the pattern.
         std::string_view prefix;
         for (const std::string& p : d.queue_prefixes) {

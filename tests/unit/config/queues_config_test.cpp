@@ -84,6 +84,30 @@ destinations:
                             "(planned: issue 12)"));
 }
 
+TEST(QueuesConfigTest, UserQueuePatternsReadSlashesAsSegments) {
+    ConfigResult ok = load(R"(
+listeners: [ { name: web } ]
+destinations:
+  queues:
+    - { pattern: "/user/*/queue/inbox.#", max_messages: 5 }
+    - { pattern: "/user/#" }
+)");
+    ASSERT_THAT(ok.errors, IsEmpty());
+    EXPECT_EQ(ok.config->destinations.queues[0].pattern, "/user/*/queue/inbox.#");
+    ConfigResult bad = load(R"(
+listeners: [ { name: web } ]
+destinations:
+  queues:
+    - { pattern: "/user/" }
+    - { pattern: "/user/a//queue/x" }
+)");
+    EXPECT_THAT(bad.errors,
+                ElementsAre("t.yaml:4: destinations.queues[0].pattern '/user/' has an empty "
+                            "name segment",
+                            "t.yaml:5: destinations.queues[1].pattern '/user/a//queue/x' has an "
+                            "empty name segment"));
+}
+
 TEST(QueuesConfigTest, BadValuesAreReportedAtTheirLine) {
     EXPECT_THAT(
         load(R"(
@@ -108,7 +132,7 @@ destinations:
         ElementsAre(
             "t.yaml:4: destinations.queues[0].pattern is required",
             "t.yaml:5: destinations.queues[1].pattern '/topic/x' must start with a queue prefix "
-            "(/queue/)",
+            "(/queue/) or /user/",
             "t.yaml:6: destinations.queues[2].pattern '/queue/' has an empty name segment",
             "t.yaml:7: destinations.queues[3].pattern '/queue/a..b' has an empty name segment",
             "t.yaml:9: destinations.queues[4].max_messages must be a positive integer, got '0'",

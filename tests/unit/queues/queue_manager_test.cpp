@@ -272,5 +272,40 @@ TEST(QueueManagerTest, ADeadLetterTargetEqualToTheQueueDrops) {
     EXPECT_EQ(r.queues.dropped(), 1u);
 }
 
+// User queues (/user/<principal>/queue/NAME) fan out: every consumer gets every message.
+TEST(QueueManagerTest, AUserQueueFansOutAndHoldsWhileNobodyConsumes) {
+    Recorder r;
+    const std::string inbox = "/user/alice/queue/inbox";
+    ASSERT_TRUE(r.queues.enqueue(message_with(inbox, "early", {})));
+    EXPECT_EQ(r.queues.depth(inbox), 1u);
+    r.queues.add_consumer(inbox, {0, 1, "a"});
+    r.queues.add_consumer(inbox, {1, 2, "b"});
+    ASSERT_TRUE(r.queues.enqueue(message_with(inbox, "m", {})));
+    using D = std::pair<std::string, std::string>;
+    EXPECT_EQ(r.deliveries, (std::vector<D>{{"a", "early"}, {"a", "m"}, {"b", "m"}}));
+    // A delivery that found its subscription gone is not sent to the others again...
+    r.queues.requeue(r.messages.back());
+    EXPECT_EQ(r.deliveries.size(), 3u);
+    EXPECT_EQ(r.queues.depth(inbox), 0u);
+    // ...but waits when nobody consumes any more.
+    r.queues.remove_consumer(inbox, {0, 1, "a"});
+    r.queues.remove_consumer(inbox, {1, 2, "b"});
+    r.queues.requeue(r.messages.back());
+    EXPECT_EQ(r.queues.depth(inbox), 1u);
+}
+
+TEST(QueueManagerTest, UserQueueRulesReadSlashesAsSegments) {
+    Recorder r;
+    QueuePolicy small;
+    small.max_messages = 1;
+    r.queues.set_policies(
+        {{"/user/", protocol::Pattern(slashes_as_dots("*/queue/small.#")), small, true}},
+        QueuePolicy{});
+    EXPECT_TRUE(r.queues.enqueue(message_with("/user/a%2Eb/queue/small", "1", {})));
+    EXPECT_FALSE(r.queues.enqueue(message_with("/user/a%2Eb/queue/small", "2", {})));
+    EXPECT_TRUE(r.queues.enqueue(message_with("/user/a%2Eb/queue/big", "1", {})));
+    EXPECT_TRUE(r.queues.enqueue(message_with("/user/a%2Eb/queue/big", "2", {})));
+}
+
 }  // namespace
 }  // namespace stampede::broker
