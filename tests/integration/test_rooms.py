@@ -10,6 +10,7 @@ import json
 import os
 import random
 import subprocess
+import tempfile
 import threading
 import unittest
 
@@ -214,6 +215,75 @@ class RoomsTest(BrokerTestCase):
         self.assertEqual(receipt.headers["x-recovered"], "false")
         self.assertNotEqual(receipt.headers["x-epoch"], epoch)
         self.assertEqual(receipt.headers["x-seq"], "0")
+
+
+class RoomsFileBackendTest(BrokerTestCase):
+    """The file backend: every message that got a RECEIPT is there after kill -9, in order,
+    with the same x-seq and epoch; numbering goes on from there."""
+
+    def setUp(self):
+        self.storage_dir = tempfile.TemporaryDirectory(prefix="stampede-rooms-")
+        self.addCleanup(self.storage_dir.cleanup)
+        super().setUp()
+
+    def config(self):
+        return default_config(
+            shards=2,
+            destinations={"rooms": [{"pattern": "/topic/room.*",
+                                     "history": {"max_messages": 10000}}]},
+            storage={"backend": "file", "path": self.storage_dir.name, "fsync": "interval_ms",
+                     "fsync_interval_ms": 100})
+
+    def test_every_receipted_message_survives_kill_9(self):
+        pubs = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(4)]
+        receipted = {}
+        errors = []
+
+        def publish(n, pub):
+            try:
+                for i in range(250):
+                    body = f"{n}-{i}".encode()
+                    pub.send("/topic/room.k", body, receipt=f"p{n}-{i}")
+                    receipted[body] = True
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=publish, args=(n, p)) for n, p in enumerate(pubs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        watcher = self.client()
+        replayed, receipt = RoomsTest.subscribe_with_receipt(self, watcher, "/topic/room.k", "w",
+                                                             {"x-history": "10000"})
+        before = [(seq(m), m.body) for m in replayed]
+        epoch = receipt.headers["x-epoch"]
+        self.assertEqual(len(before), 1000)
+        self.broker.expect_exit = True
+        self.broker.proc.kill()  # kill -9: no drain, no final sync
+        self.broker.proc.wait(timeout=10)
+        for c in pubs + [watcher]:
+            c.close()
+        self.broker = BrokerProcess(self.config()).start(self)
+        self.assertRegex(self.broker.output(), r"rooms: .* file storage, epoch " + epoch)
+        back = self.client(transport="ws")
+        replayed, receipt = RoomsTest.subscribe_with_receipt(
+            self, back, "/topic/room.k", "b", {"x-since-seq": "0", "x-epoch": epoch})
+        self.assertEqual(receipt.headers["x-recovered"], "true")
+        self.assertEqual([(seq(m), m.body) for m in replayed], before)
+        self.assertEqual(set(receipted), {body for _, body in before})
+        pub = self.client()
+        pub.send("/topic/room.k", b"after", receipt=True)
+        self.assertEqual(seq(back.expect("MESSAGE")), 1001)
+
+    def test_a_second_broker_on_the_same_folder_is_refused(self):
+        second = BrokerProcess(self.config())
+        second.expect_exit = True
+        second.start(self, wait=False)
+        self.assertIsNotNone(second.wait_exit(deadline_s(10)), "a second broker started")
+        self.assertRegex(second.output(), r"storage: storage.path .*in use by another process")
+        self.assert_still_works(self.bystander())
 
 
 class RoomsAclTest(BrokerTestCase):
