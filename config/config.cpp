@@ -409,8 +409,8 @@ void warn_unused_fsync(Section& s, const StorageConfig& st, Where fsync, Where i
     }
 }
 
-// Where room history is kept: memory (default) or file; redis comes with issue 12. The
-// cross-check with rooms and the cluster is check_room_storage().
+// Where room history is kept: memory (default without a cluster), file, or redis (default
+// with one). The cross-check with rooms and the cluster is resolve_room_storage().
 void read_storage(Section& s, StorageConfig& st) {
     bool known = true;  // a backend we can check the other keys against
     if (Where backend = read_string(s, "backend", st.backend)) {
@@ -418,11 +418,6 @@ void read_storage(Section& s, StorageConfig& st) {
             yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
                                     {"memory", "file", "redis"}, st.backend);
             known = false;
-        } else if (st.backend == "redis") {
-            s.diag().error(
-                *backend,
-                fmt::format("{} 'redis' is refused: issue 12, not built yet; use memory or file",
-                            s.qualify("backend")));
         }
     }
     Where path = read_string(s, "path", st.path);
@@ -448,18 +443,26 @@ void read_storage(Section& s, StorageConfig& st) {
 }
 
 // Rooms on a cluster need one numbering of each room's messages for every node: the redis
-// backend, not built yet. Memory or file there would give each node its own x-seq.
-void check_room_storage(const Config& c, Where rooms, Where backend, Diagnostics& diag) {
+// backend, which is the default there. Memory or file would give each node its own x-seq.
+void resolve_room_storage(Config& c, Where rooms, Where backend, Diagnostics& diag) {
+    if (!backend && !c.redis.url.empty()) {
+        c.storage.backend = "redis";
+    }
+    if (c.storage.backend == "redis" && c.redis.url.empty()) {
+        diag.error(*backend,
+                   "storage.backend 'redis' needs cluster.redis.url: the history lives "
+                   "in that Redis");
+        return;
+    }
     if (c.redis.url.empty() || c.destinations.rooms.empty() ||
         (c.storage.backend != "memory" && c.storage.backend != "file")) {
         return;
     }
     diag.error(backend.value_or(rooms.value_or(YAML::Mark())),
-               fmt::format("storage.backend '{}'{} with destinations.rooms and a cluster "
+               fmt::format("storage.backend '{}' with destinations.rooms and a cluster "
                            "(cluster.redis.url): every node would number room messages on its "
-                           "own; rooms on a cluster need the redis backend (issue 12, not built "
-                           "yet)",
-                           c.storage.backend, backend ? "" : " (the default)"));
+                           "own; rooms on a cluster need the redis backend (the default there)",
+                           c.storage.backend));
 }
 
 // The relay's clock: a tick every ping_interval_ms sends a PING and a watchdog PUBLISH the
@@ -535,7 +538,7 @@ void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
     read_cluster(root.section("cluster"), c.redis);
     Section storage = root.section("storage");
     read_storage(storage, c.storage);
-    check_room_storage(c, destinations.where("rooms"), storage.where("backend"), diag);
+    resolve_room_storage(c, destinations.where("rooms"), storage.where("backend"), diag);
     read_logging(root.section("logging"), c.logging);
     read_shutdown(root.section("shutdown"), c);
     root.check_unknown();

@@ -154,6 +154,9 @@ PublishResult Publisher::publish(PublishRequest& request) {
 
 void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& rule,
                                 std::size_t prefix_length, PublishResult& result) {
+    if (shard_.rooms().in_redis()) {
+        return publish_to_room_in_redis(request, rule, result);
+    }
     rooms::AppendResult appended = rooms::AppendResult::Delivered;
     // The registry numbers it under the room's lock and, still under it, it goes to the
     // other shards: every inbox receives the room's messages in number order.
@@ -184,6 +187,27 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
     if (request.source != PublishSource::Backend) {
         shard_.relay(result.message);
     }
+}
+
+void Publisher::publish_to_room_in_redis(PublishRequest& request, const rooms::RoomRule& rule,
+                                         PublishResult& result) {
+    if (!shard_.cluster_up()) {
+        result.error = PublishError::StorageUnavailable;
+        result.detail = fmt::format(
+            "Redis, which numbers and keeps {}'s messages, cannot be reached now: the message "
+            "is not delivered",
+            request.destination);
+        return;
+    }
+    // Numbered, kept and published by one script in Redis; every node, this one too, delivers
+    // it from the room's channel in number order (no local delivery here, no relay PUBLISH).
+    result.message = make(request, request.destination, nullptr);
+    shard_.count_message_in();
+    storage::AppendDone stored =
+        request.on_stored ? std::move(request.on_stored) : [](bool /*stored*/) {};
+    shard_.publish_room_in_redis(result.message, rule, std::move(request.dedupe),
+                                 std::move(stored));
+    result.awaiting_storage = true;
 }
 
 void Publisher::fan_out(const protocol::MessagePtr& message, const PublishRequest& request,

@@ -194,7 +194,8 @@ storage::AppendDone Session::stored_callback(std::optional<std::string_view> rec
             }
             if (!ok) {
                 session->fail(CloseReason::StorageUnavailable,
-                              "the history log could not write the message: it is not stored",
+                              "storage did not take the message (the history log could not "
+                              "write it, or Redis did not answer): it is not stored",
                               nullptr, receipt);
             } else if (receipt) {
                 session->send_receipt_id(*receipt);
@@ -249,6 +250,10 @@ void Session::close_with_error(CloseReason reason, std::string error) {
 
 void Session::deliver_topic(const LocalMessage& message, const Subscription& sub) {
     if (state_ != State::Connected) {
+        return;
+    }
+    if (sub.replay_pending) {
+        hold_until_replayed(message, sub);
         return;
     }
     if (message->seq != 0 && message->seq <= sub.replay_through) {

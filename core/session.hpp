@@ -117,6 +117,21 @@ class Session final : public Subscriber, private protocol::FrameSink {
     // room's epoch and latest number). False when the frame was refused (fail called).
     bool subscribe_to_room(Subscription& sub, const protocol::Frame& frame,
                            const rooms::RoomRule& rule);
+    // What a room SUBSCRIBE asked for, kept while Redis answers.
+    struct RoomRequest {
+        std::optional<std::uint64_t> history;  // x-history
+        std::optional<std::uint64_t> since;    // x-since-seq
+        std::string epoch;                     // x-epoch ("" when absent: never matches)
+        std::optional<std::string> receipt;
+        bool replays() const { return since.has_value() || (history && *history > 0); }
+    };
+    void replay_from_redis(Subscription& sub, const rooms::RoomRule& rule, RoomRequest request);
+    void finish_redis_replay(const std::string& sub_id, const RoomRequest& request,
+                             const std::optional<storage::RoomReadReply>& reply);
+    // Sends the replay, then what was held meanwhile, then the RECEIPT.
+    void emit_replay(Subscription& sub, const RoomRequest& request, const rooms::Replay& replay,
+                     std::string_view epoch);
+    void hold_until_replayed(const LocalMessage& message, const Subscription& sub);
     void handle_subscribe(const protocol::Frame& frame);
     /// SUBSCRIBE to /temp-queue/ or /user/: true when handled here (subscribed or refused).
     bool subscribe_special(const protocol::Frame& frame, std::string_view destination,

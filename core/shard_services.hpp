@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@
 #include "protocol/close_reason.hpp"
 #include "protocol/message.hpp"
 #include "rooms/room_registry.hpp"
+#include "storage/redis_history.hpp"
 
 namespace stampede::broker {
 
@@ -54,6 +56,25 @@ class ShardServices {
     virtual void post_to_other_shards(const protocol::MessagePtr& message,
                                       std::size_t prefix_length) = 0;
     virtual void relay(const protocol::MessagePtr& message) = 0;
+
+    /// The redis storage backend (rooms().in_redis()): whether the relay is connected now.
+    virtual bool cluster_up() const { return false; }
+    /// Numbers, keeps and publishes a room message in Redis; every node (this one too)
+    /// delivers it from the room's channel. `stored` runs (on some shard) when Redis answered.
+    virtual void publish_room_in_redis(const protocol::MessagePtr& message,
+                                       const rooms::RoomRule& rule, std::string dedupe,
+                                       storage::AppendDone stored) {
+        (void)message, (void)rule, (void)dedupe;
+        stored(false);
+    }
+    /// A replay read from Redis, once this node listens on the room's channel; `done` runs on
+    /// this shard, with nullopt when Redis could not answer.
+    using RoomReadDone = std::function<void(std::optional<storage::RoomReadReply>)>;
+    virtual void read_room_in_redis(const std::string& room, const rooms::RoomRule& rule,
+                                    bool since, std::uint64_t count_or_seq, RoomReadDone done) {
+        (void)room, (void)rule, (void)since, (void)count_or_seq;
+        done(std::nullopt);
+    }
 
     /// For the authenticator: the node-wide brute-force guard, the cluster-wide deny-list
     /// (Redis <prefix>:revoked; the config's list is in security()), and slow work: `task`

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "core/local_message.hpp"
 #include "protocol/destination.hpp"
 
 namespace stampede::broker {
@@ -33,6 +35,11 @@ struct Subscription {
     /// A room subscription that replayed history: live messages numbered up to this were in
     /// the replay (or published before it), so they are skipped; 0 = none skipped.
     std::uint64_t replay_through = 0;
+    /// A replay read from Redis is on its way: live messages wait here until it arrives (the
+    /// session's delivery path owns them; it holds a const Subscription).
+    bool replay_pending = false;
+    mutable std::vector<LocalMessage> held;
+    mutable std::size_t held_bytes = 0;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message
     /// reaching it through two trie paths is delivered once.
     mutable std::uint64_t last_match = 0;

@@ -89,6 +89,11 @@ class Shard final : public ShardServices {
     void post_to_other_shards(const protocol::MessagePtr& message,
                               std::size_t prefix_length) override;
     void relay(const protocol::MessagePtr& message) override;
+    bool cluster_up() const override;
+    void publish_room_in_redis(const protocol::MessagePtr& message, const rooms::RoomRule& rule,
+                               std::string dedupe, storage::AppendDone stored) override;
+    void read_room_in_redis(const std::string& room, const rooms::RoomRule& rule, bool since,
+                            std::uint64_t count_or_seq, RoomReadDone done) override;
     FailureTracker& failures() override;
     bool revoked_in_cluster(std::string_view jti) const override;
     bool run_on_worker(std::function<void()> task) override;

@@ -146,4 +146,46 @@ bool Shard::defer_subscribe_receipt(const Subscription& sub, std::string_view re
     return true;
 }
 
+// ---------------------------------------------------------------------------------------
+// Rooms with the redis backend: the relay (home shard) runs the scripts.
+
+bool Shard::cluster_up() const { return node_.relay_counters.connected.load() != 0; }
+
+void Shard::publish_room_in_redis(const protocol::MessagePtr& message, const rooms::RoomRule& rule,
+                                  std::string dedupe, storage::AppendDone stored) {
+    run_on_home([message, max_messages = rule.max_messages, max_age_ms = rule.max_age_ms,
+                 dedupe = std::move(dedupe), stored = std::move(stored)](Shard& home) {
+        Relay* relay = home.relay_link();
+        if (relay == nullptr) {
+            return stored(false);
+        }
+        relay->publish_room(message, max_messages, max_age_ms, dedupe,
+                            [stored](std::optional<storage::RoomPublishReply> reply) {
+                                stored(reply.has_value());
+                            });
+    });
+}
+
+void Shard::read_room_in_redis(const std::string& room, const rooms::RoomRule& rule, bool since,
+                               std::uint64_t count_or_seq, RoomReadDone done) {
+    Shard* asking = this;
+    run_on_home([asking, room, since, count_or_seq, max_messages = rule.max_messages,
+                 max_age_ms = rule.max_age_ms, done = std::move(done)](Shard& home) mutable {
+        // The answer goes back to the asking shard's thread, where the session lives, through
+        // its inbox even when that is this shard (never inside the relay's reply callback).
+        auto answer = [asking, done](std::optional<storage::RoomReadReply> reply) {
+            auto task = [done, reply = std::move(reply)](Shard&) { done(reply); };
+            InboxItem item;
+            item.kind = InboxItem::Kind::Run;
+            item.task = std::move(task);
+            asking->post(std::move(item));
+        };
+        Relay* relay = home.relay_link();
+        if (relay == nullptr) {
+            return answer(std::nullopt);
+        }
+        relay->read_room(room, since, count_or_seq, max_messages, max_age_ms, std::move(answer));
+    });
+}
+
 }  // namespace stampede::broker

@@ -53,7 +53,9 @@ std::unique_ptr<RoomRegistry> open_rooms(const config::Config& config, std::stri
             return nullptr;
         }
     }
-    return std::make_unique<RoomRegistry>(std::move(rules), std::move(log));
+    const RoomStorage storage =
+        config.storage.backend == "redis" ? RoomStorage::Redis : RoomStorage::Local;
+    return std::make_unique<RoomRegistry>(std::move(rules), std::move(log), storage);
 }
 
 }  // namespace stampede::rooms

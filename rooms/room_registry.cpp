@@ -27,8 +27,14 @@ std::string make_epoch() {
     return fmt::format("{:016x}", value);
 }
 
-RoomRegistry::RoomRegistry(std::vector<RoomRule> rules, std::unique_ptr<storage::HistoryLog> log)
-    : rules_(std::move(rules)), log_(std::move(log)) {
+bool is_recovered(std::string_view asked_epoch, std::string_view epoch, std::uint64_t since,
+                  std::uint64_t first_kept, std::uint64_t latest) {
+    return asked_epoch == epoch && since + 1 >= first_kept && since <= latest;
+}
+
+RoomRegistry::RoomRegistry(std::vector<RoomRule> rules, std::unique_ptr<storage::HistoryLog> log,
+                           RoomStorage storage)
+    : rules_(std::move(rules)), log_(std::move(log)), storage_(storage) {
     epoch_ = log_ ? log_->epoch() : make_epoch();
 }
 
@@ -175,7 +181,7 @@ Replay RoomRegistry::since(std::string_view name, const RoomRule& rule, std::uin
     replay.latest = room->last_seq;
     const std::uint64_t first =
         room->kept.empty() ? room->last_seq + 1 : room->kept.front().message->seq;
-    replay.recovered = same_history && seq + 1 >= first && seq <= room->last_seq;
+    replay.recovered = is_recovered(epoch, epoch_, seq, first, room->last_seq);
     if (!same_history) {
         return replay;  // the numbers S refers to are not these: nothing is replayed
     }

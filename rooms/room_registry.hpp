@@ -49,10 +49,21 @@ enum class AppendResult {
     Refused,    // the durable log is full or stopped: nothing was numbered or delivered
 };
 
+/// x-recovered (DESIGN.md "Rooms"): true exactly when the client's epoch is the history's
+/// and its last number `since` lies within [first kept - 1, latest].
+bool is_recovered(std::string_view asked_epoch, std::string_view epoch, std::uint64_t since,
+                  std::uint64_t first_kept, std::uint64_t latest);
+
+enum class RoomStorage {
+    Local,  // memory or file: numbered and kept here
+    Redis,  // numbered and kept in Redis (cluster/relay): this registry only knows the rules
+};
+
 class RoomRegistry {
    public:
     /// `log` null: the memory backend (a new random epoch every start).
-    RoomRegistry(std::vector<RoomRule> rules, std::unique_ptr<storage::HistoryLog> log);
+    RoomRegistry(std::vector<RoomRule> rules, std::unique_ptr<storage::HistoryLog> log,
+                 RoomStorage storage = RoomStorage::Local);
     ~RoomRegistry();
     RoomRegistry(const RoomRegistry&) = delete;
     RoomRegistry& operator=(const RoomRegistry&) = delete;
@@ -61,7 +72,10 @@ class RoomRegistry {
     const RoomRule* rule_for(std::string_view destination) const;
     bool has_rooms() const { return !rules_.empty(); }
     const std::string& epoch() const { return epoch_; }
-    bool durable() const { return log_ != nullptr; }
+    /// A SEND's RECEIPT waits for storage (the file log, or Redis).
+    bool durable() const { return log_ != nullptr || storage_ == RoomStorage::Redis; }
+    /// Numbering, history and replays are Redis's (the relay's), not this registry's.
+    bool in_redis() const { return storage_ == RoomStorage::Redis; }
 
     /// File backend, before start(): reads the log back into the rooms (records of rooms no
     /// rule matches any more, or older than their rule keeps, are dropped). Warnings about a
@@ -112,6 +126,7 @@ class RoomRegistry {
 
     std::vector<RoomRule> rules_;
     std::unique_ptr<storage::HistoryLog> log_;
+    RoomStorage storage_ = RoomStorage::Local;
     std::string epoch_;
     mutable std::shared_mutex rooms_lock_;  // the map; each room has its own lock
     std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;

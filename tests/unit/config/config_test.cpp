@@ -302,8 +302,8 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
         {"storage: { backend: file }",
          "t.yaml:1: storage.backend 'file' needs storage.path: the folder of its segments"},
         {"storage: { backend: redis }",
-         "t.yaml:1: storage.backend 'redis' is refused: issue 12, not built yet; use memory or "
-         "file"},
+         "t.yaml:1: storage.backend 'redis' needs cluster.redis.url: the history lives in that "
+         "Redis"},
         {"storage: { fsync: sometimes }",
          "t.yaml:1: storage.fsync must be always, interval_ms or never, got 'sometimes'"},
         {"storage: { fsync_interval_ms: 60001 }",
@@ -343,7 +343,7 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
     }
 }
 
-// Keys of features not built yet (presence, the redis storage backend, static files) are
+// Keys of features not built yet (presence, static files) are
 // parsed, so the error names the line, and refused unless they hold their default: a config
 // that sets them would otherwise run and silently do nothing.
 TEST(ConfigTest, PlannedFeaturesAreRefusedAtTheirLine) {
@@ -358,14 +358,10 @@ destinations:
     - pattern: "/topic/room.*"
       history: { max_messages: 5, max_age_s: 60 }
       presence: true
-storage:
-  backend: redis
 )"),
         ElementsAre("t.yaml:4: http.static_dir is not supported yet (planned: the demo chat page)",
                     "t.yaml:9: destinations.rooms[0].presence is not supported yet (planned: "
-                    "issue 13)",
-                    "t.yaml:11: storage.backend 'redis' is refused: issue 12, not built yet; use "
-                    "memory or file"));
+                    "issue 13)"));
 }
 
 TEST(ConfigTest, PlannedFeaturesWrittenAtTheirDefaultsAreAccepted) {

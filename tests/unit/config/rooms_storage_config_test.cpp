@@ -14,6 +14,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 ConfigResult load(std::string text) {
     if (text.starts_with('\n')) {
@@ -334,10 +335,11 @@ storage:
   backend: redis
   path: /var/lib/stampede
 )"),
-                ElementsAre("t.yaml:3: storage.backend 'redis' is refused: issue 12, not built "
-                            "yet; use memory or file",
-                            "t.yaml:4: storage.path is set but storage.backend is 'redis': only "
-                            "the file backend uses it, so it would do nothing"));
+                UnorderedElementsAre(
+                    "t.yaml:3: storage.backend 'redis' needs cluster.redis.url: the history "
+                    "lives in that Redis",
+                    "t.yaml:4: storage.path is set but storage.backend is 'redis': only "
+                    "the file backend uses it, so it would do nothing"));
 }
 
 TEST(StorageConfigTest, AnEmptyPathWithTheMemoryBackendIsFine) {
@@ -400,29 +402,39 @@ storage: { backend: file, path: /d, fsync: Always, colour: blue }
                             "t.yaml:2: unknown key 'colour' in storage"));
 }
 
-TEST(StorageConfigTest, RedisIsRefusedAsNotBuilt) {
-    EXPECT_THAT(errors_of(R"(
+TEST(StorageConfigTest, RedisNeedsAClusterAndIsTheDefaultWithOne) {
+    ConfigResult r = load(R"(
 listeners: [ { name: web } ]
 cluster: { redis: { url: "redis://127.0.0.1:6379" } }
 storage: { backend: redis }
+)");
+    EXPECT_THAT(r.errors, IsEmpty());
+    EXPECT_EQ(r.config->storage.backend, "redis");
+    r = load(R"(
+listeners: [ { name: web } ]
+cluster: { redis: { url: "redis://127.0.0.1:6379" } }
+)");
+    EXPECT_THAT(r.errors, IsEmpty());
+    EXPECT_EQ(r.config->storage.backend, "redis");
+    EXPECT_THAT(errors_of(R"(
+listeners: [ { name: web } ]
+storage: { backend: redis }
 )"),
-                ElementsAre("t.yaml:3: storage.backend 'redis' is refused: issue 12, not built "
-                            "yet; use memory or file"));
+                ElementsAre("t.yaml:2: storage.backend 'redis' needs cluster.redis.url: the "
+                            "history lives in that Redis"));
 }
 
 // --- rooms, storage and the cluster together ---
 
-TEST(RoomStorageConfigTest, RoomsOnAClusterWithTheDefaultBackendAreRefused) {
-    EXPECT_THAT(
-        errors_of(R"(
+TEST(RoomStorageConfigTest, RoomsOnAClusterKeepTheirHistoryInRedisByDefault) {
+    ConfigResult r = load(R"(
 listeners: [ { name: web } ]
 destinations:
   rooms: [ { pattern: "/topic/room.*" } ]
 cluster: { redis: { url: "redis://127.0.0.1:6379" } }
-)"),
-        ElementsAre("t.yaml:3: storage.backend 'memory' (the default) with destinations.rooms and "
-                    "a cluster (cluster.redis.url): every node would number room messages on its "
-                    "own; rooms on a cluster need the redis backend (issue 12, not built yet)"));
+)");
+    EXPECT_THAT(r.errors, IsEmpty());
+    EXPECT_EQ(r.config->storage.backend, "redis");
 }
 
 TEST(RoomStorageConfigTest, RoomsOnAClusterWithTheFileBackendAreRefusedAtTheBackend) {
@@ -438,7 +450,7 @@ storage:
 )"),
         ElementsAre("t.yaml:6: storage.backend 'file' with destinations.rooms and a cluster "
                     "(cluster.redis.url): every node would number room messages on its own; "
-                    "rooms on a cluster need the redis backend (issue 12, not built yet)"));
+                    "rooms on a cluster need the redis backend (the default there)"));
 }
 
 TEST(RoomStorageConfigTest, ACombinationMissingOneOfThemIsFine) {
