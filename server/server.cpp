@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -72,6 +73,14 @@ Server::BlockedSignals::BlockedSignals() {
 }
 
 namespace {
+
+bool same_rooms(const std::vector<config::RoomConfig>& a,
+                const std::vector<config::RoomConfig>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+        return x.pattern == y.pattern && x.history.max_messages == y.history.max_messages &&
+               x.history.max_age_s == y.history.max_age_s && x.presence == y.presence;
+    });
+}
 
 // The registry is always there (the shards hold a reference); when the backend cannot be
 // opened, an empty one stands in until run() reports the error and refuses to start.
@@ -268,6 +277,14 @@ void Server::reload() {
     next->node_id = config_->node_id;
     next->storage = config_->storage;
     next->redis = config_->redis;
+    // Rooms are numbered and kept by the registry made at start (and, with the file backend,
+    // recovered into it): which topics are rooms, and what they keep, is restart-only too.
+    if (!same_rooms(next->destinations.rooms, config_->destinations.rooms)) {
+        log_.warn(
+            "destinations.rooms changed: rooms are restart-only, the running ones stay "
+            "until the next start");
+    }
+    next->destinations.rooms = config_->destinations.rooms;
     {
         const std::lock_guard lock(state_mutex_);
         security_ = std::move(security.security);

@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import subprocess
 import tempfile
 import threading
@@ -197,6 +198,25 @@ class RoomsTest(BrokerTestCase):
                                        (header, value), ("receipt", "bad")])
             c.expect_error("bad history header", receipt_id="bad")
         self.assert_still_works(by)
+
+    def test_rooms_are_restart_only_a_reload_keeps_them(self):
+        pub = self.client()
+        pub.send("/topic/room.keep", b"one", receipt=True)
+        changed = self.config()
+        changed["destinations"] = {"rooms": [{"pattern": "/topic/other.*"}]}
+        self.broker.write_config(changed)
+        self.broker.signal(signal.SIGHUP)
+        self.broker.wait_log_count(r"destinations.rooms changed: rooms are restart-only", 1)
+        self.broker.wait_log_count(r"config reloaded", 1)
+        sub = self.client()
+        replayed, receipt = self.subscribe_with_receipt(sub, "/topic/room.keep", "k",
+                                                        {"x-history": "5"})
+        self.assertEqual([(seq(m), m.body) for m in replayed], [(1, b"one")])
+        pub.send("/topic/other.x", b"not a room", receipt=True)
+        plain = self.client()
+        plain.subscribe("/topic/other.x", "o")
+        pub.send("/topic/other.x", b"still not", receipt=True)
+        self.assertNotIn("x-seq", plain.expect("MESSAGE").headers)
 
     def test_memory_history_is_gone_after_a_restart_and_the_epoch_says_so(self):
         pub = self.client()
