@@ -192,6 +192,7 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
 void Publisher::publish_to_room_in_redis(PublishRequest& request, const rooms::RoomRule& rule,
                                          PublishResult& result) {
     if (!shard_.cluster_up()) {
+        shard_.rooms().count_storage_error("a room message was refused: Redis is not connected");
         result.error = PublishError::StorageUnavailable;
         result.detail = fmt::format(
             "Redis, which numbers and keeps {}'s messages, cannot be reached now: the message "

@@ -155,14 +155,20 @@ void Shard::publish_room_in_redis(const protocol::MessagePtr& message, const roo
                                   std::string dedupe, storage::AppendDone stored) {
     run_on_home([message, max_messages = rule.max_messages, max_age_ms = rule.max_age_ms,
                  dedupe = std::move(dedupe), stored = std::move(stored)](Shard& home) {
+        // A backend publish another node numbered first comes back empty too: not an error.
+        const bool backend = !dedupe.empty();
+        auto answered = [&rooms = home.node_.rooms, stored,
+                         backend](std::optional<storage::RoomPublishReply> reply) {
+            if (!reply && !backend) {
+                rooms.count_storage_error("Redis did not number a room message");
+            }
+            stored(reply.has_value());
+        };
         Relay* relay = home.relay_link();
         if (relay == nullptr) {
-            return stored(false);
+            return answered(std::nullopt);
         }
-        relay->publish_room(message, max_messages, max_age_ms, dedupe,
-                            [stored](std::optional<storage::RoomPublishReply> reply) {
-                                stored(reply.has_value());
-                            });
+        relay->publish_room(message, max_messages, max_age_ms, dedupe, std::move(answered));
     });
 }
 

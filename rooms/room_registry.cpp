@@ -136,7 +136,16 @@ protocol::MessagePtr RoomRegistry::append(
     if (log_) {
         storage::HistoryRecord record{std::string(name), stamp.seq, now,
                                       protocol::encode_envelope(*message)};
-        if (!log_->append(std::move(record), std::move(stored))) {
+        auto written = [this, stored = std::move(stored)](bool ok) {
+            if (!ok) {
+                count_storage_error("the history log could not write a room message");
+            }
+            if (stored) {
+                stored(ok);
+            }
+        };
+        if (!log_->append(std::move(record), std::move(written))) {
+            count_storage_error("the history log refused a room message (its queue is full)");
             result = AppendResult::Refused;
             return nullptr;
         }
@@ -145,6 +154,7 @@ protocol::MessagePtr RoomRegistry::append(
         result = AppendResult::Delivered;
     }
     room.last_seq = stamp.seq;
+    numbered_.fetch_add(1, std::memory_order_relaxed);
     room.kept.push_back({message, now});
     trim(room, rule, now);
     in_order(message);
@@ -200,6 +210,13 @@ std::uint64_t RoomRegistry::latest(std::string_view name) const {
     }
     std::lock_guard lock(room->lock);
     return room->last_seq;
+}
+
+void RoomRegistry::count_storage_error(std::string_view what) {
+    storage_errors_.fetch_add(1, std::memory_order_relaxed);
+    if (reporter_) {
+        reporter_(what);
+    }
 }
 
 std::size_t RoomRegistry::kept_messages() const {

@@ -12,6 +12,7 @@
 // the `file` backend adds an append-only log that is read back at start.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -107,6 +108,16 @@ class RoomRegistry {
 
     /// Messages kept in every room (metrics, tests).
     std::size_t kept_messages() const;
+    /// Messages numbered here (memory and file backends).
+    std::uint64_t numbered() const { return numbered_.load(std::memory_order_relaxed); }
+    /// Room messages storage refused or failed to write (the senders got ERROR).
+    std::uint64_t storage_errors() const { return storage_errors_.load(std::memory_order_relaxed); }
+    /// Counts one (the redis backend reports its own through here too) and tells `reporter`.
+    void count_storage_error(std::string_view what);
+    /// Called (any thread) on each storage error; the server logs it, rate-limited.
+    void on_storage_error(std::function<void(std::string_view)> reporter) {
+        reporter_ = std::move(reporter);
+    }
 
    private:
     struct Kept {
@@ -131,6 +142,9 @@ class RoomRegistry {
     mutable std::shared_mutex rooms_lock_;  // the map; each room has its own lock
     std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;
     bool stopped_ = false;
+    std::atomic<std::uint64_t> numbered_{0};
+    std::atomic<std::uint64_t> storage_errors_{0};
+    std::function<void(std::string_view)> reporter_;
 };
 
 /// A fresh random epoch (16 hex digits).

@@ -54,6 +54,17 @@ std::string render_metrics(const NodeContext& node) {
             std::back_inserter(text), "stampede_connections_closed_total{{reason=\"{}\"}} {}\n",
             protocol::close_reason_text(static_cast<protocol::CloseReason>(i)), closed[i]);
     }
+    metric(text, "stampede_room_messages_numbered_total", "counter",
+           "Room messages numbered by this node (memory and file backends; with redis, Redis "
+           "numbers them).",
+           node.rooms.numbered());
+    metric(text, "stampede_room_history_messages", "gauge",
+           "Room messages kept in this node's memory for replays (memory and file backends).",
+           node.rooms.kept_messages());
+    metric(text, "stampede_room_storage_errors_total", "counter",
+           "Room messages their storage refused or failed to write, or Redis did not number "
+           "(each sender got ERROR storage unavailable).",
+           node.rooms.storage_errors());
     metric(text, "stampede_queue_dead_lettered_total", "counter",
            "Queue messages moved to a dead-letter queue (rejected, max-redeliveries, expired, "
            "overflow).",

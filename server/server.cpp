@@ -177,6 +177,14 @@ bool Server::start_rooms() {
         log_.error("storage: {}", rooms_error_);
         return false;
     }
+    rooms_->on_storage_error([this](std::string_view what) {
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+        if (auto line = storage_errors_log_.admit(what, now)) {
+            log_.warn("storage: {}", *line);
+        }
+    });
     std::vector<std::string> warnings;
     rooms_->recover(warnings);
     for (const auto& warning : warnings) {

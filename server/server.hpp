@@ -16,6 +16,7 @@
 #include "cluster/relay.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
+#include "core/log_limiter.hpp"
 #include "core/security.hpp"
 #include "core/worker.hpp"
 #include "net/node_context.hpp"
@@ -73,6 +74,7 @@ class Server {
     // (run() then refuses to start, and rooms_ is an empty memory registry meanwhile).
     std::string rooms_error_;
     std::unique_ptr<rooms::RoomRegistry> rooms_;
+    LogLimiter storage_errors_log_;  // one line per kind per 10 s, with the count held back
     RelayCounters relay_counters_;
     SecurityPtr security_;
     // config_ and security_ change on SIGHUP (main thread) and on JWKS refreshes.

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import unittest
 
+from test_cluster import metric
 from harness import (INTEROP_DIR, NODE, BrokerProcess, BrokerTestCase, deadline_s, default_config,
                      node_available)
 
@@ -64,6 +65,9 @@ class RoomsTest(BrokerTestCase):
         news = plain.expect("MESSAGE")
         self.assertNotIn("x-seq", news.headers)  # reserved: a client cannot set it
         self.assertNotIn("x-epoch", news.headers)
+        self.assertEqual(metric(self.broker, "stampede_room_messages_numbered_total"), 5)
+        self.assertEqual(metric(self.broker, "stampede_room_history_messages"), 5)
+        self.assertEqual(metric(self.broker, "stampede_room_storage_errors_total"), 0)
 
     def test_history_on_join_then_live_in_order(self):
         pub = self.client()

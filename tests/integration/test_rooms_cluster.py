@@ -167,6 +167,8 @@ class RoomsClusterTest(unittest.TestCase):
         self.assertEqual(sub.expect("MESSAGE").body, b"local")
         pub.send_frame("SEND", [("destination", ROOM), ("receipt", "lost")], b"nowhere")
         pub.expect_error("storage unavailable", receipt_id="lost")
+        self.assertEqual(metric(a, "stampede_room_storage_errors_total"), 1)
+        a.wait_log_count(r"storage: a room message was refused: Redis is not connected", 1)
         self.assert_sub_alive(sub)
         # Redis back (empty: its history is gone): room messages flow again, in a new epoch.
         self.redis.start(self)

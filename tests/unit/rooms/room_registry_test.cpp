@@ -174,6 +174,46 @@ TEST(RoomRegistryTest, ConcurrentPublishersAreHandedOnInNumberOrder) {
     EXPECT_EQ(seqs(rooms.last("/topic/room.a", r, 1)), (std::vector<std::uint64_t>{8000}));
 }
 
+// A log that is full: nothing is numbered, kept or handed on, and the error is counted and
+// reported.
+class FullLog final : public storage::HistoryLog {
+   public:
+    const std::string& epoch() const override { return epoch_; }
+    void recover(const std::function<void(storage::HistoryRecord&&)>&,
+                 std::vector<std::string>&) override {}
+    void start() override {}
+    bool append(storage::HistoryRecord, storage::AppendDone) override { return false; }
+    void set_compaction_source(std::function<std::vector<storage::HistoryRecord>()>) override {}
+    void stop() override {}
+    std::uint64_t stored_bytes() const override { return 0; }
+
+   private:
+    std::string epoch_ = "0123456789abcdef";
+};
+
+TEST(RoomRegistryTest, AFullLogRefusesAndNothingIsNumberedOrHandedOn) {
+    std::vector<RoomRule> rules;
+    rules.push_back(rule("/topic/room.*"));
+    RoomRegistry rooms(std::move(rules), std::make_unique<FullLog>());
+    std::vector<std::string> reported;
+    rooms.on_storage_error([&](std::string_view what) { reported.emplace_back(what); });
+    AppendResult result{};
+    bool handed_on = false;
+    auto message = rooms.append(
+        "/topic/room.a", *rooms.rule_for("/topic/room.a"),
+        [&](const protocol::RoomStamp& stamp) { return make("/topic/room.a", stamp, "x"); },
+        [&](const protocol::MessagePtr&) { handed_on = true; }, [](bool) {}, result);
+    EXPECT_EQ(result, AppendResult::Refused);
+    EXPECT_EQ(message, nullptr);
+    EXPECT_FALSE(handed_on);
+    EXPECT_EQ(rooms.latest("/topic/room.a"), 0u);
+    EXPECT_EQ(rooms.kept_messages(), 0u);
+    EXPECT_EQ(rooms.numbered(), 0u);
+    EXPECT_EQ(rooms.storage_errors(), 1u);
+    EXPECT_EQ(reported.size(), 1u);
+    EXPECT_EQ(rooms.epoch(), "0123456789abcdef");
+}
+
 // The file backend under the registry: what was numbered is there after a reopen, with the
 // same numbers and epoch, trimmed to the rules; numbering goes on from the last number, also
 // for a room whose messages all aged out (its marker survives a compaction).
