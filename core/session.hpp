@@ -126,7 +126,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
         bool replays() const { return since.has_value() || (history && *history > 0); }
     };
     void replay_from_redis(Subscription& sub, const rooms::RoomRule& rule, RoomRequest request);
-    void finish_redis_replay(const std::string& sub_id, const RoomRequest& request,
+    void finish_redis_replay(const std::string& sub_id, std::uint64_t ticket,
+                             const RoomRequest& request,
                              const std::optional<storage::RoomReadReply>& reply);
     // Sends the replay, then what was held meanwhile, then the RECEIPT.
     void emit_replay(Subscription& sub, const RoomRequest& request, const rooms::Replay& replay,
@@ -182,6 +183,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
     std::unordered_set<std::uint64_t> unwritten_acks_;  // scratch of remove_subscription
     std::uint64_t next_queue_ack_ = 1;
     std::uint64_t next_topic_ack_ = 1;
+    std::uint64_t replay_tickets_ = 0;  // numbers the replay reads sent to Redis
     std::unordered_map<std::string, Transaction> transactions_;
 
     protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT

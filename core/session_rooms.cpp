@@ -73,22 +73,27 @@ bool Session::subscribe_to_room(Subscription& sub, const protocol::Frame& frame,
 void Session::replay_from_redis(Subscription& sub, const rooms::RoomRule& rule,
                                 RoomRequest request) {
     sub.replay_pending = true;
+    // A later SUBSCRIBE may reuse this id while the read is out: the answer must find the
+    // subscription that asked, not one that merely has the same id.
+    sub.replay_ticket = ++replay_tickets_;
     const bool since = request.since.has_value();
     const std::uint64_t count_or_seq = since ? *request.since : request.history.value_or(0);
     host_.read_room_in_redis(
         sub.destination, rule, since, count_or_seq,
-        [&host = host_, id = id_, sub_id = sub.id,
+        [&host = host_, id = id_, sub_id = sub.id, ticket = sub.replay_ticket,
          request = std::move(request)](std::optional<storage::RoomReadReply> reply) {
             if (Session* session = host.find_session(id)) {
-                session->finish_redis_replay(sub_id, request, reply);
+                session->finish_redis_replay(sub_id, ticket, request, reply);
             }
         });
 }
 
-void Session::finish_redis_replay(const std::string& sub_id, const RoomRequest& request,
+void Session::finish_redis_replay(const std::string& sub_id, std::uint64_t ticket,
+                                  const RoomRequest& request,
                                   const std::optional<storage::RoomReadReply>& reply) {
     const auto it = subscriptions_.find(sub_id);
-    if (it == subscriptions_.end() || !it->second->replay_pending || state_ != State::Connected) {
+    if (it == subscriptions_.end() || !it->second->replay_pending ||
+        it->second->replay_ticket != ticket || state_ != State::Connected) {
         return;  // unsubscribed (or gone) meanwhile
     }
     Subscription& sub = *it->second;

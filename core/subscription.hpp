@@ -38,6 +38,7 @@ struct Subscription {
     /// A replay read from Redis is on its way: live messages wait here until it arrives (the
     /// session's delivery path owns them; it holds a const Subscription).
     bool replay_pending = false;
+    std::uint64_t replay_ticket = 0;  // which read the pending replay waits for
     mutable std::vector<LocalMessage> held;
     mutable std::size_t held_bytes = 0;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message
