@@ -6,8 +6,8 @@
 #include <charconv>
 
 #include "core/local_message.hpp"
-#include "core/session.hpp"
 #include "core/shard_services.hpp"
+#include "core/subscriber.hpp"
 #include "protocol/user_destination.hpp"
 #include "protocol/writer.hpp"
 
@@ -111,30 +111,10 @@ void deliver_reply(ShardServices& shard, const ReplyAddress& to,
     // A shard index that does not exist, like a session that is gone, drops the reply.
     shard.post_to_shard(to.shard,
                         [message, session = to.session, name = to.name](ShardServices& owner) {
-                            if (Session* s = owner.find_session(session)) {
+                            if (Subscriber* s = owner.find_subscriber(session)) {
                                 s->deliver_reply(message, name);
                             }
                         });
-}
-
-const Subscription& ReplySubscriptions::open(std::string_view name, Subscriber* owner,
-                                             protocol::Version version) {
-    auto& slot = subs_[std::string(name)];
-    if (!slot) {
-        slot = std::make_unique<Subscription>();
-        slot->session = owner;
-        slot->id = std::string(protocol::kTempQueuePrefix) + std::string(name);
-        slot->destination = slot->id;
-        slot->kind = protocol::DestinationKind::Topic;  // nothing to give back, like a topic
-        slot->name = std::string(name);
-        slot->message_head = protocol::message_head(slot->id, version);
-    }
-    return *slot;
-}
-
-const Subscription* ReplySubscriptions::find(std::string_view name) const {
-    const auto it = subs_.find(std::string(name));
-    return it != subs_.end() ? it->second.get() : nullptr;
 }
 
 }  // namespace stampede::broker

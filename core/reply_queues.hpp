@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/publish.hpp"
+#include "core/publish_request.hpp"
 #include "core/subscription.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
@@ -56,21 +56,5 @@ const std::vector<protocol::Header>* rewrite_reply_to(const PublishRequest& requ
 /// delivers it if the session is still there (Session::deliver_reply).
 void deliver_reply(ShardServices& shard, const ReplyAddress& to,
                    const protocol::MessagePtr& message);
-
-/// A session's temporary queues: one implicit subscription per NAME it used in a reply-to (or
-/// subscribed to), whose id and destination are `/temp-queue/NAME`. Owned by the session;
-/// must outlive its outbound queue (which points at these subscriptions).
-class ReplySubscriptions {
-   public:
-    /// The subscription of NAME, made on first use.
-    const Subscription& open(std::string_view name, Subscriber* owner, protocol::Version version);
-    /// Null when the session never used NAME.
-    const Subscription* find(std::string_view name) const;
-    bool contains(std::string_view name) const { return find(name) != nullptr; }
-    std::size_t size() const { return subs_.size(); }
-
-   private:
-    std::unordered_map<std::string, std::unique_ptr<Subscription>> subs_;
-};
 
 }  // namespace stampede::broker

@@ -18,7 +18,7 @@
 #include "config/config.hpp"
 #include "core/authenticator.hpp"
 #include "core/outbound.hpp"
-#include "core/reply_queues.hpp"
+#include "core/reply_subscriptions.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
 #include "core/subscription.hpp"
@@ -68,7 +68,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
     bool deliver_queue(const protocol::MessagePtr& message, std::string_view subscription_id);
     /// A reply to this session's /temp-queue/NAME (reply_queues.hpp); dropped when the session
     /// never used NAME or is closing.
-    void deliver_reply(const protocol::MessagePtr& message, std::string_view name);
+    void deliver_reply(const protocol::MessagePtr& message, std::string_view name) override;
 
     /// Sends ERROR with the reason's text as `message` (+ detail body) and closes once it is
     /// written. Only the first ERROR of a connection is sent (and counted).

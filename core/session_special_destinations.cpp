@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/local_message.hpp"
+#include "core/reply_queues.hpp"
 #include "core/session.hpp"
 #include "core/user_destinations.hpp"
 #include "protocol/user_destination.hpp"

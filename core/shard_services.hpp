@@ -23,6 +23,7 @@ class Authenticator;
 class Publisher;
 class QueueManager;
 class Session;
+class Subscriber;
 struct Subscription;
 
 class ShardServices {
@@ -43,6 +44,8 @@ class ShardServices {
     virtual Authenticator& authenticator() = 0;
     /// A live session of this shard, or null when it has gone.
     virtual Session* find_session(std::uint64_t id) = 0;
+    /// The same session seen as a Subscriber (for code that must not know Session).
+    virtual Subscriber* find_subscriber(std::uint64_t id) = 0;
 
     /// Indexes a topic subscription (and tells the relay when the node gains interest).
     virtual void add_topic_subscription(Subscription* sub) = 0;

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
+
+#include "protocol/message.hpp"
 
 namespace stampede::broker {
 
@@ -16,6 +19,8 @@ class Subscriber {
     virtual std::uint64_t id() const = 0;
     /// A topic message matched `sub`, one of this subscriber's subscriptions.
     virtual void deliver_topic(const LocalMessage& message, const Subscription& sub) = 0;
+    /// A reply to this subscriber's /temp-queue/NAME (reply_queues.hpp).
+    virtual void deliver_reply(const protocol::MessagePtr& message, std::string_view name) = 0;
 
    protected:
     ~Subscriber() = default;

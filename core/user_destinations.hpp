@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "auth/principal.hpp"
-#include "core/publish.hpp"
+#include "core/publish_request.hpp"
 #include "protocol/close_reason.hpp"
 
 namespace stampede::broker {

@@ -86,6 +86,7 @@ class Shard final : public ShardServices {
     Publisher& publisher() override { return publisher_; }
     Authenticator& authenticator() override { return authenticator_; }
     Session* find_session(std::uint64_t id) override;
+    Subscriber* find_subscriber(std::uint64_t id) override { return find_session(id); }
     void post_to_other_shards(const protocol::MessagePtr& message,
                               std::size_t prefix_length) override;
     void relay(const protocol::MessagePtr& message) override;

@@ -53,6 +53,7 @@ class FakeHost final : public ShardServices {
     Publisher& publisher() override { return publisher_; }
     Authenticator& authenticator() override { return authenticator_; }
     Session* find_session(std::uint64_t) override { return nullptr; }
+    Subscriber* find_subscriber(std::uint64_t) override { return nullptr; }
     void add_topic_subscription(Subscription* sub) override { publisher_.router().add(sub); }
     void remove_topic_subscription(Subscription* sub) override { publisher_.router().remove(sub); }
     bool defer_subscribe_receipt(const Subscription&, std::string_view) override { return false; }
