@@ -21,7 +21,7 @@ import threading
 import time
 import unittest
 
-from node_peer import NodePeer, node_available, run_node
+from node_peer import NodePeer, assert_node_tests_pass, node_available, run_node
 from raw_stomp import Frame, FrameReader, RawStomp, encode_frame
 from streams import ConnectionClosed, TcpStream, WsStream
 from support import (INTEROP_DIR, NODE, SOURCE_DIR, broker_binary, deadline_s, slow_factor,

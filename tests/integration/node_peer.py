@@ -29,6 +29,20 @@ def run_node(script, args=(), env=None, timeout=120):
                           timeout=deadline_s(timeout))
 
 
+def assert_node_tests_pass(testcase, script, env, timeout=120):
+    """Runs tests/interop/<script> with node:test and fails `testcase` unless every test in it
+    ran and passed (at least one)."""
+    full_env = dict(os.environ)
+    full_env.update(env)
+    proc = subprocess.run([NODE, "--test", "--test-reporter=spec", script], cwd=INTEROP_DIR,
+                          env=full_env, capture_output=True, timeout=deadline_s(timeout))
+    output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    print(output)
+    testcase.assertEqual(proc.returncode, 0, f"{script} failed:\n{output}")
+    testcase.assertRegex(output, r"pass [1-9]", "no node test ran")
+    testcase.assertRegex(output, r"fail 0", output)
+
+
 class NodePeer:
     """A long-running node helper that talks JSON lines on stdout (tests/interop/peer.mjs)."""
 

@@ -5,9 +5,8 @@ import glob
 import os
 import unittest
 
-from harness import (INTEROP_DIR, NODE, BrokerTestCase, default_config, deadline_s,
+from harness import (INTEROP_DIR, BrokerTestCase, assert_node_tests_pass, default_config,
                      node_available)
-import subprocess
 
 
 class InteropTest(BrokerTestCase):
@@ -22,15 +21,7 @@ class InteropTest(BrokerTestCase):
         super().setUp()
 
     def run_scenario(self, script):
-        env = dict(os.environ, STAMPEDE_WS_URL=self.broker.ws_url)
-        proc = subprocess.run([NODE, "--test", "--test-reporter=spec", script], cwd=INTEROP_DIR,
-                              env=env, capture_output=True, timeout=deadline_s(120))
-        output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-        print(output)
-        self.assertEqual(proc.returncode, 0, f"{script} failed:\n{output}")
-        self.assertRegex(output, r"pass [1-9]", "no node test ran")
-        self.assertRegex(output, r"fail 0", output)
-
+        assert_node_tests_pass(self, script, {"STAMPEDE_WS_URL": self.broker.ws_url})
 
 def _add(script):
     name = "test_" + os.path.basename(script).replace(".test.mjs", "").replace("-", "_")

@@ -7,17 +7,17 @@ patterns, wildcard subscriptions live only, the ACL, bad headers; and the same t
 import base64
 import http.client
 import json
-import os
 import random
 import signal
-import subprocess
 import tempfile
 import threading
 import unittest
 
 from test_cluster import metric
-from harness import (INTEROP_DIR, NODE, BrokerProcess, BrokerTestCase, deadline_s, default_config,
-                     node_available)
+from harness import (BrokerProcess, BrokerTestCase, assert_node_tests_pass, deadline_s,
+                     default_config, node_available)
+from room_support import (join_all, numbers_until, publish_concurrently, seq,
+                          subscribe_with_receipt)
 
 ROOMS = [{"pattern": "/topic/room.*", "history": {"max_messages": 50, "max_age_s": 3600}},
          {"pattern": "/topic/chat/room/{id}", "history": {"max_messages": 5}}]
@@ -27,10 +27,6 @@ def rooms_config(shards=2, **extra):
     return default_config(shards=shards, destinations={"rooms": ROOMS}, **extra)
 
 
-def seq(frame):
-    return int(frame.headers["x-seq"])
-
-
 class RoomsTest(BrokerTestCase):
 
     def config(self):
@@ -38,15 +34,6 @@ class RoomsTest(BrokerTestCase):
                             auth={"anonymous": True,
                                   "users": [{"login": "backend", "passcode": "pw",
                                              "roles": ["publisher"]}]})
-
-    def subscribe_with_receipt(self, client, destination, sub_id, extra):
-        headers = [("destination", destination), ("id", sub_id), ("receipt", f"r-{sub_id}")]
-        headers += list(extra.items())
-        client.send_frame("SUBSCRIBE", headers)
-        receipt = client.wait_receipt(f"r-{sub_id}")
-        replayed = list(client.pending)
-        client.pending.clear()
-        return replayed, receipt
 
     def test_every_room_message_is_numbered_with_the_epoch(self):
         sub = self.client()
@@ -75,7 +62,7 @@ class RoomsTest(BrokerTestCase):
             pub.send("/topic/room.h", f"m{i}".encode())
         pub.sync()
         sub = self.client(transport="ws")
-        replayed, receipt = self.subscribe_with_receipt(sub, "/topic/room.h", "h",
+        replayed, receipt = subscribe_with_receipt(sub, "/topic/room.h", "h",
                                                         {"x-history": "3"})
         self.assertEqual([(seq(m), m.body) for m in replayed],
                          [(5, b"m5"), (6, b"m6"), (7, b"m7")])
@@ -102,7 +89,7 @@ class RoomsTest(BrokerTestCase):
             pub.send("/topic/room.r", f"m{i}".encode())
         pub.sync()
         back = self.client(transport="ws")
-        replayed, receipt = self.subscribe_with_receipt(
+        replayed, receipt = subscribe_with_receipt(
             back, "/topic/room.r", "r2", {"x-since-seq": str(last_seen), "x-epoch": epoch})
         self.assertEqual([seq(m) for m in replayed], list(range(7, 14)))
         self.assertEqual(receipt.headers["x-recovered"], "true")
@@ -112,11 +99,11 @@ class RoomsTest(BrokerTestCase):
             pub.send("/topic/room.r", b"more")
         pub.sync()
         late = self.client()
-        replayed, receipt = self.subscribe_with_receipt(
+        replayed, receipt = subscribe_with_receipt(
             late, "/topic/room.r", "r3", {"x-since-seq": "2", "x-epoch": epoch})
         self.assertEqual(receipt.headers["x-recovered"], "false")
         self.assertEqual([seq(m) for m in replayed], list(range(24, 74)))
-        replayed, receipt = self.subscribe_with_receipt(
+        replayed, receipt = subscribe_with_receipt(
             late, "/topic/room.r", "r4", {"x-since-seq": "70", "x-epoch": "0000000000000000"})
         self.assertEqual((receipt.headers["x-recovered"], replayed), ("false", []))
 
@@ -126,34 +113,17 @@ class RoomsTest(BrokerTestCase):
         total_per_publisher, publishers = 400, 4
         pubs = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(publishers)]
         joiners = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(6)]
-        errors = []
-
-        def publish(pub, n):
-            try:
-                for i in range(total_per_publisher):
-                    pub.send("/topic/room.busy", f"{n}-{i}".encode())
-                pub.sync()
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-
-        threads = [threading.Thread(target=publish, args=(p, n)) for n, p in enumerate(pubs)]
-        for t in threads:
-            t.start()
+        threads, errors, _ = publish_concurrently(pubs, "/topic/room.busy", total_per_publisher)
         rng = random.Random(7)
         for j, joiner in enumerate(joiners):
             threading.Event().wait(rng.uniform(0.0, 0.05))
             joiner.send_frame("SUBSCRIBE", [("destination", "/topic/room.busy"), ("id", f"j{j}"),
                                             ("x-history", "20")])
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        join_all(threads, errors)
         total = total_per_publisher * publishers
         for joiner in joiners:
-            numbers = []
-            while not numbers or numbers[-1] < total:
-                numbers.append(seq(joiner.read_frame(timeout=10)))
-            first = numbers[0]
-            self.assertEqual(numbers, list(range(first, total + 1)),
+            numbers = numbers_until(joiner, total)
+            self.assertEqual(numbers, list(range(numbers[0], total + 1)),
                              "a gap or a duplicate between replay and live")
 
     def test_capture_patterns_and_wildcard_subscriptions(self):
@@ -163,12 +133,12 @@ class RoomsTest(BrokerTestCase):
         pub.send("/topic/chat/room/43", b"other room")
         pub.sync()
         sub = self.client()
-        replayed, receipt = self.subscribe_with_receipt(sub, "/topic/chat/room/42", "c",
+        replayed, receipt = subscribe_with_receipt(sub, "/topic/chat/room/42", "c",
                                                         {"x-history": "100"})
         self.assertEqual([seq(m) for m in replayed], [3, 4, 5, 6, 7])  # it keeps 5
         self.assertEqual(receipt.headers["x-seq"], "7")
         wild = self.client()
-        replayed, receipt = self.subscribe_with_receipt(wild, "/topic/room.*", "w",
+        replayed, receipt = subscribe_with_receipt(wild, "/topic/room.*", "w",
                                                         {"x-history": "10"})
         self.assertEqual(replayed, [])  # wildcard subscriptions: live only
         self.assertNotIn("x-seq", receipt.headers)
@@ -213,7 +183,7 @@ class RoomsTest(BrokerTestCase):
         self.broker.wait_log_count(r"destinations.rooms changed: rooms are restart-only", 1)
         self.broker.wait_log_count(r"config reloaded", 1)
         sub = self.client()
-        replayed, receipt = self.subscribe_with_receipt(sub, "/topic/room.keep", "k",
+        replayed, receipt = subscribe_with_receipt(sub, "/topic/room.keep", "k",
                                                         {"x-history": "5"})
         self.assertEqual([(seq(m), m.body) for m in replayed], [(1, b"one")])
         pub.send("/topic/other.x", b"not a room", receipt=True)
@@ -233,7 +203,7 @@ class RoomsTest(BrokerTestCase):
         self.broker.stop(self)
         self.broker = BrokerProcess(self.config()).start(self)
         back = self.client()
-        replayed, receipt = self.subscribe_with_receipt(
+        replayed, receipt = subscribe_with_receipt(
             back, "/topic/room.m", "m2", {"x-since-seq": "1", "x-epoch": epoch})
         self.assertEqual(replayed, [])
         self.assertEqual(receipt.headers["x-recovered"], "false")
@@ -260,26 +230,11 @@ class RoomsFileBackendTest(BrokerTestCase):
 
     def test_every_receipted_message_survives_kill_9(self):
         pubs = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(4)]
-        receipted = {}
-        errors = []
-
-        def publish(n, pub):
-            try:
-                for i in range(250):
-                    body = f"{n}-{i}".encode()
-                    pub.send("/topic/room.k", body, receipt=f"p{n}-{i}")
-                    receipted[body] = True
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-
-        threads = [threading.Thread(target=publish, args=(n, p)) for n, p in enumerate(pubs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        threads, errors, receipted = publish_concurrently(pubs, "/topic/room.k", 250,
+                                                          receipts=True)
+        join_all(threads, errors)
         watcher = self.client()
-        replayed, receipt = RoomsTest.subscribe_with_receipt(self, watcher, "/topic/room.k", "w",
+        replayed, receipt = subscribe_with_receipt(watcher, "/topic/room.k", "w",
                                                              {"x-history": "10000"})
         before = [(seq(m), m.body) for m in replayed]
         epoch = receipt.headers["x-epoch"]
@@ -292,8 +247,8 @@ class RoomsFileBackendTest(BrokerTestCase):
         self.broker = BrokerProcess(self.config()).start(self)
         self.assertRegex(self.broker.output(), r"rooms: .* file storage, epoch " + epoch)
         back = self.client(transport="ws")
-        replayed, receipt = RoomsTest.subscribe_with_receipt(
-            self, back, "/topic/room.k", "b", {"x-since-seq": "0", "x-epoch": epoch})
+        replayed, receipt = subscribe_with_receipt(
+            back, "/topic/room.k", "b", {"x-since-seq": "0", "x-epoch": epoch})
         self.assertEqual(receipt.headers["x-recovered"], "true")
         self.assertEqual([(seq(m), m.body) for m in replayed], before)
         self.assertEqual(set(receipted), {body for _, body in before})
@@ -344,16 +299,8 @@ class RoomsStompJsTest(BrokerTestCase):
         super().setUp()
 
     def test_stompjs_history_and_recovery(self):
-        script = "stompjs_history.scenario.mjs"
-        env = dict(os.environ, STAMPEDE_WS_URL=self.broker.ws_url)
-        proc = subprocess.run([NODE, "--test", "--test-reporter=spec", script], cwd=INTEROP_DIR,
-                              env=env, capture_output=True, timeout=deadline_s(120))
-        output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-        print(output)
-        self.assertEqual(proc.returncode, 0, f"{script} failed:\n{output}")
-        self.assertRegex(output, r"pass [1-9]", "no node test ran")
-        self.assertRegex(output, r"fail 0", output)
-
+        assert_node_tests_pass(self, "stompjs_history.scenario.mjs",
+                               {"STAMPEDE_WS_URL": self.broker.ws_url})
 
 if __name__ == "__main__":
     unittest.main()

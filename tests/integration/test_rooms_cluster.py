@@ -4,18 +4,15 @@ recovery through any node; a backend publish every node receives is numbered onc
 Redis refuses room messages clearly while other topics keep flowing locally."""
 
 import json
-import threading
 import unittest
 
 from harness import BrokerProcess, default_config, wait_for
 from redis_harness import RedisProcess
+from room_support import (join_all, numbers_until, publish_concurrently, seq,
+                          subscribe_with_receipt)
 from test_cluster import PREFIX, metric
 
 ROOM = "/topic/room.c"
-
-
-def seq(frame):
-    return int(frame.headers["x-seq"])
 
 
 class RoomsClusterTest(unittest.TestCase):
@@ -41,37 +38,14 @@ class RoomsClusterTest(unittest.TestCase):
         c.connect()
         return c
 
-    def subscribe_with_receipt(self, client, destination, sub_id, extra=None):
-        headers = [("destination", destination), ("id", sub_id), ("receipt", f"r-{sub_id}")]
-        headers += list((extra or {}).items())
-        client.send_frame("SUBSCRIBE", headers)
-        receipt = client.wait_receipt(f"r-{sub_id}")
-        replayed = list(client.pending)
-        client.pending.clear()
-        return replayed, receipt
-
     def test_every_node_sees_the_same_numbers_in_the_same_order(self):
         a, b = self.nodes
         subs = [self.client(a), self.client(b), self.client(a, "ws"), self.client(b, "ws")]
         for i, s in enumerate(subs):
-            self.subscribe_with_receipt(s, ROOM, f"s{i}")
+            subscribe_with_receipt(s, ROOM, f"s{i}")
         pubs = [self.client(a), self.client(b), self.client(a), self.client(b)]
         per_publisher = 100
-        errors = []
-
-        def publish(n, pub):
-            try:
-                for i in range(per_publisher):
-                    pub.send(ROOM, f"{n}-{i}".encode(), receipt=f"p{n}-{i}")
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-
-        threads = [threading.Thread(target=publish, args=(n, p)) for n, p in enumerate(pubs)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        join_all(*publish_concurrently(pubs, ROOM, per_publisher, receipts=True)[:2])
         total = per_publisher * len(pubs)
         seen = []
         for s in subs:
@@ -91,7 +65,7 @@ class RoomsClusterTest(unittest.TestCase):
         for i in range(1, 11):
             pub.send(ROOM, f"m{i}".encode(), receipt=f"p{i}")
         joiner = self.client(b)
-        replayed, receipt = self.subscribe_with_receipt(joiner, ROOM, "j", {"x-history": "4"})
+        replayed, receipt = subscribe_with_receipt(joiner, ROOM, "j", {"x-history": "4"})
         self.assertEqual([(seq(m), m.body) for m in replayed],
                          [(7, b"m7"), (8, b"m8"), (9, b"m9"), (10, b"m10")])
         self.assertTrue(all(m.headers["x-replay"] == "true" for m in replayed))
@@ -103,50 +77,34 @@ class RoomsClusterTest(unittest.TestCase):
         for i in range(12, 16):
             pub.send(ROOM, f"m{i}".encode(), receipt=f"q{i}")
         back = self.client(a, "ws")
-        replayed, receipt = self.subscribe_with_receipt(
+        replayed, receipt = subscribe_with_receipt(
             back, ROOM, "b", {"x-since-seq": "11", "x-epoch": epoch})
         self.assertEqual([seq(m) for m in replayed], [12, 13, 14, 15])
         self.assertEqual(receipt.headers["x-recovered"], "true")
-        replayed, receipt = self.subscribe_with_receipt(
+        replayed, receipt = subscribe_with_receipt(
             back, ROOM, "c", {"x-since-seq": "11", "x-epoch": "another"})
         self.assertEqual((replayed, receipt.headers["x-recovered"]), ([], "false"))
 
     def test_no_gap_between_replay_and_live_while_others_publish(self):
         a, b = self.nodes
         pubs = [self.client(a), self.client(b)]
-        errors = []
-
-        def publish(n, pub):
-            try:
-                for i in range(300):
-                    pub.send(ROOM, f"{n}-{i}".encode())
-                pub.sync()
-            except Exception as e:  # noqa: BLE001
-                errors.append(e)
-
-        threads = [threading.Thread(target=publish, args=(n, p)) for n, p in enumerate(pubs)]
-        for t in threads:
-            t.start()
+        threads, errors, _ = publish_concurrently(pubs, ROOM, 300)
         joiners = []
         for j in range(4):
             c = self.client(self.nodes[j % 2])
             c.send_frame("SUBSCRIBE", [("destination", ROOM), ("id", f"j{j}"),
                                        ("x-history", "20")])
             joiners.append(c)
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        join_all(threads, errors)
         for c in joiners:
-            numbers = []
-            while not numbers or numbers[-1] < 600:
-                numbers.append(seq(c.read_frame(timeout=10)))
+            numbers = numbers_until(c, 600)
             self.assertEqual(numbers, list(range(numbers[0], 601)))
 
     def test_a_backend_publish_is_numbered_once_for_the_cluster(self):
         a, b = self.nodes
         sa, sb = self.client(a), self.client(b)
-        self.subscribe_with_receipt(sa, ROOM, "a")
-        self.subscribe_with_receipt(sb, ROOM, "b")
+        subscribe_with_receipt(sa, ROOM, "a")
+        subscribe_with_receipt(sb, ROOM, "b")
         self.redis.command("PUBLISH", f"{PREFIX}:publish",
                            json.dumps({"destination": ROOM, "body": "from laravel"}))
         for s in (sa, sb):
@@ -177,7 +135,7 @@ class RoomsClusterTest(unittest.TestCase):
         self.redis.start(self)
         wait_for(lambda: metric(a, "stampede_redis_connected") == 1, 20, "node-a reconnected")
         watcher = self.client(a)
-        self.subscribe_with_receipt(watcher, ROOM, "w")
+        subscribe_with_receipt(watcher, ROOM, "w")
         again = self.client(a)
         again.send(ROOM, b"back", receipt=True)
         self.assertEqual((seq(watcher.expect("MESSAGE")), ), (1, ))
