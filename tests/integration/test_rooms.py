@@ -7,6 +7,7 @@ patterns, wildcard subscriptions live only, the ACL, bad headers; and the same t
 import base64
 import http.client
 import json
+import os
 import random
 import signal
 import tempfile
@@ -256,12 +257,27 @@ class RoomsFileBackendTest(BrokerTestCase):
         pub.send("/topic/room.k", b"after", receipt=True)
         self.assertEqual(seq(back.expect("MESSAGE")), 1001)
 
+    def test_stompjs_messages_survive_kill_9(self):
+        ok, why = node_available()
+        if not ok:
+            self.fail(why)
+        state = os.path.join(self.storage_dir.name, "scenario-state.json")
+        script = "stompjs_rooms_restart.scenario.mjs"
+        assert_node_tests_pass(self, script, {"STAMPEDE_WS_URL": self.broker.ws_url,
+                                              "STAMPEDE_PHASE": "before", "STAMPEDE_STATE": state})
+        self.broker.expect_exit = True
+        self.broker.proc.kill()
+        self.broker.proc.wait(timeout=10)
+        self.broker = BrokerProcess(self.config()).start(self)
+        assert_node_tests_pass(self, script, {"STAMPEDE_WS_URL": self.broker.ws_url,
+                                              "STAMPEDE_PHASE": "after", "STAMPEDE_STATE": state})
+
     def test_a_second_broker_on_the_same_folder_is_refused(self):
         second = BrokerProcess(self.config())
         second.expect_exit = True
         second.start(self, wait=False)
+        second.wait_log_count(r"storage: storage.path .*in use by another process", 1)
         self.assertIsNotNone(second.wait_exit(deadline_s(10)), "a second broker started")
-        self.assertRegex(second.output(), r"storage: storage.path .*in use by another process")
         self.assert_still_works(self.bystander())
 
 

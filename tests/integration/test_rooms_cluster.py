@@ -6,7 +6,8 @@ Redis refuses room messages clearly while other topics keep flowing locally."""
 import json
 import unittest
 
-from harness import BrokerProcess, default_config, wait_for
+from harness import (BrokerProcess, assert_node_tests_pass, default_config, node_available,
+                     wait_for)
 from redis_harness import RedisProcess
 from room_support import (join_all, numbers_until, publish_concurrently, seq,
                           subscribe_with_receipt)
@@ -139,6 +140,14 @@ class RoomsClusterTest(unittest.TestCase):
         again = self.client(a)
         again.send(ROOM, b"back", receipt=True)
         self.assertEqual((seq(watcher.expect("MESSAGE")), ), (1, ))
+
+    def test_stompjs_on_two_nodes(self):
+        ok, why = node_available()
+        if not ok:
+            self.fail(why)
+        a, b = self.nodes
+        assert_node_tests_pass(self, "stompjs_rooms_cluster.scenario.mjs",
+                               {"STAMPEDE_WS_URL": a.ws_url, "STAMPEDE_WS_URL_B": b.ws_url})
 
     def assert_sub_alive(self, sub):
         other = self.client(self.nodes[0])

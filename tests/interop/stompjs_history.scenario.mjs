@@ -1,6 +1,7 @@
 // Rooms through @stomp/stompjs (run by tests/integration/test_rooms.py on a broker whose
 // /topic/room.* are rooms keeping 50 messages): history on join, recovery after a reconnect
-// with x-since-seq and x-epoch, and recovery refused when the epoch does not match.
+// with x-since-seq and x-epoch, and recovery refused when too much was missed or the epoch
+// does not match.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { makeClient, connect, Inbox, close, sync, ms, withTimeout } from './lib.mjs';
@@ -78,6 +79,30 @@ test('a reconnecting client recovers exactly what it missed', { timeout: ms(3000
       { 'x-since-seq': '3', 'x-epoch': 'from-another-life' });
     assert.equal(refused.headers['x-recovered'], 'false');
     assert.equal(stranger.messages.length, 0);
+  } finally {
+    await close(pub, sub);
+  }
+});
+
+test('too much missed: told so, and what is kept is replayed', { timeout: ms(30000) }, async () => {
+  const pub = makeClient();
+  const sub = makeClient();
+  try {
+    await connect(pub);
+    for (let i = 1; i <= 60; i += 1) {
+      pub.publish({ destination: '/topic/room.js-old', body: `o${i}` });
+    }
+    await sync(pub);
+    await connect(sub);
+    const probe = new Inbox();
+    const latest = await subscribeWithReceipt(sub, '/topic/room.js-old', probe, {});
+    const inbox = new Inbox();
+    const receipt = await subscribeWithReceipt(sub, '/topic/room.js-old', inbox,
+      { 'x-since-seq': '2', 'x-epoch': latest.headers['x-epoch'] });
+    assert.equal(receipt.headers['x-recovered'], 'false', 'the room keeps only 50');
+    assert.equal(inbox.messages.length, 50);
+    assert.equal(inbox.messages[0].headers['x-seq'], '11');
+    assert.equal(inbox.messages[49].body, 'o60');
   } finally {
     await close(pub, sub);
   }
