@@ -133,6 +133,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void emit_replay(Subscription& sub, const RoomRequest& request, const rooms::Replay& replay,
                      std::string_view epoch);
     void hold_until_replayed(const LocalMessage& message, const Subscription& sub);
+    void release_held(Subscription& sub);
     void handle_subscribe(const protocol::Frame& frame);
     /// SUBSCRIBE to /temp-queue/ or /user/: true when handled here (subscribed or refused).
     bool subscribe_special(const protocol::Frame& frame, std::string_view destination,

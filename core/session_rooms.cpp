@@ -109,14 +109,7 @@ void Session::finish_redis_replay(const std::string& sub_id, std::uint64_t ticke
         if (request.receipt) {
             send_receipt_id(*request.receipt);
         }
-        sub.replay_pending = false;
-        std::vector<LocalMessage> held;
-        held.swap(sub.held);
-        sub.held_bytes = 0;
-        for (const LocalMessage& message : held) {
-            deliver_topic(message, sub);
-        }
-        return;
+        return release_held(sub);
     }
     rooms::Replay replay;
     replay.latest = reply->latest;
@@ -160,17 +153,21 @@ void Session::emit_replay(Subscription& sub, const RoomRequest& request,
     }
     // What arrived while Redis answered, after the RECEIPT: the receipt marks where the
     // replay ends and live messages begin.
+    release_held(sub);
+    if (outbound_.pending_bytes() > host_.config().limits.max_pending_bytes_per_connection) {
+        enforce_pending_limit();
+    }
+    wake_writer();
+}
+
+void Session::release_held(Subscription& sub) {
     sub.replay_pending = false;
     std::vector<LocalMessage> held;
     held.swap(sub.held);
     sub.held_bytes = 0;
     for (const LocalMessage& message : held) {
-        deliver_topic(message, sub);
+        deliver_topic(message, sub);  // skips what the replay had
     }
-    if (outbound_.pending_bytes() > host_.config().limits.max_pending_bytes_per_connection) {
-        enforce_pending_limit();
-    }
-    wake_writer();
 }
 
 void Session::hold_until_replayed(const LocalMessage& message, const Subscription& sub) {
