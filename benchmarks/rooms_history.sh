@@ -8,6 +8,8 @@
 #   benchmarks/rooms_history.sh [CONFIG...]
 #     CONFIG: none (no rooms), memory, file-interval (fsync every 100 ms), file-always,
 #             file-never; default: none memory
+#             rabbitmq: a RabbitMQ Web-STOMP already running on 127.0.0.1:15674 (guest),
+#             started as compare.sh does, its beam pid in RABBIT_PID (rooms runs only)
 #
 # Environment: ROUNDS (2), DURATION (s per run, 10), SHARDS (2), RATE (rooms msgs/s, 5000),
 # ROOMS (1000), MEMBERS (10), MAX (1: also the saturating variant, --rate 0), REPLAY
@@ -46,9 +48,8 @@ config_yaml() { # config_yaml CONFIG STORE_DIR
     esac
 }
 
-run() { # run CONFIG CASE SCENARIO ARGS...
-    local config=$1 case=$2 n=$((++RUN_COUNT))
-    shift 2
+start_broker() { # start_broker CONFIG N: sets PID and port
+    local config=$1 n=$2
     local yaml=$WORK/$n.yaml store=$WORK/store-$n
     {
         printf 'node: { shards: %s }\n' "$SHARDS"
@@ -58,23 +59,36 @@ run() { # run CONFIG CASE SCENARIO ARGS...
     } >"$yaml"
     "$BUILD/stampede" --config "$yaml" >"$WORK/broker-$n.log" 2>&1 &
     PID=$!
-    local port=""
+    port=""  # the caller's
     for _ in $(seq 100); do
         port=$(grep -o 'listening on web 127.0.0.1:[0-9]*' "$WORK/broker-$n.log" | cut -d: -f2) && [[ -n $port ]] && break
         sleep 0.1
     done
     [[ -n $port ]] || { cat "$WORK/broker-$n.log" >&2; exit 1; }
-    local load
+}
+
+run() { # run CONFIG CASE SCENARIO ARGS...
+    local config=$1 case=$2 n=$((++RUN_COUNT)) port pid load
+    shift 2
+    local extra=()
+    if [[ $config == rabbitmq ]]; then
+        port=15674 pid=${RABBIT_PID:?rabbitmq needs RABBIT_PID} extra=(--login guest --passcode guest)
+    else
+        start_broker "$config" "$n"
+        pid=$PID
+    fi
     load=$(cut -d' ' -f1 /proc/loadavg)
     local cmd=("$BUILD/stampede-bench" "$@" --url "ws://127.0.0.1:$port/ws" --duration "$DURATION"
-        --broker-pid "$PID" --label "config=$config;case=$case;load=$load")
+        --broker-pid "$pid" "${extra[@]}" --label "config=$config;case=$case;load=$load")
     echo "${cmd[*]}" | sed "s|$BUILD/|build/|" >>"$WORK/commands.txt"
     echo "$config $case (load average $load)" >&2
     "${cmd[@]}" >>"$RESULTS" || echo "  (run failed; see $WORK/broker-$n.log)" >&2
-    kill -TERM $PID
-    wait $PID 2>/dev/null || true
-    PID=""
-    rm -rf "$store"
+    if [[ -n $PID ]]; then
+        kill -TERM "$PID"
+        wait "$PID" 2>/dev/null || true
+        PID=""
+    fi
+    rm -rf "$WORK/store-$n"
 }
 
 RUN_COUNT=0
@@ -86,7 +100,7 @@ for round in $(seq "$ROUNDS"); do
 done
 for subscribers in $REPLAY; do
     for config in "${CONFIGS[@]}"; do
-        [[ $config == none ]] && continue
+        [[ $config == none || $config == rabbitmq ]] && continue
         run "$config" "replay-$subscribers" replay --history 100 --payload 200 \
             --subscribers "$subscribers"
     done
