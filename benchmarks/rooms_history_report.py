@@ -26,12 +26,22 @@ def rooms_tables(runs):
         rate = "saturating (--rate 0)" if case == "max" else f"{params['rate']:,.0f} msgs/s"
         print(f"\nrooms {params['rooms']}x{params['members']} at {rate}\n")
         print("| config | delivered msg/s (median; runs) | vs none | p50 / p99 / p99.9 ms (medians) "
-              "| p99 ms (runs) | lost | broker CPU % | load average (runs) |")
-        print("|---|---|---:|---|---|---:|---:|---|")
+              "| p99 ms (runs) | lost | broker CPU % | load average (runs) | runs left out |")
+        print("|---|---|---:|---|---|---:|---:|---|---|")
         base = None
         for config in configs:
-            mine = [r for r in rows if label(r)["config"] == config]
+            every = [r for r in rows if label(r)["config"] == config]
+            # A run that could not connect everything, or lost connections, has no figure.
+            mine = [r for r in every if r["completed"] and not r["results"]["connections"]["closed_later"]]
+            left_out = "; ".join(
+                f"load {label(r)['load']}: {r['results']['connections']['held']:,} of "
+                f"{r['results']['connections']['planned']:,} connections held, "
+                f"{r['results']['connections']['closed_later']:,} closed by the broker "
+                f"({', '.join(r['results']['errors']) or 'no error'})"
+                for r in every if r not in mine)
             if not mine:
+                if left_out:
+                    print(f"| {config} | no complete run | | | | | | | {left_out} |")
                 continue
             res = [r["results"] for r in mine]
             rates = [x["delivery_rate"] for x in res]
@@ -44,7 +54,7 @@ def rooms_tables(runs):
             print(f"| {config} | {median:,.0f}; {', '.join(f'{x:,.0f}' for x in rates)} | {versus} | "
                   f"{ms(lat['p50'])} / {ms(lat['p99'])} / {ms(lat['p999'])} | "
                   f"{', '.join(ms(x['latency_us']['p99']) for x in res)} | {lost} | {cpu:.0f} | "
-                  f"{', '.join(label(r)['load'] for r in mine)} |")
+                  f"{', '.join(label(r)['load'] for r in mine)} | {left_out or '-'} |")
 
 
 def replay_table(runs):
