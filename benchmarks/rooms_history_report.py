@@ -26,8 +26,9 @@ def rooms_tables(runs):
         rate = "saturating (--rate 0)" if case == "max" else f"{params['rate']:,.0f} msgs/s"
         print(f"\nrooms {params['rooms']}x{params['members']} at {rate}\n")
         print("| config | delivered msg/s (median; runs) | vs none | p50 / p99 / p99.9 ms (medians) "
-              "| p99 ms (runs) | lost | broker CPU % | load average (runs) | runs left out |")
-        print("|---|---|---:|---|---|---:|---:|---|---|")
+              "| p99 ms (runs) | lost | broker CPU % | broker RSS MiB | load average (runs) "
+              "| other load % (runs) | runs left out |")
+        print("|---|---|---:|---|---|---:|---:|---:|---|---|---|")
         base = None
         for config in configs:
             every = [r for r in rows if label(r)["config"] == config]
@@ -41,7 +42,7 @@ def rooms_tables(runs):
                 for r in every if r not in mine)
             if not mine:
                 if left_out:
-                    print(f"| {config} | no complete run | | | | | | | {left_out} |")
+                    print(f"| {config} | no complete run | | | | | | | | | {left_out} |")
                 continue
             res = [r["results"] for r in mine]
             rates = [x["delivery_rate"] for x in res]
@@ -51,10 +52,13 @@ def rooms_tables(runs):
             lat = {q: statistics.median(x["latency_us"][q] for x in res) for q in ("p50", "p99", "p999")}
             lost = sum(x["lost"] + x["undelivered"] for x in res)
             cpu = statistics.median(x.get("broker", {}).get("cpu_pct", 0) for x in res)
+            rss = statistics.median(x.get("broker", {}).get("rss_kb", 0) for x in res) / 1024
+            # CPU of everything but the broker and the generator (others' builds), in % of a core
+            others = ", ".join(f"{x.get('machine', {}).get('others_pct', 0):.0f}" for x in res)
             print(f"| {config} | {median:,.0f}; {', '.join(f'{x:,.0f}' for x in rates)} | {versus} | "
                   f"{ms(lat['p50'])} / {ms(lat['p99'])} / {ms(lat['p999'])} | "
-                  f"{', '.join(ms(x['latency_us']['p99']) for x in res)} | {lost} | {cpu:.0f} | "
-                  f"{', '.join(label(r)['load'] for r in mine)} | {left_out or '-'} |")
+                  f"{', '.join(ms(x['latency_us']['p99']) for x in res)} | {lost} | {cpu:.0f} | {rss:.0f} | "
+                  f"{', '.join(label(r)['load'] for r in mine)} | {others} | {left_out or '-'} |")
 
 
 def replay_table(runs):
