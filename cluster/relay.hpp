@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "core/publish_form.hpp"
 #include "protocol/message.hpp"
 #include "storage/redis_conn.hpp"
+#include "storage/redis_history.hpp"
 
 struct ev_loop;
 
@@ -36,11 +38,13 @@ struct RelayCounters {
     std::atomic<int> connected{0};                    // 1 when both connections are up
 };
 
-/// A SUBSCRIBE receipt held until Redis confirmed the node's interest.
+/// A SUBSCRIBE receipt held until Redis confirmed the node's interest; or, with `then` set,
+/// work that must wait for it (a room replay read), run on the home shard instead.
 struct ReceiptWaiter {
     unsigned shard = 0;
     std::uint64_t session_id = 0;
     std::string receipt;
+    std::function<void()> then;
 };
 
 /// A backend's publish read from Redis <prefix>:publish (the HTTP publish JSON form).
@@ -52,8 +56,13 @@ class Relay {
     /// exact-name subscriptions only; otherwise the wildcard subscriptions whose relay glob
     /// it is (Publisher::deliver_relayed).
     using DeliverFn = std::function<void(const protocol::MessagePtr&, const std::string& glob)>;
-    /// Hands a backend publish to the publish pipeline; false when it was refused.
-    using IngressFn = std::function<bool(BackendPublish)>;
+    /// Hands a backend publish to the publish pipeline (`raw`: the JSON as received, the same
+    /// on every node); false when it was refused.
+    using IngressFn = std::function<bool(BackendPublish, std::string_view raw)>;
+    /// A room message numbered in Redis (nullopt: not stored: Redis down, overflow, error;
+    /// or, for a backend publish, another node numbered it).
+    using RoomPublishFn = std::function<void(std::optional<storage::RoomPublishReply>)>;
+    using RoomReadFn = std::function<void(std::optional<storage::RoomReadReply>)>;
     using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
     using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
     /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
@@ -71,6 +80,15 @@ class Relay {
     void stop();
 
     void publish(const protocol::MessagePtr& message);
+    /// The redis storage backend: numbers, keeps and PUBLISHes a room message in one script
+    /// (storage/redis_history.hpp); every node, this one too, delivers it from the channel.
+    /// `dedupe` (a backend publish, which every node receives): the first node numbers it.
+    void publish_room(const protocol::MessagePtr& message, std::uint64_t max_messages,
+                      std::int64_t max_age_ms, std::string_view dedupe, RoomPublishFn done);
+    /// Reads a room's replay once the node's subscription to the room's channel is confirmed,
+    /// so every later message arrives on the channel.
+    void read_room(const std::string& room, bool since, std::uint64_t count_or_seq,
+                   std::uint64_t max_messages, std::int64_t max_age_ms, RoomReadFn done);
     /// Reference-counted interest in a channel (exact) or a glob (pattern).
     void add_interest(const std::string& name, bool pattern);
     void remove_interest(const std::string& name, bool pattern);

@@ -37,9 +37,11 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
         log_.debug("redis: dropped an envelope that does not parse on {}", channel);
         return;
     }
-    if (message->origin_node == node_id_) {
+    if (message->origin_node == node_id_ && message->seq == 0) {
         return;  // our own publish coming back: already delivered locally
     }
+    // A room message (numbered in Redis) is delivered from here on every node, its origin
+    // too: the channel's order is the rooms' number order.
     ++counters_.received;
     deliver_(message, kind == "pmessage" ? std::string(pattern) : std::string());
 }
@@ -50,7 +52,7 @@ void Relay::handle_backend_publish(std::string_view json) {
         log_.debug("redis: {} message refused: {}", publish_channel_, problem);
         return;
     }
-    if (ingress_(std::move(form))) {
+    if (ingress_(std::move(form), json)) {
         ++counters_.backend_published;
     }
 }

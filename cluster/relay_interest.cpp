@@ -20,7 +20,11 @@ void Relay::resubscribe() {
 
 void Relay::release_waiters(Interest& interest) {
     for (const auto& waiter : interest.waiters) {
-        receipt_(waiter);
+        if (waiter.then) {
+            waiter.then();
+        } else {
+            receipt_(waiter);
+        }
     }
     interest.waiters.clear();
 }
@@ -51,7 +55,11 @@ void Relay::await_confirmation(const std::string& name, bool pattern, ReceiptWai
     const bool up = subscriber_ != nullptr &&
                     subscriber_->state() == storage::RedisConnection::State::Connected;
     if (it == entries.end() || it->second.confirmed || !up) {
-        receipt_(waiter);
+        if (waiter.then) {
+            waiter.then();
+        } else {
+            receipt_(waiter);
+        }
         return;
     }
     it->second.waiters.push_back(std::move(waiter));

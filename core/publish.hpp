@@ -43,6 +43,9 @@ struct PublishRequest {
     std::string_view frame_body;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    /// A backend publish, which every node receives alike: its identity, so that a room with
+    /// the redis backend numbers it once for the cluster.
+    std::string dedupe;
     /// A room message with the file backend: called (on the log's thread) once the message is
     /// on disk, or failed to get there. Unset: nobody waits for it.
     storage::AppendDone on_stored;

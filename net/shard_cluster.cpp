@@ -1,7 +1,10 @@
 // Shard: what it does for authentication (brute-force guard, service-account checks on the
 // worker) and for the cluster (interest, deferred receipts, relayed deliveries; the relay
 // lives on the home shard). Shard thread only, except where a task says otherwise.
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <functional>
 
 #include "cluster/relay.hpp"
 #include "net/shard.hpp"
@@ -47,12 +50,14 @@ void Shard::start_relay() {
         }
     };
     // A backend's JSON on <prefix>:publish enters the pipeline like any publish, on this shard.
-    auto ingress = [this](BackendPublish backend) {
+    auto ingress = [this](BackendPublish backend, std::string_view raw) {
         PublishRequest request;
         request.source = PublishSource::Backend;
         request.destination = backend.destination;
         request.headers = std::move(backend.headers);
         request.body = std::move(backend.body);
+        // Every node receives the same JSON: a room numbers it once (the first node's script).
+        request.dedupe = fmt::format("{:016x}", std::hash<std::string_view>{}(raw));
         const PublishResult result = publisher_.publish(request);
         if (result.error != PublishError::None) {
             node_.log.debug("redis: publish to {} ignored: {}", backend.destination, result.detail);
@@ -131,7 +136,7 @@ bool Shard::defer_subscribe_receipt(const Subscription& sub, std::string_view re
     if (!clustered()) {
         return false;
     }
-    ReceiptWaiter waiter{index_, sub.session->id(), std::string(receipt)};
+    ReceiptWaiter waiter{index_, sub.session->id(), std::string(receipt), nullptr};
     run_on_home([key = sub.relay_key, pattern = sub.wildcard,
                  waiter = std::move(waiter)](Shard& home) mutable {
         if (Relay* relay = home.relay_link()) {
