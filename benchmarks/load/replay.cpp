@@ -75,9 +75,16 @@ class ReplayClient final : private WsSink, private StompSink {
         }
         const std::uint64_t deadline = now_ns() + kReceiptTimeoutNs;
         while (!connected_ && error_.empty() && now_ns() < deadline) {
-            receive();
+            receive_within(100);
         }
         return connected_ || fail(error_.empty() ? "no CONNECTED" : error_);
+    }
+
+    // receive() if something arrives within `ms`; true when nothing went wrong.
+    bool receive_within(int ms) {
+        pollfd one{fd_, POLLIN, 0};
+        const int ready = ::poll(&one, 1, ms);
+        return ready == 0 || (ready < 0 && errno == EINTR) || (ready > 0 && receive());
     }
 
     bool send(std::string_view stomp) {
@@ -296,8 +303,9 @@ int run_replay(const Options& options) {
         }
     }
     if (options.history > 0) {
+        const std::uint64_t deadline = now_ns() + kReceiptTimeoutNs;
         while (publisher.receipt != "filled") {
-            if (!publisher.receive()) {
+            if (!publisher.receive_within(100) || now_ns() > deadline) {
                 return report_failure("waiting for the fill receipt", &publisher);
             }
         }
