@@ -19,6 +19,8 @@
 #include <thread>
 
 #include "config/yaml_reader.hpp"
+#include "protocol/destination.hpp"
+#include "protocol/room_pattern.hpp"
 
 namespace stampede::config {
 namespace {
@@ -205,23 +207,71 @@ void read_prefixes(Section& s, const std::string& key, std::vector<std::string>&
     }
 }
 
-RoomConfig read_room(Section& s) {
+// The longest history a room may keep: more is a typo, and the memory backend holds it all.
+constexpr std::uint64_t kMaxHistoryMessages = 1000000;
+
+// presence: true | false | { enabled: true|false, ... }. Not built yet (issue 13): on, it is
+// refused (and the rest of its map, whose keys come with it, is not checked); off, its map
+// may hold nothing but `enabled`.
+void read_presence(Section& s, RoomConfig& r) {
+    if (!s.holds_map("presence")) {
+        if (Where w = read_bool(s, "presence", r.presence); w && r.presence) {
+            refuse_unsupported(s.diag(), *w, s.qualify("presence"), "issue 13");
+        }
+        r.presence = false;
+        return;
+    }
+    Section presence = s.section("presence");
+    bool enabled = true;  // a presence map asks for presence unless it says enabled: false
+    Where w = read_bool(presence, "enabled", enabled);
+    if (enabled) {
+        refuse_unsupported(s.diag(), w.value_or(presence.mark()), s.qualify("presence"),
+                           "issue 13");
+        return;
+    }
+    presence.check_unknown();
+}
+
+RoomConfig read_room(Section& s, const DestinationsConfig& d) {
     RoomConfig r;
-    read_required_string(s, "pattern", r.pattern);
-    if (!r.pattern.empty() && !r.pattern.starts_with('/')) {
-        s.diag().error(
-            s.where("pattern").value_or(s.mark()),
-            fmt::format("{} must start with '/', got '{}'", s.qualify("pattern"), r.pattern));
+    if (Where w = read_required_string(s, "pattern", r.pattern); w && !r.pattern.empty()) {
+        const protocol::ClassifiedDestination where =
+            protocol::classify(r.pattern, d.topic_prefixes, d.queue_prefixes);
+        std::string why;
+        if (where.kind != protocol::DestinationKind::Topic) {
+            s.diag().error(
+                *w, fmt::format("{} '{}' must start with a topic prefix ({})", s.qualify("pattern"),
+                                r.pattern, fmt::join(d.topic_prefixes, ", ")));
+        } else if (!protocol::RoomPattern::compile(r.pattern, where.prefix.size(), why)) {
+            // The prefix length matters to the wildcard style only (a '/'-style pattern is
+            // split on '/' as a whole), so it is passed for both.
+            s.diag().error(*w, fmt::format("{} '{}': {}", s.qualify("pattern"), r.pattern, why));
+        }
     }
     Section history = s.section("history");
-    read_uint(history, "max_messages", r.history.max_messages);
-    read_uint(history, "max_age_s", r.history.max_age_s);
+    read_uint(history, "max_messages", r.history.max_messages, 1, kMaxHistoryMessages);
+    read_uint(history, "max_age_s", r.history.max_age_s, 1);
     history.check_unknown();
-    if (Where w = read_bool(s, "presence", r.presence); w && r.presence) {
-        refuse_unsupported(s.diag(), *w, s.qualify("presence"), "issue 13");
-    }
+    read_presence(s, r);
     s.check_unknown();
     return r;
+}
+
+// First match wins, so a second entry with the same pattern could never apply.
+void read_rooms(Section& s, DestinationsConfig& d) {
+    std::map<std::string, std::string> seen;  // pattern -> the entry that has it
+    for (Section& room : s.list("rooms")) {
+        RoomConfig r = read_room(room, d);
+        if (!r.pattern.empty()) {
+            if (auto [it, fresh] = seen.emplace(r.pattern, room.name()); !fresh) {
+                room.diag().error(room.where("pattern").value_or(room.mark()),
+                                  fmt::format("{} '{}' repeats {}: the first match wins, so "
+                                              "this entry would never apply",
+                                              room.qualify("pattern"), r.pattern, it->second));
+            }
+        }
+        d.rooms.push_back(std::move(r));
+    }
 }
 
 // The most redeliveries a queue may allow: more is a typo, not a retry policy.
@@ -306,7 +356,7 @@ QueueConfig read_queue(Section& s, const DestinationsConfig& d, std::uint64_t ma
     return q;
 }
 
-void read_destinations(Section s, DestinationsConfig& d, std::uint64_t max_queue_messages) {
+void read_destinations(Section& s, DestinationsConfig& d, std::uint64_t max_queue_messages) {
     read_prefixes(s, "topic_prefixes", d.topic_prefixes);
     read_prefixes(s, "queue_prefixes", d.queue_prefixes);
     for (const std::string& p : d.queue_prefixes) {
@@ -316,33 +366,89 @@ void read_destinations(Section s, DestinationsConfig& d, std::uint64_t max_queue
                            fmt::format("prefix '{}' is both a topic and a queue prefix", p));
         }
     }
-    for (Section& room : s.list("rooms")) {
-        d.rooms.push_back(read_room(room));
-    }
+    read_rooms(s, d);
     for (Section& queue : s.list("queues")) {
         d.queues.push_back(read_queue(queue, d, max_queue_messages));
     }
     s.check_unknown();
 }
 
-// Only the embedded memory store exists (and nothing stores anything yet): the file and
-// redis backends come with issue 12, and their cross-checks (file needs a path, redis a
-// cluster) with them.
-void read_storage(Section s, StorageConfig& st) {
+// The longest fsync interval: past a minute, `never` says it better.
+constexpr std::uint64_t kMaxFsyncIntervalMs = 60000;
+
+// fsync and fsync_interval_ms where they do nothing: a warning, unless written at their
+// default (etc/stampede.yaml lists every key with its default, whatever the backend).
+void warn_unused_fsync(Section& s, const StorageConfig& st, Where fsync, Where interval) {
+    const StorageConfig defaults;
+    if (st.backend != "file") {
+        if (fsync && st.fsync != defaults.fsync) {
+            s.diag().warn(*fsync,
+                          fmt::format("{} applies to the file backend only ({} is '{}')",
+                                      s.qualify("fsync"), s.qualify("backend"), st.backend));
+        }
+        if (interval && st.fsync_interval_ms != defaults.fsync_interval_ms) {
+            s.diag().warn(*interval, fmt::format("{} applies to the file backend only ({} is '{}')",
+                                                 s.qualify("fsync_interval_ms"),
+                                                 s.qualify("backend"), st.backend));
+        }
+    } else if (interval && st.fsync != StorageFsync::IntervalMs &&
+               st.fsync_interval_ms != defaults.fsync_interval_ms) {
+        s.diag().warn(*interval, fmt::format("{} applies only with {}: interval_ms",
+                                             s.qualify("fsync_interval_ms"), s.qualify("fsync")));
+    }
+}
+
+// Where room history is kept: memory (default) or file; redis comes with issue 12. The
+// cross-check with rooms and the cluster is check_room_storage().
+void read_storage(Section& s, StorageConfig& st) {
+    bool known = true;  // a backend we can check the other keys against
     if (Where backend = read_string(s, "backend", st.backend)) {
         if (st.backend != "memory" && st.backend != "file" && st.backend != "redis") {
             yaml::report_bad_choice(s.diag(), *backend, s.qualify("backend"),
                                     {"memory", "file", "redis"}, st.backend);
-        } else if (st.backend != "memory") {
-            refuse_unsupported(s.diag(), *backend,
-                               fmt::format("{} '{}'", s.qualify("backend"), st.backend),
-                               "issue 12");
+            known = false;
+        } else if (st.backend == "redis") {
+            s.diag().error(
+                *backend,
+                fmt::format("{} 'redis' is refused: issue 12, not built yet; use memory or file",
+                            s.qualify("backend")));
         }
     }
-    if (Where path = read_string(s, "path", st.path); path && !st.path.empty()) {
-        refuse_unsupported(s.diag(), *path, s.qualify("path"), "issue 12");
+    Where path = read_string(s, "path", st.path);
+    Where fsync = read_enum(s, "fsync", st.fsync,
+                            {{"always", StorageFsync::Always},
+                             {"interval_ms", StorageFsync::IntervalMs},
+                             {"never", StorageFsync::Never}});
+    Where interval =
+        read_uint(s, "fsync_interval_ms", st.fsync_interval_ms, 1, kMaxFsyncIntervalMs);
+    if (known) {
+        if (st.backend == "file" && st.path.empty()) {
+            s.diag().error(path.value_or(s.where("backend").value_or(s.mark())),
+                           fmt::format("{} 'file' needs {}: the folder of its segments",
+                                       s.qualify("backend"), s.qualify("path")));
+        } else if (st.backend != "file" && !st.path.empty()) {
+            s.diag().error(*path, fmt::format("{} is set but {} is '{}': only the file backend "
+                                              "uses it, so it would do nothing",
+                                              s.qualify("path"), s.qualify("backend"), st.backend));
+        }
+        warn_unused_fsync(s, st, fsync, interval);
     }
     s.check_unknown();
+}
+
+// Rooms on a cluster need one numbering of each room's messages for every node: the redis
+// backend, not built yet. Memory or file there would give each node its own x-seq.
+void check_room_storage(const Config& c, Where rooms, Where backend, Diagnostics& diag) {
+    if (c.redis.url.empty() || c.destinations.rooms.empty() ||
+        (c.storage.backend != "memory" && c.storage.backend != "file")) {
+        return;
+    }
+    diag.error(backend.value_or(rooms.value_or(YAML::Mark())),
+               fmt::format("storage.backend '{}'{} with destinations.rooms and a cluster "
+                           "(cluster.redis.url): every node would number room messages on its "
+                           "own; rooms on a cluster need the redis backend (issue 12, not built "
+                           "yet)",
+                           c.storage.backend, backend ? "" : " (the default)"));
 }
 
 // The relay's clock: a tick every ping_interval_ms sends a PING and a watchdog PUBLISH the
@@ -413,9 +519,12 @@ void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
     read_http(root.section("http"), c.http);
     read_limits(root.section("limits"), c.limits);
     read_heartbeat(root.section("heartbeat"), c.heartbeat);
-    read_destinations(root.section("destinations"), c.destinations, c.limits.max_queue_messages);
+    Section destinations = root.section("destinations");
+    read_destinations(destinations, c.destinations, c.limits.max_queue_messages);
     read_cluster(root.section("cluster"), c.redis);
-    read_storage(root.section("storage"), c.storage);
+    Section storage = root.section("storage");
+    read_storage(storage, c.storage);
+    check_room_storage(c, destinations.where("rooms"), storage.where("backend"), diag);
     read_logging(root.section("logging"), c.logging);
     read_shutdown(root.section("shutdown"), c);
     root.check_unknown();
@@ -429,14 +538,12 @@ ConfigResult load_config_text(const std::string& text, const std::string& path) 
         Diagnostics diag(path);
         auto config = std::make_shared<Config>();
         config->path = path;
-        try {
-            std::vector<YAML::Node> documents = YAML::LoadAll(text);
-            if (documents.size() > 1) {
-                diag.error(documents[1].Mark(), "only one YAML document is allowed");
+        if (const std::optional<YAML::Node> root = yaml::parse_document(text, diag)) {
+            try {
+                read_root(*root, *config, diag);
+            } catch (const YAML::Exception& e) {
+                diag.error(e.mark, e.msg);
             }
-            read_root(documents.empty() ? YAML::Node() : documents[0], *config, diag);
-        } catch (const YAML::Exception& e) {
-            diag.error(e.mark, e.msg);
         }
         if (config->node_id.empty()) {
             config->node_id = default_node_id();

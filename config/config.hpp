@@ -112,17 +112,19 @@ struct AuthConfig {
     std::vector<AclRuleConfig> acl;
 };
 
-// Rooms (history: issue 12, presence: issue 13) are parsed but not built: a non-empty
-// destinations.rooms is refused, so nothing here is read yet.
+/// A room's history: what the storage backend keeps for x-history / x-since-seq replays.
 struct HistoryConfig {
-    std::uint32_t max_messages = 100;
-    std::uint32_t max_age_s = 86400;
+    std::uint32_t max_messages = 100;  // 1..1000000
+    std::uint32_t max_age_s = 86400;   // >= 1
 };
 
+/// destinations.rooms[]: topics with room features (x-seq, x-epoch, history). A topic is
+/// the room of the first entry whose pattern matches it (first match wins); the pattern was
+/// checked with protocol::RoomPattern::compile and starts with a topic prefix.
 struct RoomConfig {
     std::string pattern;
     HistoryConfig history;
-    bool presence = false;
+    bool presence = false;  // always false: presence (issue 13) is refused until it is built
 };
 
 enum class QueueOverflow { Reject, DropOldest };
@@ -150,12 +152,14 @@ struct DestinationsConfig {
 enum class StorageFsync { Always, IntervalMs, Never };
 
 /// storage: where room history is kept. `backend` memory (the embedded default) or file
-/// (append-only segments under `path`); redis is not built yet and is refused.
+/// (append-only segments under `path`, which it requires); redis is not built yet (issue
+/// 12) and is refused, and so is memory or file with rooms and a cluster (each node would
+/// number room messages on its own). fsync applies to the file backend only.
 struct StorageConfig {
-    std::string backend = "memory";  // memory | file | redis
-    std::string path;                // file backend: its folder
+    std::string backend = "memory";  // memory | file (redis refused)
+    std::string path;                // file backend: its folder; "" with any other backend
     StorageFsync fsync = StorageFsync::IntervalMs;
-    std::uint32_t fsync_interval_ms = 100;
+    std::uint32_t fsync_interval_ms = 100;  // 1..60000, with fsync interval_ms
 };
 
 struct RedisConfig {

@@ -21,29 +21,51 @@ struct AuthConfig;
 namespace stampede::config::yaml {
 
 /// Errors and warnings of one file, each kept with its 1-based line so they come out in
-/// file order whatever order the sections were read in.
+/// file order whatever order the sections were read in. At most kMaxShown of each are kept
+/// (the first ones in file order), so a file with a bad line per node cannot grow them
+/// without bound; the rest are counted into one last "too many ..." line.
 class Diagnostics {
    public:
+    static constexpr std::size_t kMaxShown = 100;
+
     explicit Diagnostics(std::string file) : file_(std::move(file)) {}
 
     void error(const YAML::Mark& mark, const std::string& message);
     void warn(const YAML::Mark& mark, const std::string& message);
-    bool has_errors() const { return !errors_.empty(); }
-    /// "file:line: message" lines, sorted by line (stable within a line).
+    bool has_errors() const { return !errors_.kept.empty(); }
+    /// "file:line: message" lines, sorted by line (stable within a line); past kMaxShown a
+    /// last line "file:line: too many errors: N more not shown" (line: the first not shown).
     std::vector<std::string> errors() const;
     std::vector<std::string> warnings() const;
 
    private:
     struct Entry {
         int line;
+        std::size_t order;  // report order, for stability within a line
         std::string message;
     };
-    std::vector<std::string> format(std::vector<Entry> entries) const;
+    // A max-heap by (line, order) of the kMaxShown first entries in file order.
+    struct List {
+        std::vector<Entry> kept;
+        std::size_t reported = 0;
+        std::size_t dropped = 0;
+        int first_dropped_line = 0;
+    };
+    static bool before(const Entry& a, const Entry& b);
+    static void add(List& list, int line, const std::string& message);
+    std::vector<std::string> format(const List& list, std::string_view what) const;
 
     std::string file_;
-    std::vector<Entry> errors_;
-    std::vector<Entry> warnings_;
+    List errors_;
+    List warnings_;
 };
+
+/// Parses the config text: exactly one YAML document (an empty text gives a null node).
+/// YAML anchors and aliases are refused, each at its line: a config file has no need for
+/// them, and an alias chain makes a small file a huge tree. Every problem is reported;
+/// nullopt when the text is not usable (bad YAML, anchors), and then nothing of it is read.
+/// A second document is an error, and the first is still returned to be checked.
+std::optional<YAML::Node> parse_document(const std::string& text, Diagnostics& diag);
 
 /// A value found under a key: either written in the file, or read from the file that
 /// `K_file` names (then `file_text` holds its contents, one trailing newline stripped).
@@ -73,6 +95,8 @@ class Section {
     std::string qualify(std::string_view key) const;
     /// Where `key` (or `key_file`) is written, without marking it as known.
     Where where(const std::string& key) const;
+    /// Whether `key` is written and holds a map (for keys that are a scalar or a map).
+    bool holds_map(const std::string& key) const;
 
     /// The value under `key`, or read from the file named by `key_file` when `allow_file`.
     std::optional<Field> field(const std::string& key, bool allow_file = true);

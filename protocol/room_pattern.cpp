@@ -35,27 +35,6 @@ bool valid_capture_name(std::string_view name) {
     });
 }
 
-// '#' matches zero or more segments, '*' exactly one; the rest literally.
-bool match_wildcards(const std::vector<std::string>& pattern, std::size_t p,
-                     const std::vector<std::string_view>& name, std::size_t n) {
-    while (p < pattern.size()) {
-        if (pattern[p] == "#") {
-            for (std::size_t skip = n; skip <= name.size(); ++skip) {
-                if (match_wildcards(pattern, p + 1, name, skip)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        if (n >= name.size() || (pattern[p] != "*" && pattern[p] != name[n])) {
-            return false;
-        }
-        ++p;
-        ++n;
-    }
-    return n == name.size();
-}
-
 }  // namespace
 
 std::optional<RoomPattern> RoomPattern::compile(std::string_view pattern, std::size_t prefix_length,
@@ -75,13 +54,20 @@ std::optional<RoomPattern> RoomPattern::compile(std::string_view pattern, std::s
             error = "a room pattern needs a name after its prefix";
             return std::nullopt;
         }
-        for (std::string_view segment : split(pattern.substr(prefix_length), '.')) {
+        const std::string_view name = pattern.substr(prefix_length);
+        for (std::string_view segment : split(name, '.')) {
             if (segment.empty()) {
                 error = "a room pattern has an empty '.' segment";
                 return std::nullopt;
             }
-            out.segments_.emplace_back(segment);
+            // "room*" would only ever match itself: surely not what was meant.
+            if (segment != "*" && segment != "#" &&
+                segment.find_first_of("*#") != std::string_view::npos) {
+                error = "'*' and '#' must each be a whole '.' segment";
+                return std::nullopt;
+            }
         }
+        out.wildcards_ = Pattern(name);
         return out;
     }
     if (pattern.find('*') != std::string_view::npos ||
@@ -126,8 +112,8 @@ bool RoomPattern::matches(std::string_view destination) const {
 
 std::optional<Captures> RoomPattern::match(std::string_view destination) const {
     if (!slash_style_) {
-        if (destination.substr(0, prefix_.size()) != prefix_ ||
-            !match_wildcards(segments_, 0, split(destination.substr(prefix_.size()), '.'), 0)) {
+        if (!destination.starts_with(prefix_) ||
+            !wildcards_.matches(destination.substr(prefix_.size()))) {
             return std::nullopt;
         }
         return Captures{};

@@ -3,7 +3,9 @@
 //    ('*' one segment, '#' zero or more);
 //  - '/'-separated with {name} captures, each capture exactly one non-empty segment:
 //    "/sub/chat/room/{id}" (as Spring apps name rooms); the other segments match literally.
-// A pattern without '{' is of the first style. Pure; safe to share between threads.
+// A pattern without '{' or '}' is of the first style, matched by protocol::Pattern (at worst
+// name segments x pattern segments steps, however many '#'). Pure; safe to share between
+// threads.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "protocol/destination.hpp"
 
 namespace stampede::protocol {
 
@@ -22,7 +26,7 @@ class RoomPattern {
     /// Compiles `pattern`, whose first `prefix_length` characters (its topic prefix, e.g.
     /// "/topic/") match literally; nullopt with `error` set when it is not valid (an empty segment,
     /// a capture that is not a whole segment, a capture name that is not [A-Za-z_][A-Za-z0-9_]*
-    /// or appears twice, '*' or '#' mixed with captures).
+    /// or appears twice, '*' or '#' mixed with captures or not a whole '.' segment).
     static std::optional<RoomPattern> compile(std::string_view pattern, std::size_t prefix_length,
                                               std::string& error);
 
@@ -37,7 +41,8 @@ class RoomPattern {
     std::string text_;
     std::string prefix_;  // wildcard style: matched literally before the segments
     bool slash_style_ = false;
-    std::vector<std::string> segments_;  // literal, "*", "#", or "{name}"
+    Pattern wildcards_{""};              // wildcard style: the '.' segments after the prefix
+    std::vector<std::string> segments_;  // '/' style: literal or "{name}"
 };
 
 }  // namespace stampede::protocol

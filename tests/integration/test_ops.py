@@ -89,10 +89,7 @@ class CommandLineTest(unittest.TestCase):
         "  static_dir: /srv/www\n"                                   # 4
         "destinations:\n"                                            # 5
         "  rooms:\n"                                                 # 6
-        "    - { pattern: \"/topic/room.*\", presence: true }\n"     # 7
-        "storage:\n"                                                 # 8
-        "  backend: file\n"                                          # 9
-        "  path: /var/lib/stampede\n")                               # 10
+        "    - { pattern: \"/topic/room.*\", presence: true }\n")   # 7
 
     def test_check_config_refuses_planned_features(self):
         """Keys of features not built yet are refused at their line, not silently ignored."""
@@ -100,16 +97,14 @@ class CommandLineTest(unittest.TestCase):
         out = run("--check-config", path)
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
         text = out.stdout + out.stderr
-        for line, key in ((4, "http.static_dir"), (6, "destinations.rooms"),
-                          (7, "destinations.rooms[0].presence"), (9, "storage.backend 'file'"),
-                          (10, "storage.path")):
+        for line, key in ((4, "http.static_dir"), (7, "destinations.rooms[0].presence")):
             self.assertIn(f"{path}:{line}: {key} is not supported yet", text)
 
     def test_start_refuses_planned_features(self):
         path = self.write(self.PLANNED_FEATURES)
         out = run("--config", path)
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
-        self.assertIn(f"{path}:6: destinations.rooms is not supported yet",
+        self.assertIn(f"{path}:7: destinations.rooms[0].presence is not supported yet",
                       out.stdout + out.stderr)
 
     def test_start_with_bad_config_fails(self):
@@ -332,9 +327,9 @@ class ReloadTest(BrokerTestCase):
     def test_planned_feature_on_sighup_is_refused_and_the_old_config_stays(self):
         c = self.client()
         self.reload(text=to_yaml(default_config(limits={"max_frame_bytes": 2048}))
-                    + "\nstorage:\n  backend: file\n  path: /tmp\n")
+                    + "\nhttp:\n  static_dir: /tmp\n")
         self.broker.wait_log_count(
-            re.escape(self.broker.config_path) + r":\d+: storage.backend 'file' is not "
+            re.escape(self.broker.config_path) + r":\d+: http.static_dir is not "
             r"supported yet", 1, what="the reload error")
         self.broker.wait_log_count(r"reload refused", 1)
         self.assertIsNone(self.broker.proc.poll(), "broker exited on a refused reload")

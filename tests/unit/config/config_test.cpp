@@ -300,9 +300,14 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
         {"storage: { backend: disk }",
          "t.yaml:1: storage.backend must be memory, file or redis, got 'disk'"},
         {"storage: { backend: file }",
-         "t.yaml:1: storage.backend 'file' is not supported yet (planned: issue 12)"},
+         "t.yaml:1: storage.backend 'file' needs storage.path: the folder of its segments"},
         {"storage: { backend: redis }",
-         "t.yaml:1: storage.backend 'redis' is not supported yet (planned: issue 12)"},
+         "t.yaml:1: storage.backend 'redis' is refused: issue 12, not built yet; use memory or "
+         "file"},
+        {"storage: { fsync: sometimes }",
+         "t.yaml:1: storage.fsync must be always, interval_ms or never, got 'sometimes'"},
+        {"storage: { fsync_interval_ms: 60001 }",
+         "t.yaml:1: storage.fsync_interval_ms must be an integer from 1 to 60000, got '60001'"},
         {"cluster: { redis: { url: \"http://h\" } }",
          "t.yaml:1: cluster.redis.url must start with redis://, got 'http://h'"},
         {"cluster: { redis: { ping_interval_ms: 5 } }",
@@ -338,7 +343,7 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
     }
 }
 
-// Keys of features not built yet (rooms, presence, storage backends, static files) are
+// Keys of features not built yet (presence, the redis storage backend, static files) are
 // parsed, so the error names the line, and refused unless they hold their default: a config
 // that sets them would otherwise run and silently do nothing.
 TEST(ConfigTest, PlannedFeaturesAreRefusedAtTheirLine) {
@@ -354,27 +359,13 @@ destinations:
       history: { max_messages: 5, max_age_s: 60 }
       presence: true
 storage:
-  backend: file
-  path: /var/lib/stampede
+  backend: redis
 )"),
         ElementsAre("t.yaml:4: http.static_dir is not supported yet (planned: the demo chat page)",
                     "t.yaml:9: destinations.rooms[0].presence is not supported yet (planned: "
                     "issue 13)",
-                    "t.yaml:11: storage.backend 'file' is not supported yet (planned: issue 12)",
-                    "t.yaml:12: storage.path is not supported yet (planned: issue 12)"));
-}
-
-TEST(ConfigTest, PlannedRoomKeysAreStillChecked) {
-    // A room's keys are checked, each at its line.
-    EXPECT_THAT(errors_of(R"(
-listeners: [ { name: web } ]
-destinations:
-  rooms:
-    - { presence: false, history: { max_messages: x } }
-)"),
-                ElementsAre("t.yaml:4: destinations.rooms[0].pattern is required",
-                            "t.yaml:4: destinations.rooms[0].history.max_messages must be an "
-                            "integer from 0 to 4294967295, got 'x'"));
+                    "t.yaml:11: storage.backend 'redis' is refused: issue 12, not built yet; use "
+                    "memory or file"));
 }
 
 TEST(ConfigTest, PlannedFeaturesWrittenAtTheirDefaultsAreAccepted) {
