@@ -13,7 +13,9 @@
 #
 # Environment: ROUNDS (2), DURATION (s per run, 10), SHARDS (2), RATE (rooms msgs/s, 5000),
 # ROOMS (1000), MEMBERS (10), MAX (1: also the saturating variant, --rate 0), REPLAY
-# (subscriber counts for the replay scenario, "1 100"; "" skips it), BUILD (build).
+# (subscriber counts for the replay scenario, "1 100"; "" skips it), BUILD (build),
+# QUIET_WAIT (s to wait before each run for a second in which the machine is nearly idle, as
+# compare.sh does; 10).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -77,6 +79,7 @@ run() { # run CONFIG CASE SCENARIO ARGS...
         start_broker "$config" "$n"
         pid=$PID
     fi
+    wait_quiet
     load=$(cut -d' ' -f1 /proc/loadavg)
     local cmd=("$BUILD/stampede-bench" "$@" --url "ws://127.0.0.1:$port/ws" --duration "$DURATION"
         --broker-pid "$pid" "${extra[@]}" --label "config=$config;case=$case;load=$load")
@@ -89,6 +92,19 @@ run() { # run CONFIG CASE SCENARIO ARGS...
         PID=""
     fi
     rm -rf "$WORK/store-$n"
+}
+
+QUIET_WAIT=${QUIET_WAIT:-10}
+cpu_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+wait_quiet() { # under 30% of one core busy for a second, or QUIET_WAIT s passed
+    local hz before waited
+    hz=$(getconf CLK_TCK)
+    for ((waited = 0; waited < QUIET_WAIT; waited++)); do
+        before=$(cpu_busy_ticks)
+        sleep 1
+        ((100 * ($(cpu_busy_ticks) - before) < 30 * hz)) && return 0
+    done
+    echo "  machine still busy after ${QUIET_WAIT}s; running anyway" >&2
 }
 
 RUN_COUNT=0
