@@ -1,7 +1,7 @@
 """Tables of benchmarks/rooms_history.sh's runs: rooms per config (every run and the medians,
 with the load average each run started at), then the replay scenario.
 
-    python3 benchmarks/rooms_history_report.py results.jsonl
+    python3 benchmarks/rooms_history_report.py results.jsonl [more.jsonl ...]   (sessions pooled)
 """
 import json
 import statistics
@@ -80,11 +80,12 @@ def replay_table(runs):
               f"{w['subscribes']:,} | {label(r)['load']} |")
 
 
-def main(path):
-    runs = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+def main(paths):
+    runs = [json.loads(line) for path in paths for line in open(path, encoding="utf-8")
+            if line.strip()]
     rooms_tables(runs)
     replay_table(runs)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
