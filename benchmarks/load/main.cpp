@@ -14,5 +14,8 @@ int main(int argc, char** argv) {
     if (options->scenario == "sink") {
         return stampede::bench::run_sink(*options);
     }
+    if (options->scenario == "replay") {
+        return stampede::bench::run_replay(*options);
+    }
     return stampede::bench::run_scenario(*options);
 }

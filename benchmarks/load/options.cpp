@@ -19,6 +19,9 @@ Scenarios (one JSON line per run on stdout):
   connections  --connections C idle connections, each subscribed once; connect rate, RSS/conn
   queue        1 publisher -> --subscribers competing consumers (ack: client-individual)
   relay        publisher on --url, --subscribers S on --url2 (two nodes of a cluster)
+  replay       fills a room (<name>.room.replay) with --history H messages, then --subscribers
+               S clients SUBSCRIBE at once with a receipt, rounds alternating x-history:H and
+               none: SUBSCRIBE-to-RECEIPT latency of each (needs a broker with rooms)
   sink         the generator's own receive ceiling against a built-in sender thread;
                with --rate R: the floor under `rooms`, one MESSAGE per send() at R/s round
                robin over --connections C (what no broker can beat on this machine)
@@ -41,6 +44,7 @@ Options:
   --payload BYTES           body size, at least 43 [128]
   --subscribers S --rooms R --members M --connections C
   --idle N                  extra idle subscribed connections during a throughput run [0]
+  --history H               replay: messages in the room and x-history asked for [100]
   --source-addresses N      spread connections over 127.0.0.2..(N+1) when the target is
                             loopback and there are many connections [8]; 0 = never
   --max-connecting N        handshakes in flight at once [256]
@@ -113,6 +117,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         {"members", size(options.members)},
         {"connections", size(options.connections)},
         {"idle", size(options.idle)},
+        {"history", size(options.history)},
         {"window", size(options.window)},
         {"source-addresses", size(options.source_addresses)},
         {"max-connecting", size(options.max_connecting)},
@@ -173,8 +178,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     options.threads = static_cast<unsigned>(threads == 0 ? 1 : threads);
     options.broker_pid = static_cast<pid_t>(pid);
     options.broker_pid2 = static_cast<pid_t>(pid2);
-    static const char* const kScenarios[] = {"fanout", "rooms", "connections",
-                                             "queue",  "relay", "sink"};
+    static const char* const kScenarios[] = {"fanout", "rooms",  "connections", "queue",
+                                             "relay",  "replay", "sink"};
     bool known = false;
     for (const char* name : kScenarios) {
         known = known || options.scenario == name;

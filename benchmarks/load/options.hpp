@@ -11,7 +11,7 @@
 namespace stampede::bench {
 
 struct Options {
-    std::string scenario;  // fanout | rooms | connections | queue | relay | sink
+    std::string scenario;  // fanout | rooms | connections | queue | relay | replay | sink
     std::string url = "ws://127.0.0.1:15674/ws";
     std::string url2;                      // relay: where the subscribers connect
     std::string transport;                 // ws | tcp: checks the URLs; picks the sink framing
@@ -33,6 +33,7 @@ struct Options {
     std::size_t members = 10;
     std::size_t connections = 1000;
     std::size_t idle = 0;              // extra idle connections, each subscribed once
+    std::size_t history = 100;         // replay: messages in the room, and x-history asked for
     std::size_t window = 0;            // messages in flight per publisher; 0 = auto
     std::size_t source_addresses = 8;  // spread over 127.0.0.2.. (0 = never bind)
     std::size_t max_connecting = 256;  // handshakes in progress at once
