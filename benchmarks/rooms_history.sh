@@ -10,6 +10,8 @@
 #             file-never; default: none memory
 #             rabbitmq: a RabbitMQ Web-STOMP already running on 127.0.0.1:15674 (guest),
 #             started as compare.sh does, its beam pid in RABBIT_PID (rooms runs only)
+#             cluster (a one-node cluster on REDIS_URL, no rooms: the relay alone), redis
+#             (rooms with the redis backend on REDIS_URL, e.g. a local redis-server)
 #
 # Environment: ROUNDS (2), DURATION (s per run, 10), SHARDS (2), RATE (rooms msgs/s, 5000),
 # ROOMS (1000), MEMBERS (10), MAX (1: also the saturating variant, --rate 0), REPLAY
@@ -46,6 +48,10 @@ config_yaml() { # config_yaml CONFIG STORE_DIR
     file-interval) printf '%s\nstorage: { backend: file, path: "%s", fsync: interval_ms, fsync_interval_ms: 100 }\n' "$rooms" "$2" ;;
     file-always) printf '%s\nstorage: { backend: file, path: "%s", fsync: always }\n' "$rooms" "$2" ;;
     file-never) printf '%s\nstorage: { backend: file, path: "%s", fsync: never }\n' "$rooms" "$2" ;;
+    # One node on a cluster (REDIS_URL, a local redis-server): the relay alone, then rooms
+    # numbered and kept in Redis (every room message goes through the publish script).
+    cluster) printf 'cluster: { redis: { url: "%s" } }\n' "${REDIS_URL:?cluster needs REDIS_URL}" ;;
+    redis) printf '%s\ncluster: { redis: { url: "%s" } }\nstorage: { backend: redis }\n' "$rooms" "${REDIS_URL:?redis needs REDIS_URL}" ;;
     *) echo "unknown config $1" >&2; exit 2 ;;
     esac
 }
