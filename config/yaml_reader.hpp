@@ -16,7 +16,8 @@
 
 namespace stampede::config {
 struct AuthConfig;
-}
+struct PresenceConfig;
+}  // namespace stampede::config
 
 namespace stampede::config::yaml {
 
@@ -199,5 +200,9 @@ Where read_enum(Section& s, const std::string& key, E& out,
 
 /// The `auth` section (auth_section.cpp).
 void read_auth(Section s, AuthConfig& auth);
+/// A room's `presence` key in `room` (presence_section.cpp): true, false or a map;
+/// `captures` are the room pattern's capture names, which its templates may use.
+void read_presence(Section& room, PresenceConfig& presence,
+                   const std::vector<std::string>& captures);
 
 }  // namespace stampede::config::yaml
