@@ -259,6 +259,9 @@ void Session::deliver_topic(const LocalMessage& message, const Subscription& sub
     if (message->seq != 0 && message->seq <= sub.replay_through) {
         return;  // already replayed to this subscription
     }
+    if (message->presence_version != 0 && message->presence_version <= sub.presence_through) {
+        return;  // a presence change its snapshot already had
+    }
     push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id(false));
 }
 
