@@ -12,6 +12,7 @@ import json
 import time
 
 from harness import BrokerTestCase, default_config
+from test_cluster import metric
 from room_support import subscribe_with_receipt
 
 USERS = ["alice", "bob", "carol"]
@@ -230,6 +231,9 @@ class PresenceTest(BrokerTestCase):
         self.assertGreaterEqual(len(bodies), 3)
         self.assertLessEqual(len(bodies), 6)
         self.assertEqual(bodies[0], b"typing 0")
+        self.assertEqual(metric(self.broker, "stampede_room_ephemeral_dropped_total"),
+                         10 - len(bodies))
+        self.assertEqual(metric(self.broker, "stampede_room_presence_members"), 1)
         time.sleep(1.1)
         alice.send("/topic/room.e", b"typing again", headers={"x-ephemeral": "true"},
                    receipt=True)
