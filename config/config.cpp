@@ -426,29 +426,6 @@ void read_storage(Section& s, StorageConfig& st) {
     s.check_unknown();
 }
 
-// Presence is counted by this node alone: on a cluster, every node would count only its own
-// sessions and call that the room's members.
-void refuse_presence_on_cluster(const Config& c, Where rooms, Diagnostics& diag) {
-    if (c.redis.url.empty()) {
-        return;
-    }
-    for (std::size_t i = 0; i < c.destinations.rooms.size(); ++i) {
-        const RoomConfig& room = c.destinations.rooms[i];
-        if (room.presence.enabled) {
-            YAML::Mark at = rooms.value_or(YAML::Mark());
-            if (room.presence_line >= 0) {
-                at.line = room.presence_line;
-            }
-            diag.error(at,
-                       fmt::format("destinations.rooms[{}].presence with a cluster "
-                                   "(cluster.redis.url): presence on a cluster is not built yet "
-                                   "(each node would count only its own sessions); turn it off "
-                                   "or run a single node",
-                                   i));
-        }
-    }
-}
-
 // Rooms on a cluster need one numbering of each room's messages for every node: the redis
 // backend, which is the default there. Memory or file would give each node its own x-seq.
 void resolve_room_storage(Config& c, Where rooms, Where backend, Diagnostics& diag) {
@@ -461,7 +438,7 @@ void resolve_room_storage(Config& c, Where rooms, Where backend, Diagnostics& di
                    "in that Redis");
         return;
     }
-    refuse_presence_on_cluster(c, rooms, diag);
+    yaml::refuse_presence_on_cluster(c, rooms, diag);
     if (c.redis.url.empty() || c.destinations.rooms.empty() ||
         (c.storage.backend != "memory" && c.storage.backend != "file")) {
         return;

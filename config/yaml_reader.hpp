@@ -16,6 +16,7 @@
 
 namespace stampede::config {
 struct AuthConfig;
+struct Config;
 struct PresenceConfig;
 }  // namespace stampede::config
 
@@ -204,5 +205,8 @@ void read_auth(Section s, AuthConfig& auth);
 /// `captures` are the room pattern's capture names, which its templates may use.
 void read_presence(Section& room, PresenceConfig& presence,
                    const std::vector<std::string>& captures);
+/// Presence on with cluster.redis.url: an error at each such room's `presence` line
+/// (`rooms`: where destinations.rooms is, for a room whose line is unknown).
+void refuse_presence_on_cluster(const Config& c, Where rooms, Diagnostics& diag);
 
 }  // namespace stampede::config::yaml
