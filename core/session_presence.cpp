@@ -3,6 +3,7 @@
 // per enter or leave. Shard thread only.
 #include <fmt/format.h>
 
+#include "auth/claims.hpp"
 #include "core/presence_notices.hpp"
 #include "core/publish.hpp"
 #include "core/session.hpp"
@@ -15,8 +16,11 @@ using protocol::CloseReason;
 
 void Session::change_presence(const std::string& room, const rooms::RoomRule& rule, bool enter) {
     // The member is the principal: an anonymous session's is "anonymous:<session>", its own.
-    // The info claim's value is not kept by auth::Principal yet, so members carry no info.
-    host_.publisher().publish_presence(room, rule, principal_.name, "", enter);
+    // Its info (the room's info_claim from the session's JWT) is kept from its first enter.
+    const std::string info = enter && !rule.presence.info_claim.empty()
+                                 ? auth::claim_json(principal_.claims, rule.presence.info_claim)
+                                 : std::string();
+    host_.publisher().publish_presence(room, rule, principal_.name, info, enter);
 }
 
 void Session::subscribe_broker_destination(const protocol::Frame& frame,

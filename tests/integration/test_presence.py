@@ -11,6 +11,7 @@ tabs are separate connections, spread over them."""
 import json
 import time
 
+from auth_support import HMAC_SECRET, AuthCase, bearer, hmac_issuer, mint
 from harness import BrokerTestCase, default_config
 from test_cluster import metric
 from room_support import subscribe_with_receipt
@@ -240,3 +241,35 @@ class PresenceTest(BrokerTestCase):
         self.assertEqual(bob.expect("MESSAGE").body, b"typing again")
         alice.disconnect()
         bob.disconnect()
+
+
+class PresenceInfoTest(AuthCase):
+    """info_claim: the claim's value from each member's JWT beside it in snapshots."""
+
+    @classmethod
+    def setUpClass(cls):
+        claims = {"alice": {"profile": {"name": "Alice", "avatar": 3}}, "bob": {}}
+        out = mint({"keys": {"h": {"alg": "HS256", "secret": HMAC_SECRET, "kid": None}},
+                    "tokens": [{"key": "h", "claims": dict(c, sub=n, iss="https://hmac.example")}
+                               for n, c in claims.items()]})
+        cls.tokens = dict(zip(claims, out["tokens"]))
+
+    def config(self):
+        return default_config(
+            shards=2,
+            destinations={"rooms": [{"pattern": "/topic/team.*",
+                                     "presence": {"info_claim": "profile"}}]},
+            auth={"anonymous": True, "jwt": [hmac_issuer()]})
+
+    def test_snapshot_carries_each_members_claim(self):
+        alice = self.login(bearer(self.tokens["alice"]))
+        bob = self.login(bearer(self.tokens["bob"]))
+        alice.subscribe("/topic/team.a", "s")
+        bob.subscribe("/topic/team.a", "s")
+        anonymous = self.client()
+        before, _ = subscribe_with_receipt(anonymous, "/stampede/presence/topic/team.a", "p")
+        self.assertEqual(json.loads(before[0].body),
+                         {"users": ["alice", "bob"], "count": 2,
+                          "info": {"alice": {"name": "Alice", "avatar": 3}}})
+        for c in (alice, bob, anonymous):
+            c.disconnect()
