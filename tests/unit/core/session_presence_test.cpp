@@ -95,6 +95,20 @@ TEST_F(SessionPresenceTest, WatcherGetsTheSnapshotThenTheReceiptThenChanges) {
         << out;
 }
 
+TEST_F(SessionPresenceTest, ASessionDestroyedWhileConnectedLeavesWithoutDeliveringToItself) {
+    auto c = std::make_unique<Client>(host, 4);
+    c->connect();
+    c->session.on_bytes(frame("SUBSCRIBE\nid:w\ndestination:/topic/room.*\n\n"));
+    c->session.on_bytes(frame("SUBSCRIBE\nid:p\ndestination:/stampede/presence/topic/room.1\n\n"));
+    c->session.on_bytes(frame("SUBSCRIBE\nid:s\ndestination:/topic/room.1\n\n"));
+    a.session.on_bytes(frame("SUBSCRIBE\nid:s\ndestination:/topic/room.1\n\n"));
+    a.take();
+    c->take();
+    c.reset();  // a dropped connection: no DISCONNECT, the session is simply destroyed
+    EXPECT_NE(a.take().find("x-presence:leave\nx-user:anonymous\\c0-4\nx-user-count:1\n"),
+              std::string::npos);
+}
+
 TEST_F(SessionPresenceTest, OtherBrokerDestinationsAndRoomsWithoutPresenceAreRefused) {
     watcher.session.on_bytes(frame("SUBSCRIBE\nid:p\ndestination:/stampede/other\n\n"));
     EXPECT_NE(watcher.take().find("message:unknown destination prefix"), std::string::npos);
