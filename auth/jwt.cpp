@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 #include <rapidjson/pointer.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cmath>
@@ -330,6 +332,10 @@ AuthResult<Principal> JwtVerifier::check_claims(const ParsedToken& token, std::i
         }
         principal.jti = std::string(view(jti->value));
     }
+    rapidjson::StringBuffer claims;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(claims);
+    payload.Accept(writer);
+    principal.claims.assign(claims.GetString(), claims.GetSize());
     return Result::success(std::move(principal));
 }
 

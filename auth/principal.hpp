@@ -17,6 +17,9 @@ struct Principal {
     std::string issuer;                      // the guard (auth.jwt[].name) or "users"
     std::optional<std::int64_t> expires_at;  // token exp, unix seconds; none = never
     std::string jti;                         // token id for the revocation list; "" = none
+    /// A JWT's verified payload as JSON text, for the claims read after CONNECT (a presence
+    /// room's info_claim: auth/claims.hpp); "" for service accounts and anonymous sessions.
+    std::string claims;
     bool anonymous = false;
 
     bool has_role(std::string_view role) const {

@@ -210,30 +210,9 @@ void read_prefixes(Section& s, const std::string& key, std::vector<std::string>&
 // The longest history a room may keep: more is a typo, and the memory backend holds it all.
 constexpr std::uint64_t kMaxHistoryMessages = 1000000;
 
-// presence: true | false | { enabled: true|false, ... }. Not built yet (issue 13): on, it is
-// refused (and the rest of its map, whose keys come with it, is not checked); off, its map
-// may hold nothing but `enabled`.
-void read_presence(Section& s, RoomConfig& r) {
-    if (!s.holds_map("presence")) {
-        if (Where w = read_bool(s, "presence", r.presence); w && r.presence) {
-            refuse_unsupported(s.diag(), *w, s.qualify("presence"), "issue 13");
-        }
-        r.presence = false;
-        return;
-    }
-    Section presence = s.section("presence");
-    bool enabled = true;  // a presence map asks for presence unless it says enabled: false
-    Where w = read_bool(presence, "enabled", enabled);
-    if (enabled) {
-        refuse_unsupported(s.diag(), w.value_or(presence.mark()), s.qualify("presence"),
-                           "issue 13");
-        return;
-    }
-    presence.check_unknown();
-}
-
 RoomConfig read_room(Section& s, const DestinationsConfig& d) {
     RoomConfig r;
+    std::optional<protocol::RoomPattern> pattern;
     if (Where w = read_required_string(s, "pattern", r.pattern); w && !r.pattern.empty()) {
         const protocol::ClassifiedDestination where =
             protocol::classify(r.pattern, d.topic_prefixes, d.queue_prefixes);
@@ -242,7 +221,8 @@ RoomConfig read_room(Section& s, const DestinationsConfig& d) {
             s.diag().error(
                 *w, fmt::format("{} '{}' must start with a topic prefix ({})", s.qualify("pattern"),
                                 r.pattern, fmt::join(d.topic_prefixes, ", ")));
-        } else if (!protocol::RoomPattern::compile(r.pattern, where.prefix.size(), why)) {
+        } else if (!(pattern =
+                         protocol::RoomPattern::compile(r.pattern, where.prefix.size(), why))) {
             // The prefix length matters to the wildcard style only (a '/'-style pattern is
             // split on '/' as a whole), so it is passed for both.
             s.diag().error(*w, fmt::format("{} '{}': {}", s.qualify("pattern"), r.pattern, why));
@@ -252,7 +232,11 @@ RoomConfig read_room(Section& s, const DestinationsConfig& d) {
     read_uint(history, "max_messages", r.history.max_messages, 1, kMaxHistoryMessages);
     read_uint(history, "max_age_s", r.history.max_age_s, 1);
     history.check_unknown();
-    read_presence(s, r);
+    if (Where w = s.where("presence")) {
+        r.presence_line = w->line;
+    }
+    yaml::read_presence(s, r.presence,
+                        pattern ? pattern->capture_names() : std::vector<std::string>{});
     s.check_unknown();
     return r;
 }
@@ -454,6 +438,7 @@ void resolve_room_storage(Config& c, Where rooms, Where backend, Diagnostics& di
                    "in that Redis");
         return;
     }
+    yaml::refuse_presence_on_cluster(c, rooms, diag);
     if (c.redis.url.empty() || c.destinations.rooms.empty() ||
         (c.storage.backend != "memory" && c.storage.backend != "file")) {
         return;

@@ -118,13 +118,28 @@ struct HistoryConfig {
     std::uint32_t max_age_s = 86400;   // >= 1
 };
 
+/// destinations.rooms[].presence (DESIGN.md "Rooms"): `true` is { enabled: true }, absent
+/// is off. Single node only: with cluster.redis.url, presence on is a config error until
+/// cluster-wide presence is built.
+struct PresenceConfig {
+    bool enabled = false;
+    bool notices = true;                 // enter/leave MESSAGEs in the room
+    std::uint32_t node_ttl_s = 15;       // a dead node's members leave after this (cluster only)
+    std::string info_claim;              // a JWT claim shown beside each member in snapshots
+    std::string enter_body;              // notice_body.enter: a template; "" = the default JSON
+    std::string leave_body;              // notice_body.leave
+    std::uint32_t ephemeral_per_s = 10;  // x-ephemeral SENDs per principal per second
+    bool operator==(const PresenceConfig&) const = default;
+};
+
 /// destinations.rooms[]: topics with room features (x-seq, x-epoch, history). A topic is
 /// the room of the first entry whose pattern matches it (first match wins); the pattern was
 /// checked with protocol::RoomPattern::compile and starts with a topic prefix.
 struct RoomConfig {
     std::string pattern;
     HistoryConfig history;
-    bool presence = false;  // always false: presence (issue 13) is refused until it is built
+    PresenceConfig presence;
+    int presence_line = -1;  // 0-based line of `presence` (the cluster check's error); -1 none
 };
 
 enum class QueueOverflow { Reject, DropOldest };

@@ -16,7 +16,9 @@
 
 namespace stampede::config {
 struct AuthConfig;
-}
+struct Config;
+struct PresenceConfig;
+}  // namespace stampede::config
 
 namespace stampede::config::yaml {
 
@@ -199,5 +201,12 @@ Where read_enum(Section& s, const std::string& key, E& out,
 
 /// The `auth` section (auth_section.cpp).
 void read_auth(Section s, AuthConfig& auth);
+/// A room's `presence` key in `room` (presence_section.cpp): true, false or a map;
+/// `captures` are the room pattern's capture names, which its templates may use.
+void read_presence(Section& room, PresenceConfig& presence,
+                   const std::vector<std::string>& captures);
+/// Presence on with cluster.redis.url: an error at each such room's `presence` line
+/// (`rooms`: where destinations.rooms is, for a room whose line is unknown).
+void refuse_presence_on_cluster(const Config& c, Where rooms, Diagnostics& diag);
 
 }  // namespace stampede::config::yaml

@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "core/local_message.hpp"
+#include "core/presence_notices.hpp"
 #include "core/reply_queues.hpp"
 #include "core/security.hpp"
 #include "core/shard_services.hpp"
@@ -48,7 +51,12 @@ PublishResult Publisher::check(const PublishRequest& request) const {
     if (where.kind == protocol::DestinationKind::Unknown) {
         result.error = PublishError::UnknownPrefix;
         result.detail =
-            fmt::format("'{}' has no configured topic or queue prefix", request.destination);
+            request.destination.starts_with(kBrokerPrefix)
+                ? fmt::format(
+                      "'{}': {} is reserved for the broker's own destinations, and "
+                      "this is not one that can be sent to",
+                      request.destination, kBrokerPrefix)
+                : fmt::format("'{}' has no configured topic or queue prefix", request.destination);
         return result;
     }
     if (request.source == PublishSource::Backend) {
@@ -91,6 +99,12 @@ protocol::MessagePtr Publisher::make(PublishRequest& request, std::string_view t
 }
 
 namespace {
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 // `x-ephemeral:true` (typing indicators): delivered live only, never numbered or kept.
 bool is_ephemeral(const PublishRequest& request) {
@@ -139,14 +153,29 @@ PublishResult Publisher::publish(PublishRequest& request) {
         return result;
     }
     const rooms::RoomRule* rule = nullptr;
-    if (shard_.rooms().has_rooms() && !protocol::is_pattern(where.name) && !is_ephemeral(request)) {
+    if (shard_.rooms().has_rooms() && !protocol::is_pattern(where.name)) {
         rule = shard_.rooms().rule_for(request.destination);
     }
-    if (rule != nullptr) {
+    const bool ephemeral = is_ephemeral(request);
+    if (rule != nullptr && !ephemeral) {
         publish_to_room(request, *rule, where.prefix.size(), result);
         return result;
     }
-    result.message = make(request, request.destination, nullptr);
+    // An ephemeral message in a presence room: rate-limited per principal (typing indicators
+    // are many and cheap to send; the excess is dropped quietly, the sender stays), and it
+    // carries the room's member count like every other message there.
+    protocol::RoomStamp stamp;
+    const bool presence = rule != nullptr && rule->presence.enabled;
+    if (presence) {
+        if (request.sender != nullptr &&
+            !shard_.rooms().presence().allow_ephemeral(request.destination, request.sender->name,
+                                                       rule->presence.ephemeral_per_s, wall_ms())) {
+            result.dropped = true;
+            return result;
+        }
+        stamp.user_count = shard_.rooms().presence().count(request.destination);
+    }
+    result.message = make(request, request.destination, presence ? &stamp : nullptr);
     shard_.count_message_in();
     fan_out(result.message, request, where.prefix.size());
     return result;
@@ -163,8 +192,13 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
     const std::string destination(request.destination);
     result.message = shard_.rooms().append(
         destination, rule,
-        [this, &request](const protocol::RoomStamp& stamp) {
-            return make(request, request.destination, &stamp);
+        [this, &request, &rule](const protocol::RoomStamp& stamp) {
+            if (!rule.presence.enabled) {
+                return make(request, request.destination, &stamp);
+            }
+            protocol::RoomStamp counted = stamp;  // the members when it was published
+            counted.user_count = shard_.rooms().presence().count(request.destination);
+            return make(request, request.destination, &counted);
         },
         [this, prefix_length](const protocol::MessagePtr& message) {
             shard_.post_to_other_shards(message, prefix_length);

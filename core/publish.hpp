@@ -42,6 +42,15 @@ class Publisher {
     /// with that glob), so overlapping subscriptions get it once each.
     void deliver_relayed(const protocol::MessagePtr& message, const std::string& glob);
 
+    /// A presence change (rooms/presence.hpp, DESIGN.md "Rooms"): one more (`enter`) or one
+    /// fewer subscription of `member` to `room`, a room of `rule` with presence on. When the
+    /// room's members changed, its notice (unless notices are off) and the event for its
+    /// /stampede/presence/ watchers go out, made and handed to the other shards under the
+    /// presence lock. The broker's own messages: no ACL, no x-seq, no history. While the
+    /// shard drains, the count changes and nothing is sent. (publish_presence.cpp)
+    void publish_presence(std::string_view room, const rooms::RoomRule& rule,
+                          std::string_view member, std::string_view info, bool enter);
+
     Router& router() { return router_; }
 
    private:
@@ -59,6 +68,9 @@ class Publisher {
                                   PublishResult& result);
     void deliver_here(const protocol::MessagePtr& message, std::string_view prefix,
                       std::string_view name);
+    // A presence notice or watcher event, made by the broker (no sender, no sender headers).
+    protocol::MessagePtr make_presence(std::string_view destination, std::string body,
+                                       const protocol::RoomStamp& stamp);
 
     ShardServices& shard_;
     Router router_;                       // this shard's topic subscriptions

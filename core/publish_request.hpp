@@ -62,6 +62,9 @@ struct PublishResult {
     protocol::MessagePtr message;  // the message made, when accepted
     /// A room message the durable log is still writing: request.on_stored will be called.
     bool awaiting_storage = false;
+    /// An x-ephemeral message over its sender's rate in a presence room: accepted (no error,
+    /// the connection stays) but not delivered; `message` is null.
+    bool dropped = false;
 };
 
 }  // namespace stampede::broker

@@ -44,7 +44,13 @@ Session::Session(std::uint64_t id, ShardServices& host, Transport& transport,
     transport_.schedule_timer(static_cast<std::uint32_t>(host_.config().limits.connect_timeout_ms));
 }
 
-Session::~Session() { release_subscriptions(); }
+Session::~Session() {
+    // Closing first: a presence leave sent while the subscriptions go may match another of
+    // this session's own subscriptions (a wildcard, a /stampede/presence/ watcher), and a
+    // session being destroyed must not queue it or ask its transport to write.
+    state_ = State::Closing;
+    release_subscriptions();
+}
 
 std::string Session::name() const { return fmt::format("{}-{}", host_.shard_index(), id_); }
 
@@ -258,6 +264,9 @@ void Session::deliver_topic(const LocalMessage& message, const Subscription& sub
     }
     if (message->seq != 0 && message->seq <= sub.replay_through) {
         return;  // already replayed to this subscription
+    }
+    if (message->presence_version != 0 && message->presence_version <= sub.presence_through) {
+        return;  // a presence change its snapshot already had
     }
     push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id(false));
 }

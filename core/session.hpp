@@ -135,6 +135,13 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void hold_until_replayed(const LocalMessage& message, const Subscription& sub);
     void release_held(Subscription& sub);
     void handle_subscribe(const protocol::Frame& frame);
+    /// SUBSCRIBE under /stampede/ (session_presence.cpp): /stampede/presence/<room> gets the
+    /// room's snapshot, then its RECEIPT, then its enter/leave events; anything else there is
+    /// refused.
+    void subscribe_broker_destination(const protocol::Frame& frame, std::string_view destination,
+                                      std::string_view id, AckMode ack);
+    /// This session's principal counted in (`enter`) or out of a presence room.
+    void change_presence(const std::string& room, const rooms::RoomRule& rule, bool enter);
     /// SUBSCRIBE to /temp-queue/ or /user/: true when handled here (subscribed or refused).
     bool subscribe_special(const protocol::Frame& frame, std::string_view destination,
                            std::string_view id, AckMode ack);

@@ -6,6 +6,7 @@
 
 #include "core/authenticator.hpp"
 #include "core/credentials.hpp"
+#include "core/presence_notices.hpp"
 #include "core/session.hpp"
 #include "protocol/writer.hpp"
 
@@ -173,7 +174,10 @@ void Session::on_security_reloaded() {
         return fail(CloseReason::TokenRevoked, "the session's token was revoked");
     }
     for (const auto& [id, sub] : subscriptions_) {
-        if (!sub->own_user_queue && !allowed(auth::AclAction::Subscribe, sub->destination)) {
+        // A presence watcher is allowed by the room it watches.
+        const std::optional<std::string> watched = presence_room(sub->destination);
+        if (!sub->own_user_queue &&
+            !allowed(auth::AclAction::Subscribe, watched ? *watched : sub->destination)) {
             return fail(
                 CloseReason::AccessRevoked,
                 fmt::format("subscription '{}' to {} is no longer allowed", id, sub->destination));

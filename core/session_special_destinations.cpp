@@ -1,9 +1,11 @@
 // Session: the destinations the broker names itself. Temporary reply queues (a SEND's
-// reply-to:/temp-queue/NAME, replies delivered by deliver_reply; reply_queues.hpp) and user
-// queues (SUBSCRIBE /user/queue/NAME; user_destinations.hpp). Shard thread only.
+// reply-to:/temp-queue/NAME, replies delivered by deliver_reply; reply_queues.hpp), user
+// queues (SUBSCRIBE /user/queue/NAME; user_destinations.hpp) and the reserved /stampede/
+// ones (session_presence.cpp). Shard thread only.
 #include <fmt/format.h>
 
 #include "core/local_message.hpp"
+#include "core/presence_notices.hpp"
 #include "core/reply_queues.hpp"
 #include "core/session.hpp"
 #include "core/user_destinations.hpp"
@@ -51,6 +53,10 @@ void Session::deliver_reply(const protocol::MessagePtr& message, std::string_vie
 
 bool Session::subscribe_special(const Frame& frame, std::string_view destination,
                                 std::string_view id, AckMode ack) {
+    if (destination.starts_with(kBrokerPrefix)) {
+        subscribe_broker_destination(frame, destination, id, ack);
+        return true;
+    }
     if (const auto name = temp_queue_name(destination)) {
         // RabbitMQ's temporary queue: replies arrive whether or not it is subscribed to; the
         // SUBSCRIBE opens NAME (as a reply-to would) and is otherwise a no-op: its id is not

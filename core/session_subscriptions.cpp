@@ -123,7 +123,11 @@ void Session::handle_subscribe(const Frame& frame) {
                                           ? host_.rooms().rule_for(raw->destination)
                                           : nullptr;
         if (room != nullptr) {
-            subscribe_to_room(*raw, frame, *room);
+            // The enter comes after the RECEIPT: the subscriber sees its own enter live.
+            if (subscribe_to_room(*raw, frame, *room) && room->presence.enabled) {
+                raw->in_presence = true;
+                change_presence(raw->destination, *room, true);
+            }
             return;
         }
         const auto receipt = frame.header("receipt");
@@ -188,7 +192,19 @@ void Session::remove_subscription(Subscription& sub) {
             requeue(it->first);
         }
     }
+    std::string left_room;
+    if (sub.in_presence) {
+        left_room = sub.destination;
+    }
     subscriptions_.erase(sub.id);
+    // Every way a subscription ends comes here (UNSUBSCRIBE, DISCONNECT, a dropped
+    // connection, a heart-beat timeout, an ERROR): the leave is sent once it is gone, so the
+    // notice does not reach the subscription that left.
+    if (!left_room.empty()) {
+        if (const rooms::RoomRule* rule = host_.rooms().rule_for(left_room)) {
+            change_presence(left_room, *rule, false);
+        }
+    }
 }
 
 void Session::requeue(const protocol::MessagePtr& message) { host_.queues().requeue(message); }

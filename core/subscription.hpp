@@ -39,6 +39,12 @@ struct Subscription {
     /// session's delivery path owns them; it holds a const Subscription).
     bool replay_pending = false;
     std::uint64_t replay_ticket = 0;  // which read the pending replay waits for
+    /// An exact subscription to a room with presence: it counts its principal in (enter) and,
+    /// when removed, out (leave).
+    bool in_presence = false;
+    /// A /stampede/presence/ watcher: the change number of its snapshot; events numbered up
+    /// to it were in the snapshot and are skipped.
+    std::uint64_t presence_through = 0;
     mutable std::vector<LocalMessage> held;
     mutable std::size_t held_bytes = 0;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message

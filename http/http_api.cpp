@@ -223,7 +223,8 @@ void HttpApi::authenticated(Publish& publish, const AuthOutcome& outcome) {
         return finish(publish, publish_status(result.error), "error",
                       protocol::close_reason_text(close_reason(result.error)));
     }
-    finish(publish, kAccepted, "message_id", result.message->id);
+    // An x-ephemeral message over its rate in a presence room is dropped, quietly: no id.
+    finish(publish, kAccepted, "message_id", result.message ? result.message->id : "");
 }
 
 }  // namespace stampede::broker

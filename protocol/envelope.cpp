@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -19,8 +20,9 @@ struct EnvelopeSink final : FrameSink {
         if (frame.command != Command::Message) {
             return false;
         }
-        std::string destination, id, origin, sender, epoch;
+        std::string destination, id, origin, sender, epoch, presence, user;
         std::uint64_t seq = 0;
+        std::optional<std::uint64_t> user_count;
         std::vector<std::pair<std::string, std::string>> headers;
         for (const auto& header : frame.headers) {
             if (header.name == "destination") {
@@ -40,6 +42,18 @@ struct EnvelopeSink final : FrameSink {
                 }
             } else if (header.name == "x-epoch") {
                 epoch = header.value;
+            } else if (header.name == "x-user-count") {
+                std::uint64_t count = 0;
+                const auto value = header.value;
+                const auto [end, error] =
+                    std::from_chars(value.data(), value.data() + value.size(), count);
+                if (error == std::errc{} && end == value.data() + value.size()) {
+                    user_count = count;
+                }
+            } else if (header.name == "x-presence") {
+                presence = header.value;
+            } else if (header.name == "x-user") {
+                user = header.value;
             } else if (header.name != "content-length") {
                 headers.emplace_back(header.name, header.value);
             }
@@ -48,8 +62,19 @@ struct EnvelopeSink final : FrameSink {
             return false;
         }
         // A room's stamp travels with the message (the file log, a relayed room message).
-        const RoomStamp stamp{seq, epoch};
-        const bool stamped = seq != 0 && !epoch.empty();
+        RoomStamp stamp{seq, epoch, user_count, presence, user};
+        if (epoch.empty()) {
+            stamp.seq = 0;
+        }
+        if (presence.empty()) {
+            stamp.user = {};
+            if (!user.empty()) {  // a sender's own x-user header: not the broker's
+                headers.emplace_back("x-user", user);
+            }
+        } else if (user.empty()) {
+            stamp.presence = {};
+        }
+        const bool stamped = stamp.seq != 0 || user_count || !stamp.presence.empty();
         message =
             Message::make(destination, std::move(id), std::move(origin), std::move(sender),
                           std::move(headers), std::string(frame.body), stamped ? &stamp : nullptr);

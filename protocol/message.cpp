@@ -19,7 +19,7 @@ namespace {
 
 // Headers the broker sets itself or that describe the SEND rather than the message.
 bool is_dropped(std::string_view name) {
-    static constexpr std::array<std::string_view, 15> kDropped = {
+    static constexpr std::array<std::string_view, 17> kDropped = {
         "destination",
         "message-id",
         "subscription",
@@ -35,6 +35,8 @@ bool is_dropped(std::string_view name) {
         "x-seq",
         "x-epoch",
         "x-replay",
+        "x-user-count",
+        "x-presence",
     };
     return name.empty() || std::find(kDropped.begin(), kDropped.end(), name) != kDropped.end();
 }
@@ -134,10 +136,20 @@ std::int64_t parse_expires(const std::vector<std::pair<std::string, std::string>
 }
 
 MessagePtr finish(std::shared_ptr<Message> message, const RoomStamp* room = nullptr) {
-    if (room != nullptr) {
+    if (room != nullptr && room->seq != 0) {
         message->seq = room->seq;
         message->headers.emplace_back("x-seq", std::to_string(room->seq));
         message->headers.emplace_back("x-epoch", std::string(room->epoch));
+    }
+    if (room != nullptr && !room->presence.empty()) {
+        message->presence_version = room->presence_version;
+        message->headers.emplace_back("x-presence", std::string(room->presence));
+        if (!room->user.empty()) {
+            message->headers.emplace_back("x-user", std::string(room->user));
+        }
+    }
+    if (room != nullptr && room->user_count) {
+        message->headers.emplace_back("x-user-count", std::to_string(*room->user_count));
     }
     message->body_is_utf8 = is_valid_utf8(message->body);
     // The blocks differ only where a byte needs an escape (1.0 leaves such headers out) and

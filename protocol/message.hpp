@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,10 +19,16 @@ struct Message;
 using MessagePtr = std::shared_ptr<const Message>;
 
 /// What a room stamps on each message published to it (DESIGN.md "Rooms"): its number in the
-/// room and the history's epoch, carried as `x-seq` and `x-epoch`.
+/// room and the history's epoch, carried as `x-seq` and `x-epoch`; in a room with presence,
+/// its member count (`x-user-count`), and on a presence notice its event and principal
+/// (`x-presence`, `x-user`). No sender can set any of these itself.
 struct RoomStamp {
-    std::uint64_t seq = 0;
+    std::uint64_t seq = 0;  // 0: not numbered (no x-seq, x-epoch): ephemeral, or a notice
     std::string_view epoch;
+    std::optional<std::uint64_t> user_count;  // x-user-count
+    std::string_view presence;                // x-presence: enter | leave | snapshot; "" none
+    std::string_view user;                    // x-user, with x-presence ("" none)
+    std::uint64_t presence_version = 0;       // Message::presence_version (no header)
 };
 
 struct Message : std::enable_shared_from_this<Message> {
@@ -49,14 +56,18 @@ struct Message : std::enable_shared_from_this<Message> {
     bool dead_lettered = false;
     /// A room message's `x-seq` (1, 2, ...); 0 = not numbered (not a room, or ephemeral).
     std::uint64_t seq = 0;
+    /// A presence event for /stampede/presence/ watchers: its change number (rooms/presence.hpp),
+    /// so a watcher skips the changes its snapshot already had; 0 = not one.
+    std::uint64_t presence_version = 0;
     /// Pre-encoded header block shared by every delivery, one per Version (index = Version):
     /// "destination:..\nmessage-id:..\n[x-sender:..\n]<sender headers>\ncontent-length:N\n".
     /// The writer adds "MESSAGE\nsubscription:..\n[ack:..\n]" before it and "\n<body>\0" after.
     std::array<std::string, 3> encoded_headers;
 
     /// Builds the message and its encoded header blocks. `headers` are the SEND frame's headers
-    /// (the excluded ones are dropped here, and so are x-seq, x-epoch and x-replay, which only
-    /// the broker sets). With `room`, the message carries its x-seq and x-epoch.
+    /// (the excluded ones are dropped here, and so are x-seq, x-epoch, x-replay, x-user-count
+    /// and x-presence, which only the broker sets). With `room`, the message carries what the
+    /// stamp holds.
     static MessagePtr make(std::string_view destination, std::string id, std::string origin_node,
                            std::string sender, const std::vector<Header>& headers,
                            std::string_view body, const RoomStamp* room = nullptr);

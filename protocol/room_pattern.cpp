@@ -106,6 +106,16 @@ std::optional<RoomPattern> RoomPattern::compile(std::string_view pattern, std::s
     return out;
 }
 
+std::vector<std::string> RoomPattern::capture_names() const {
+    std::vector<std::string> names;
+    for (const std::string& segment : segments_) {
+        if (segment.starts_with('{')) {
+            names.push_back(segment.substr(1, segment.size() - 2));
+        }
+    }
+    return names;
+}
+
 bool RoomPattern::matches(std::string_view destination) const {
     return match(destination).has_value();
 }

@@ -36,6 +36,8 @@ class RoomPattern {
     bool matches(std::string_view destination) const;
     /// Same, with the captures' values ({id} -> "42"); empty for the wildcard style.
     std::optional<Captures> match(std::string_view destination) const;
+    /// The capture names, in pattern order ({id} -> "id"); empty for the wildcard style.
+    std::vector<std::string> capture_names() const;
 
    private:
     std::string text_;

@@ -27,8 +27,15 @@ std::unique_ptr<RoomRegistry> open_rooms(const config::Config& config, std::stri
             error = fmt::format("room pattern '{}': {}", room.pattern, problem);
             return nullptr;
         }
+        PresenceRule presence;
+        presence.enabled = room.presence.enabled;
+        presence.notices = room.presence.notices;
+        presence.info_claim = room.presence.info_claim;
+        presence.enter_body = room.presence.enter_body;
+        presence.leave_body = room.presence.leave_body;
+        presence.ephemeral_per_s = room.presence.ephemeral_per_s;
         rules.push_back({std::move(*pattern), room.history.max_messages,
-                         std::int64_t{room.history.max_age_s} * 1000});
+                         std::int64_t{room.history.max_age_s} * 1000, std::move(presence)});
     }
     std::unique_ptr<storage::HistoryLog> log;
     if (config.storage.backend == "file") {

@@ -130,7 +130,9 @@ protocol::MessagePtr RoomRegistry::append(
     AppendResult& result) {
     Room& room = find_or_add(name);
     std::lock_guard lock(room.lock);
-    const protocol::RoomStamp stamp{room.last_seq + 1, epoch_};
+    protocol::RoomStamp stamp;
+    stamp.seq = room.last_seq + 1;
+    stamp.epoch = epoch_;
     protocol::MessagePtr message = make(stamp);
     const std::int64_t now = now_ms();
     if (log_) {

@@ -27,6 +27,7 @@
 
 #include "protocol/message.hpp"
 #include "protocol/room_pattern.hpp"
+#include "rooms/presence.hpp"
 #include "storage/history_log.hpp"
 
 namespace stampede::rooms {
@@ -35,6 +36,7 @@ struct RoomRule {
     protocol::RoomPattern pattern;
     std::size_t max_messages = 100;
     std::int64_t max_age_ms = 86400000;
+    PresenceRule presence;
 };
 
 /// What a SUBSCRIBE with x-history or x-since-seq receives before live messages.
@@ -72,6 +74,9 @@ class RoomRegistry {
     /// The first rule whose pattern matches the concrete destination, or null: not a room.
     const RoomRule* rule_for(std::string_view destination) const;
     bool has_rooms() const { return !rules_.empty(); }
+    /// Who is in the rooms with presence enabled (presence.hpp).
+    Presence& presence() { return presence_; }
+    const Presence& presence() const { return presence_; }
     const std::string& epoch() const { return epoch_; }
     /// A SEND's RECEIPT waits for storage (the file log, or Redis).
     bool durable() const { return log_ != nullptr || storage_ == RoomStorage::Redis; }
@@ -145,6 +150,7 @@ class RoomRegistry {
     std::atomic<std::uint64_t> numbered_{0};
     std::atomic<std::uint64_t> storage_errors_{0};
     std::function<void(std::string_view)> reporter_;
+    Presence presence_;
 };
 
 /// A fresh random epoch (16 hex digits).

@@ -65,6 +65,13 @@ std::string render_metrics(const NodeContext& node) {
            "Room messages their storage refused or failed to write, or Redis did not number "
            "(each sender got ERROR storage unavailable).",
            node.rooms.storage_errors());
+    metric(text, "stampede_room_presence_members", "gauge",
+           "Members of presence rooms on this node (a principal counts once per room).",
+           node.rooms.presence().members());
+    metric(text, "stampede_room_ephemeral_dropped_total", "counter",
+           "x-ephemeral messages to presence rooms dropped over their sender's "
+           "presence.ephemeral_per_s.",
+           node.rooms.presence().ephemeral_dropped());
     metric(text, "stampede_queue_dead_lettered_total", "counter",
            "Queue messages moved to a dead-letter queue (rejected, max-redeliveries, expired, "
            "overflow).",

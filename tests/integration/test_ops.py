@@ -89,7 +89,8 @@ class CommandLineTest(unittest.TestCase):
         "  static_dir: /srv/www\n"                                   # 4
         "destinations:\n"                                            # 5
         "  rooms:\n"                                                 # 6
-        "    - { pattern: \"/topic/room.*\", presence: true }\n")   # 7
+        "    - { pattern: \"/topic/room.*\", presence: true }\n"    # 7
+        "cluster: { redis: { url: \"redis://127.0.0.1:1\" } }\n")   # 8
 
     def test_check_config_refuses_planned_features(self):
         """Keys of features not built yet are refused at their line, not silently ignored."""
@@ -97,14 +98,15 @@ class CommandLineTest(unittest.TestCase):
         out = run("--check-config", path)
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
         text = out.stdout + out.stderr
-        for line, key in ((4, "http.static_dir"), (7, "destinations.rooms[0].presence")):
-            self.assertIn(f"{path}:{line}: {key} is not supported yet", text)
+        self.assertIn(f"{path}:4: http.static_dir is not supported yet", text)
+        self.assertIn(f"{path}:7: destinations.rooms[0].presence with a cluster", text)
+        self.assertIn("presence on a cluster is not built yet", text)
 
     def test_start_refuses_planned_features(self):
         path = self.write(self.PLANNED_FEATURES)
         out = run("--config", path)
         self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
-        self.assertIn(f"{path}:7: destinations.rooms[0].presence is not supported yet",
+        self.assertIn(f"{path}:7: destinations.rooms[0].presence with a cluster",
                       out.stdout + out.stderr)
 
     def test_start_with_bad_config_fails(self):

@@ -1,7 +1,7 @@
 // destinations.rooms[] and storage: every key read, the defaults, and each rule's error (or
-// warning) at its file:line: patterns checked with protocol::RoomPattern, presence still
-// refused (issue 13), the file backend's path, redis refused (issue 12), and rooms on a
-// cluster refused with the memory or file backend.
+// warning) at its file:line: patterns checked with protocol::RoomPattern, the file backend's
+// path, redis refused (issue 12), and rooms on a cluster refused with the memory or file
+// backend. Presence has its own file (presence_config_test.cpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -59,11 +59,11 @@ destinations:
     EXPECT_EQ(rooms[0].pattern, "/topic/room.*");
     EXPECT_EQ(rooms[0].history.max_messages, 1000000U);
     EXPECT_EQ(rooms[0].history.max_age_s, 1U);
-    EXPECT_FALSE(rooms[0].presence);
+    EXPECT_FALSE(rooms[0].presence.enabled);
     EXPECT_EQ(rooms[1].pattern, "/sub/chat/room/{id}");
     EXPECT_EQ(rooms[1].history.max_messages, 1U);
     EXPECT_EQ(rooms[1].history.max_age_s, 86400U);
-    EXPECT_FALSE(rooms[1].presence);
+    EXPECT_FALSE(rooms[1].presence.enabled);
     EXPECT_EQ(rooms[2].history.max_messages, 100U);
     EXPECT_EQ(rooms[2].history.max_age_s, 86400U);
 }
@@ -212,49 +212,6 @@ destinations:
       sequence: true
 )"),
                 ElementsAre("t.yaml:5: unknown key 'sequence' in destinations.rooms[0]"));
-}
-
-TEST(RoomsConfigTest, PresenceOnIsRefusedInEveryForm) {
-    EXPECT_THAT(errors_of(R"(
-listeners: [ { name: web } ]
-destinations:
-  rooms:
-    - pattern: "/topic/a"
-      presence: true
-    - pattern: "/topic/b"
-      presence: { enabled: true, notices: true }
-    - pattern: "/topic/c"
-      presence:
-        node_ttl_s: 15
-)"),
-                ElementsAre("t.yaml:5: destinations.rooms[0].presence is not supported yet "
-                            "(planned: issue 13)",
-                            "t.yaml:7: destinations.rooms[1].presence is not supported yet "
-                            "(planned: issue 13)",
-                            "t.yaml:9: destinations.rooms[2].presence is not supported yet "
-                            "(planned: issue 13)"));
-}
-
-TEST(RoomsConfigTest, PresenceOffMayHoldNothingElseAndMustBeABool) {
-    EXPECT_THAT(errors_of(R"(
-listeners: [ { name: web } ]
-destinations:
-  rooms:
-    - pattern: "/topic/a"
-      presence: { enabled: false, notices: true }
-    - pattern: "/topic/b"
-      presence: maybe
-    - pattern: "/topic/c"
-      presence: { enabled: perhaps }
-)"),
-                ElementsAre("t.yaml:5: unknown key 'notices' in destinations.rooms[0].presence",
-                            "t.yaml:7: destinations.rooms[1].presence must be true or false, got "
-                            "'maybe'",
-                            "t.yaml:9: destinations.rooms[2].presence.enabled must be true or "
-                            "false, got 'perhaps'",
-                            // a presence map is on unless it says enabled: false
-                            "t.yaml:9: destinations.rooms[2].presence is not supported yet "
-                            "(planned: issue 13)"));
 }
 
 TEST(RoomsConfigTest, RoomsKeepTheFileOrder) {

@@ -43,11 +43,13 @@ class FakeHost final : public ShardServices {
     bool draining() const override { return false; }
     QueueManager& queues() override { return queues_; }
     rooms::RoomRegistry& rooms() override { return *rooms_; }
-    /// Makes `pattern` (a wildcard room pattern after /topic/) a room keeping `max_messages`.
-    void add_room(const std::string& pattern, std::size_t max_messages) {
+    /// Makes `pattern` (a wildcard room pattern after /topic/) a room keeping `max_messages`,
+    /// with `presence`.
+    void add_room(const std::string& pattern, std::size_t max_messages,
+                  rooms::PresenceRule presence = {}) {
         std::string error;
         auto compiled = protocol::RoomPattern::compile(pattern, 7, error);
-        rules_.push_back({std::move(*compiled), max_messages, 3600000});
+        rules_.push_back({std::move(*compiled), max_messages, 3600000, std::move(presence)});
         rooms_ = std::make_unique<rooms::RoomRegistry>(rules_, nullptr);
     }
     Publisher& publisher() override { return publisher_; }

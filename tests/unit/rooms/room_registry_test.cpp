@@ -19,7 +19,7 @@ RoomRule rule(const std::string& pattern, std::size_t max_messages = 100,
     std::string error;
     auto compiled = protocol::RoomPattern::compile(pattern, 7, error);
     EXPECT_TRUE(compiled) << error;
-    return {std::move(*compiled), max_messages, max_age_ms};
+    return {std::move(*compiled), max_messages, max_age_ms, {}};
 }
 
 protocol::MessagePtr make(const std::string& room, const protocol::RoomStamp& stamp,
