@@ -187,8 +187,9 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
         return publish_to_room_in_redis(request, rule, result);
     }
     rooms::AppendResult appended = rooms::AppendResult::Delivered;
-    // The registry numbers it under the room's lock and, still under it, it goes to the
-    // other shards: every inbox receives the room's messages in number order.
+    // The registry numbers it under the room's lock and, still under it, it goes to every
+    // shard's inbox, this one's too: each inbox receives the room's messages in number order,
+    // and each shard delivers them in that order (docs/architecture.md, "Rooms").
     const std::string destination(request.destination);
     result.message = shard_.rooms().append(
         destination, rule,
@@ -201,7 +202,7 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
             return make(request, request.destination, &counted);
         },
         [this, prefix_length](const protocol::MessagePtr& message) {
-            shard_.post_to_other_shards(message, prefix_length);
+            shard_.post_to_every_shard(message, prefix_length);
         },
         std::move(request.on_stored), appended);
     if (appended == rooms::AppendResult::Refused) {
@@ -214,10 +215,6 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
     }
     result.awaiting_storage = appended == rooms::AppendResult::Storing;
     shard_.count_message_in();
-    // This shard's own subscribers get it after the lock: nothing from the inbox runs on
-    // this thread before, so they too see the room's order.
-    const std::string_view name = std::string_view(result.message->destination);
-    deliver_here(result.message, name.substr(0, prefix_length), name.substr(prefix_length));
     if (request.source != PublishSource::Backend) {
         shard_.relay(result.message);
     }

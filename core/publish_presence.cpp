@@ -29,9 +29,8 @@ void Publisher::publish_presence(std::string_view room, const rooms::RoomRule& r
         protocol::classify(room, destinations.topic_prefixes, destinations.queue_prefixes)
             .prefix.size();
     const std::string watched = presence_destination(room);
-    protocol::MessagePtr notice;
-    protocol::MessagePtr event;
-    // Under the room's presence lock: every shard's inbox gets a room's changes in order.
+    // Under the room's presence lock, to every shard's inbox (this one's too): each shard
+    // delivers a room's changes in the order they happened.
     const auto in_order = [&](const rooms::PresenceChange& change) {
         if (!send) {
             return;
@@ -42,25 +41,15 @@ void Publisher::publish_presence(std::string_view room, const rooms::RoomRule& r
         stamp.user = member;
         const std::string body = presence_notice_body(rule, room, member, change.count, enter);
         if (rule.presence.notices) {
-            notice = make_presence(room, body, stamp);
-            shard_.post_to_other_shards(notice, prefix_length);
+            shard_.post_to_every_shard(make_presence(room, body, stamp), prefix_length);
         }
         stamp.presence_version = change.version;
-        event = make_presence(watched, body, stamp);
-        shard_.post_to_other_shards(event, kPresencePrefix.size());
+        shard_.post_to_every_shard(make_presence(watched, body, stamp), kPresencePrefix.size());
     };
     if (enter) {
         presence.enter(room, member, info, in_order);
     } else {
         presence.leave(room, member, in_order);
-    }
-    // This shard's own subscribers after the lock, as for a room's numbered messages.
-    if (notice) {
-        deliver_here(notice, room.substr(0, prefix_length), room.substr(prefix_length));
-    }
-    if (event) {
-        deliver_here(event, kPresencePrefix,
-                     std::string_view(watched).substr(kPresencePrefix.size()));
     }
 }
 

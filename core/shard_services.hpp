@@ -59,6 +59,12 @@ class ShardServices {
     virtual void post_to_other_shards(const protocol::MessagePtr& message,
                                       std::size_t prefix_length) = 0;
     virtual void relay(const protocol::MessagePtr& message) = 0;
+    /// Every shard of the node, this one too, through its inbox: for what must reach each
+    /// shard's subscribers in one order (a room's numbered messages and presence changes,
+    /// posted under the room's lock). Delivering this shard's own copy at once instead would
+    /// let it overtake an earlier one another shard already put in this shard's inbox.
+    virtual void post_to_every_shard(const protocol::MessagePtr& message,
+                                     std::size_t prefix_length) = 0;
 
     /// The redis storage backend (rooms().in_redis()): whether the relay is connected now.
     virtual bool cluster_up() const { return false; }

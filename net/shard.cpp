@@ -423,6 +423,16 @@ void Shard::relay(const protocol::MessagePtr& message) {
     node_.shards.front()->post(std::move(item));
 }
 
+void Shard::post_to_every_shard(const protocol::MessagePtr& message, std::size_t prefix_length) {
+    for (auto& shard : node_.shards) {
+        InboxItem item;
+        item.kind = InboxItem::Kind::Publish;
+        item.message = message;
+        item.prefix_length = prefix_length;
+        shard->post(std::move(item));
+    }
+}
+
 void Shard::post_to_other_shards(const protocol::MessagePtr& message, std::size_t prefix_length) {
     for (auto& shard : node_.shards) {
         if (shard.get() != this) {

@@ -87,6 +87,8 @@ class Shard final : public ShardServices {
     Authenticator& authenticator() override { return authenticator_; }
     Session* find_session(std::uint64_t id) override;
     Subscriber* find_subscriber(std::uint64_t id) override { return find_session(id); }
+    void post_to_every_shard(const protocol::MessagePtr& message,
+                             std::size_t prefix_length) override;
     void post_to_other_shards(const protocol::MessagePtr& message,
                               std::size_t prefix_length) override;
     void relay(const protocol::MessagePtr& message) override;

@@ -127,6 +127,18 @@ class RoomsTest(BrokerTestCase):
             self.assertEqual(numbers, list(range(numbers[0], total + 1)),
                              "a gap or a duplicate between replay and live")
 
+    def test_every_subscriber_sees_numbers_in_order_with_publishers_on_both_shards(self):
+        # Each shard numbers messages while others' numbered ones wait in its inbox: a shard
+        # must not deliver its own number n+1 before the n another shard gave it.
+        subs = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(6)]
+        for i, s in enumerate(subs):
+            s.subscribe("/topic/room.order", f"o{i}")
+        pubs = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(6)]
+        join_all(*publish_concurrently(pubs, "/topic/room.order", 1500)[:2])
+        for s in subs:
+            numbers = numbers_until(s, 9000)
+            self.assertEqual(numbers, list(range(1, 9001)), "out of order or missing")
+
     def test_capture_patterns_and_wildcard_subscriptions(self):
         pub = self.client()
         for i in range(7):

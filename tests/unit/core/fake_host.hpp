@@ -60,6 +60,11 @@ class FakeHost final : public ShardServices {
     void remove_topic_subscription(Subscription* sub) override { publisher_.router().remove(sub); }
     bool defer_subscribe_receipt(const Subscription&, std::string_view) override { return false; }
     void post_to_other_shards(const protocol::MessagePtr&, std::size_t) override {}
+    // One shard: its own inbox is delivered at once.
+    void post_to_every_shard(const protocol::MessagePtr& message,
+                             std::size_t prefix_length) override {
+        publisher_.deliver_from_shard(message, prefix_length);
+    }
     void relay(const protocol::MessagePtr&) override {}
     FailureTracker& failures() override { return failures_; }
     bool revoked_in_cluster(std::string_view) const override { return false; }
