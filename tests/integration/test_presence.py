@@ -12,7 +12,7 @@ import json
 import time
 
 from auth_support import HMAC_SECRET, AuthCase, bearer, hmac_issuer, mint
-from harness import BrokerTestCase, default_config
+from harness import BrokerTestCase, assert_node_tests_pass, default_config, node_available
 from test_cluster import metric
 from room_support import subscribe_with_receipt
 
@@ -273,3 +273,16 @@ class PresenceInfoTest(AuthCase):
                           "info": {"alice": {"name": "Alice", "avatar": 3}}})
         for c in (alice, bob, anonymous):
             c.disconnect()
+
+
+class PresenceStompJsTest(BrokerTestCase):
+    """The same through @stomp/stompjs (tests/interop/stompjs_presence.scenario.mjs)."""
+
+    config = PresenceTest.config
+
+    def test_stompjs_presence(self):
+        ok, why = node_available()
+        if not ok:
+            self.fail(why)
+        assert_node_tests_pass(self, "stompjs_presence.scenario.mjs",
+                               {"STAMPEDE_WS_URL": self.broker.ws_url})
