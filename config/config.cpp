@@ -168,6 +168,8 @@ void read_limits(Section s, Limits& l) {
     read_uint(s, "max_transaction_bytes", l.max_transaction_bytes, 1);
     read_uint(s, "max_queue_messages", l.max_queue_messages, 1);
     read_uint(s, "connect_timeout_ms", l.connect_timeout_ms, 1);
+    read_uint(s, "max_connections", l.max_connections);
+    read_uint(s, "max_connections_per_ip", l.max_connections_per_ip);
     read_uint(s, "max_worker_queue", l.max_worker_queue, 1, kMaxWorkerQueue);
     read_uint(s, "max_inbox_items", l.max_inbox_items, 1, kMaxInboxItems);
     read_uint(s, "write_batch_bytes", l.write_batch_bytes, 1, kMaxWriteBatchBytes);

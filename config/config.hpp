@@ -52,6 +52,8 @@ struct Limits {
     std::uint64_t max_transaction_bytes = 1114112;
     std::uint64_t max_queue_messages = 100000;
     std::uint64_t connect_timeout_ms = 30000;  // open connection -> CONNECT, else ERROR
+    std::uint64_t max_connections = 0;         // per node; 0 = no limit beyond the fd limit
+    std::uint64_t max_connections_per_ip = 0;  // per client address; 0 = no limit
     std::uint64_t max_worker_queue = 10000;    // passcode checks waiting for the worker
     std::uint64_t max_inbox_items = 1 << 20;   // per shard; past it cross-shard publishes drop
     std::uint64_t write_batch_bytes = kMaxWriteBatchBytes;  // queued output per socket write

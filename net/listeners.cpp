@@ -2,6 +2,7 @@
 #include "net/listeners.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,6 +15,8 @@
 #include <cstring>
 
 #include "core/log.hpp"
+#include "net/connection_gate.hpp"
+#include "protocol/close_reason.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -143,11 +146,69 @@ void note_refused(ShardListener& listener, Logger& log) {
     listener.refused_logged_at = now;
 }
 
+std::string address_text(const sockaddr_storage& peer) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (peer.ss_family == AF_INET6) {
+        const auto& v6 = reinterpret_cast<const sockaddr_in6&>(peer);
+        // An IPv4 client on a dual-stack socket counts under its IPv4 address.
+        if (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) {
+            ::inet_ntop(AF_INET, &v6.sin6_addr.s6_addr[12], text, sizeof text);
+        } else {
+            ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
+        }
+    } else if (peer.ss_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(peer).sin_addr, text,
+                    sizeof text);
+    }
+    return text;
+}
+
+// Over limits.max_connections or max_connections_per_ip: the client learns why, in its own
+// protocol when the listener speaks it in the clear (a TLS listener cannot answer before a
+// handshake, so the socket is just closed), and nothing of the node is spent on it.
+void refuse_connection(int fd, ShardListener& listener, GateRefusal refusal, Logger& log) {
+    const std::string detail = refusal == GateRefusal::NodeFull
+                                   ? "this node holds limits.max_connections connections"
+                                   : "this address holds limits.max_connections_per_ip "
+                                     "connections";
+    std::string answer;
+    if (!listener.config.tls) {
+        if (listener.config.protocol == config::ListenerProtocol::Ws) {
+            answer = fmt::format(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                "Content-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{}",
+                detail.size(), detail);
+        } else {
+            answer =
+                fmt::format("ERROR\nmessage:{}\ncontent-type:text/plain\ncontent-length:{}\n\n{}",
+                            protocol::close_reason_text(protocol::CloseReason::TooManyConnections),
+                            detail.size(), detail);
+            answer.push_back('\0');
+        }
+        // Best effort on a fresh socket: its send buffer is empty, so this does not block.
+        [[maybe_unused]] const auto sent = ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    }
+    ::close(fd);
+    listener.refused_limit += 1;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    if (listener.refused_limit_logged_at == 0 || now - listener.refused_limit_logged_at >= 10) {
+        log.warn("{}: {} connection(s) refused: {}", listener.config.name, listener.refused_limit,
+                 detail);
+        listener.refused_limit = 0;
+        listener.refused_limit_logged_at = now;
+    }
+}
+
 }  // namespace
 
-void accept_connections(ShardListener& listener, Logger& log) {
+void accept_connections(ShardListener& listener, ConnectionSlots& slots, Logger& log) {
     while (true) {
-        const int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        sockaddr_storage peer{};
+        socklen_t peer_length = sizeof peer;
+        const int fd = ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR) {
                 continue;
@@ -156,6 +217,13 @@ void accept_connections(ShardListener& listener, Logger& log) {
                 log.warn("accept on {}: {}", listener.config.name, std::strerror(errno));
             }
             return;
+        }
+        const std::string ip = address_text(peer);
+        bool counted = false;
+        if (const GateRefusal refusal = slots.admit_connection(ip, counted);
+            refusal != GateRefusal::None) {
+            refuse_connection(fd, listener, refusal, log);
+            continue;
         }
         set_socket_options(fd);
         lws* wsi = nullptr;
@@ -170,7 +238,10 @@ void accept_connections(ShardListener& listener, Logger& log) {
                                              descriptor, "stomp-raw", nullptr);
         }
         if (wsi == nullptr) {
+            slots.release_connection(ip, counted);
             note_refused(listener, log);
+        } else {
+            slots.track_connection(wsi, ip, counted);
         }
     }
 }

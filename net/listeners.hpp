@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "net/connection_gate.hpp"
 
 struct lws_vhost;
 
@@ -25,6 +26,9 @@ struct ShardListener {
     // once per interval with their count: a port scanner must not flood the log.
     std::uint64_t refused = 0;
     std::int64_t refused_logged_at = 0;  // steady clock, seconds
+    // Connections refused by limits.max_connections(_per_ip), logged likewise.
+    std::uint64_t refused_limit = 0;
+    std::int64_t refused_limit_logged_at = 0;
 };
 
 /// True when something already listens on host:port (0: never): see listeners.cpp.
@@ -35,6 +39,6 @@ int open_listening_socket(const std::string& host, std::uint16_t port, std::stri
 std::uint16_t bound_port(int fd);
 
 /// Accepts every pending connection on `listener` and hands each to lws.
-void accept_connections(ShardListener& listener, Logger& log);
+void accept_connections(ShardListener& listener, ConnectionSlots& slots, Logger& log);
 
 }  // namespace stampede::broker

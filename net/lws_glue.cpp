@@ -197,6 +197,10 @@ int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
 int client_certificate_verdict(size_t preverify_ok) { return preverify_ok != 0 ? 0 : 1; }
 
 int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    if (reason == LWS_CALLBACK_WSI_DESTROY) {  // every way a connection ends: its slot back
+        shard_of(wsi).forget_connection(wsi);
+        return 0;
+    }
     if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
         return server_tls_context_created(user);
     }
@@ -207,6 +211,10 @@ int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* 
 }
 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    if (reason == LWS_CALLBACK_WSI_DESTROY) {  // every way a connection ends: its slot back
+        shard_of(wsi).forget_connection(wsi);
+        return 0;
+    }
     if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
         return server_tls_context_created(user);
     }

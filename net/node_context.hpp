@@ -12,6 +12,7 @@
 #include "core/failure_tracker.hpp"
 #include "core/log.hpp"
 #include "core/worker.hpp"
+#include "net/connection_gate.hpp"
 #include "queues/queue_manager.hpp"
 #include "rooms/room_registry.hpp"
 
@@ -25,6 +26,7 @@ struct NodeContext {
     std::string node_id;
     Logger& log;
     QueueManager& queues;
+    ConnectionGate& gate;  // limits.max_connections and max_connections_per_ip
     rooms::RoomRegistry& rooms;
     FailureTracker& failures;
     Worker& worker;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cluster/relay.hpp"
+#include "core/trusted_proxies.hpp"
 #include "protocol/destination.hpp"
 
 namespace stampede::broker {
@@ -137,7 +138,7 @@ void on_inbox_event(struct ev_loop*, ev_async* watcher, int) {
 
 void on_listener_event(struct ev_loop*, ev_io* watcher, int) {
     auto* listener = static_cast<ShardListener*>(watcher->data);
-    accept_connections(*listener, listener->shard->node().log);
+    accept_connections(*listener, *listener->shard, listener->shard->node().log);
 }
 
 }  // namespace
@@ -442,6 +443,31 @@ void Shard::post_to_other_shards(const protocol::MessagePtr& message, std::size_
             item.prefix_length = prefix_length;
             shard->post(std::move(item));
         }
+    }
+}
+
+GateRefusal Shard::admit_connection(const std::string& ip, bool& counted) {
+    // A trusted proxy's connections are its many clients: only the node total counts them.
+    counted = !is_trusted_proxy(ip, config_->auth.trusted_proxies);
+    const auto& limits = config_->limits;
+    return node_.gate.admit(ip, counted, limits.max_connections, limits.max_connections_per_ip);
+}
+
+void Shard::track_connection(lws* wsi, const std::string& ip, bool counted) {
+    gate_slots_.emplace(wsi, std::make_pair(ip, counted));
+}
+
+void Shard::release_connection(const std::string& ip, bool counted) {
+    node_.gate.release(ip, counted);
+}
+
+void Shard::forget_connection(lws* wsi) noexcept {
+    try {
+        if (const auto it = gate_slots_.find(wsi); it != gate_slots_.end()) {
+            node_.gate.release(it->second.first, it->second.second);
+            gate_slots_.erase(it);
+        }
+    } catch (...) {  // a C callback: nothing may escape
     }
 }
 

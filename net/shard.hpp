@@ -52,7 +52,7 @@ struct InboxItem {
     SecurityPtr security;              // Reload
 };
 
-class Shard final : public ShardServices {
+class Shard final : public ShardServices, public ConnectionSlots {
    public:
     Shard(unsigned index, NodeContext& node, config::ConfigPtr config, SecurityPtr security,
           std::vector<ShardListener> listeners);
@@ -137,6 +137,14 @@ class Shard final : public ShardServices {
     }
     NodeContext& node() { return node_; }
 
+    /// limits.max_connections / max_connections_per_ip for a socket just accepted from
+    /// `ip`; on None the slot is this connection's until forget_connection(wsi).
+    GateRefusal admit_connection(const std::string& ip, bool& counted) override;
+    void track_connection(lws* wsi, const std::string& ip, bool counted) override;
+    void release_connection(const std::string& ip, bool counted) override;
+    /// LWS_CALLBACK_WSI_DESTROY: every way a wsi ends.
+    void forget_connection(lws* wsi) noexcept;
+
    private:
     void run();
     /// One inbox item; false for Stop.
@@ -173,6 +181,9 @@ class Shard final : public ShardServices {
     bool inbox_closed_ = false;  // guarded by inbox_mutex_
 
     ConnectionMap connections_;
+    // Accepted sockets holding a ConnectionGate slot, by wsi: the address, and whether it was
+    // counted per address (a trusted proxy's is not).
+    std::unordered_map<lws*, std::pair<std::string, bool>> gate_slots_;
     HttpApi http_api_;
     std::unordered_map<std::uint64_t, lws*> http_wsis_;
     std::uint64_t next_http_id_ = 1;

@@ -99,6 +99,8 @@ std::string_view close_reason_text(CloseReason reason) {
             return "access denied";
         case CloseReason::AccessRevoked:
             return "access revoked";
+        case CloseReason::TooManyConnections:
+            return "too many connections";
         case CloseReason::ConnectTimeout:
             return "connect timeout";
         case CloseReason::HeartBeatTimeout:

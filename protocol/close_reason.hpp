@@ -65,6 +65,7 @@ enum class CloseReason : std::uint8_t {
     TooManyFailures,         // too many failures
     AccessDenied,            // access denied
     AccessRevoked,           // access revoked
+    TooManyConnections,      // too many connections
     // Time and the node
     ConnectTimeout,      // connect timeout
     HeartBeatTimeout,    // heart-beat timeout

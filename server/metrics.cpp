@@ -54,6 +54,16 @@ std::string render_metrics(const NodeContext& node) {
             std::back_inserter(text), "stampede_connections_closed_total{{reason=\"{}\"}} {}\n",
             protocol::close_reason_text(static_cast<protocol::CloseReason>(i)), closed[i]);
     }
+    metric(text, "stampede_connections_admitted", "gauge",
+           "Accepted sockets holding a limits.max_connections slot now.", node.gate.open());
+    fmt::format_to(std::back_inserter(text),
+                   "# HELP stampede_connections_refused_total Sockets refused at accept by "
+                   "limits.max_connections (node) or max_connections_per_ip (address).\n"
+                   "# TYPE stampede_connections_refused_total counter\n"
+                   "stampede_connections_refused_total{{limit=\"max_connections\"}} {}\n"
+                   "stampede_connections_refused_total{{limit=\"max_connections_per_ip\"}} {}\n",
+                   node.gate.refused(GateRefusal::NodeFull),
+                   node.gate.refused(GateRefusal::AddressFull));
     metric(text, "stampede_room_messages_numbered_total", "counter",
            "Room messages numbered by this node (memory and file backends; with redis, Redis "
            "numbers them).",

@@ -105,6 +105,7 @@ Server::Server(config::ConfigPtr config)
       node_{node_id_,
             log_,
             queues_,
+            gate_,
             *rooms_,
             failures_,
             worker_,

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "core/log_limiter.hpp"
+#include "net/connection_gate.hpp"
 #include "core/security.hpp"
 #include "core/worker.hpp"
 #include "net/node_context.hpp"
@@ -70,6 +71,7 @@ class Server {
     Logger log_;
     std::string node_id_;
     QueueManager queues_;
+    ConnectionGate gate_;
     // The rooms and their history; rooms_error_ when the storage backend could not be opened
     // (run() then refuses to start, and rooms_ is an empty memory registry meanwhile).
     std::string rooms_error_;

@@ -18,7 +18,8 @@ import struct
 import tempfile
 import unittest
 
-from harness import BrokerProcess, RawStomp, default_config
+from harness import BrokerProcess, RawStomp, default_config, wait_for
+from test_cluster import metric
 from test_tls import make_certificate, tls_listeners
 
 CASES_PER_LISTENER = 250
@@ -233,7 +234,8 @@ class RobustnessTest(unittest.TestCase):
         for receiver in bystanders:
             bodies = sorted(receiver.expect("MESSAGE").body for _ in bystanders)
             self.assertEqual(bodies, [f"after the storm {i}".encode() for i in range(4)])
-        for fresh in self.clients():
+        self.fresh = self.clients()
+        for fresh in self.fresh:
             fresh.sync()
         # Hundreds of refused TLS connections, a handful of log lines: the warning is counted
         # and reported at most once per 10 s per listener, so junk cannot flood the log.
@@ -241,6 +243,13 @@ class RobustnessTest(unittest.TestCase):
                    if "refused before any STOMP" in line]
         self.assertGreaterEqual(len(refused), 1)
         self.assertLessEqual(len(refused), 6, "\n".join(refused))
+        # Every hostile connection gave its limits.max_connections slot back: only the four
+        # bystanders and the /metrics request itself hold one (a leak would lock clients out
+        # once max_connections or max_connections_per_ip is set).
+        for fresh in self.fresh:
+            fresh.close()
+        wait_for(lambda: metric(self.broker, "stampede_connections_admitted") == 5, 20,
+                 "every slot of the storm given back")
 
 
 if __name__ == "__main__":
