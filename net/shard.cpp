@@ -8,6 +8,8 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "cluster/relay.hpp"
 #include "core/trusted_proxies.hpp"
 #include "protocol/destination.hpp"
@@ -174,6 +176,13 @@ bool Shard::setup() {
         }
         if (listener.config.protocol == config::ListenerProtocol::Ws) {
             vinfo.protocols = node_.websocket_protocols;
+            // lws waits this long for a request's headers (an upgrade, an HTTP request) while
+            // it holds a header table for the connection (10 s by default): a client that
+            // trickles them (slowloris) is cut at limits.connect_timeout_ms, rounded up to
+            // whole seconds, as the STOMP CONNECT is. Fixed when the vhost is made (start).
+            const std::uint64_t timeout_ms = config_->limits.connect_timeout_ms;
+            vinfo.timeout_secs_ah_idle =
+                static_cast<int>(std::clamp<std::uint64_t>((timeout_ms + 999) / 1000, 1, 3600));
         } else {
             vinfo.protocols = node_.raw_protocols;
             if (listener.config.tls) {
