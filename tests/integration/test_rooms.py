@@ -14,6 +14,7 @@ import tempfile
 import threading
 import unittest
 
+from redis_harness import RedisProcess
 from test_cluster import metric
 from harness import (BrokerProcess, BrokerTestCase, assert_node_tests_pass, deadline_s,
                      default_config, node_available)
@@ -21,20 +22,29 @@ from room_support import (join_all, numbers_until, publish_concurrently, seq,
                           subscribe_with_receipt)
 
 ROOMS = [{"pattern": "/topic/room.*", "history": {"max_messages": 50, "max_age_s": 3600}},
-         {"pattern": "/topic/chat/room/{id}", "history": {"max_messages": 5}}]
+         {"pattern": "/topic/chat/room/{id}", "history": {"max_messages": 5}},
+         {"pattern": "/topic/durable.*", "history": {"max_messages": 10000}}]
 
 
 def rooms_config(shards=2, **extra):
     return default_config(shards=shards, destinations={"rooms": ROOMS}, **extra)
 
 
-class RoomsTest(BrokerTestCase):
+class RoomContract:
+    """What every storage backend must do the same (DESIGN.md "Rooms"): run against memory,
+    file and a real redis-server by the TestCases below."""
+
+    storage = {}  # destinations and limits alike; the backend differs
 
     def config(self):
         return rooms_config(http={"publish": "/api/v1/publish"},
                             auth={"anonymous": True,
                                   "users": [{"login": "backend", "passcode": "pw",
-                                             "roles": ["publisher"]}]})
+                                             "roles": ["publisher"]}]},
+                            **self.storage_config())
+
+    def storage_config(self):
+        return {}
 
     def test_every_room_message_is_numbered_with_the_epoch(self):
         sub = self.client()
@@ -53,9 +63,6 @@ class RoomsTest(BrokerTestCase):
         news = plain.expect("MESSAGE")
         self.assertNotIn("x-seq", news.headers)  # reserved: a client cannot set it
         self.assertNotIn("x-epoch", news.headers)
-        self.assertEqual(metric(self.broker, "stampede_room_messages_numbered_total"), 5)
-        self.assertEqual(metric(self.broker, "stampede_room_history_messages"), 5)
-        self.assertEqual(metric(self.broker, "stampede_room_storage_errors_total"), 0)
 
     def test_history_on_join_then_live_in_order(self):
         pub = self.client()
@@ -186,6 +193,17 @@ class RoomsTest(BrokerTestCase):
             c.expect_error("bad history header", receipt_id="bad")
         self.assert_still_works(by)
 
+class RoomsMemoryTest(RoomContract, BrokerTestCase):
+    """The memory backend, and what only it does."""
+
+    def test_metrics_count_numbered_and_kept_messages(self):
+        pub = self.client()
+        for i in range(5):
+            pub.send("/topic/room.metrics", f"m{i}".encode(), receipt=f"r{i}")
+        self.assertEqual(metric(self.broker, "stampede_room_messages_numbered_total"), 5)
+        self.assertEqual(metric(self.broker, "stampede_room_history_messages"), 5)
+        self.assertEqual(metric(self.broker, "stampede_room_storage_errors_total"), 0)
+
     def test_rooms_are_restart_only_a_reload_keeps_them(self):
         pub = self.client()
         pub.send("/topic/room.keep", b"one", receipt=True)
@@ -224,7 +242,7 @@ class RoomsTest(BrokerTestCase):
         self.assertEqual(receipt.headers["x-seq"], "0")
 
 
-class RoomsFileBackendTest(BrokerTestCase):
+class RoomsFileBackendTest(RoomContract, BrokerTestCase):
     """The file backend: every message that got a RECEIPT is there after kill -9, in order,
     with the same x-seq and epoch; numbering goes on from there."""
 
@@ -233,21 +251,17 @@ class RoomsFileBackendTest(BrokerTestCase):
         self.addCleanup(self.storage_dir.cleanup)
         super().setUp()
 
-    def config(self):
-        return default_config(
-            shards=2,
-            destinations={"rooms": [{"pattern": "/topic/room.*",
-                                     "history": {"max_messages": 10000}}]},
-            storage={"backend": "file", "path": self.storage_dir.name, "fsync": "interval_ms",
-                     "fsync_interval_ms": 100})
+    def storage_config(self):
+        return {"storage": {"backend": "file", "path": self.storage_dir.name,
+                            "fsync": "interval_ms", "fsync_interval_ms": 100}}
 
     def test_every_receipted_message_survives_kill_9(self):
         pubs = [self.client(transport=("tcp", "ws")[i % 2]) for i in range(4)]
-        threads, errors, receipted = publish_concurrently(pubs, "/topic/room.k", 250,
+        threads, errors, receipted = publish_concurrently(pubs, "/topic/durable.k", 250,
                                                           receipts=True)
         join_all(threads, errors)
         watcher = self.client()
-        replayed, receipt = subscribe_with_receipt(watcher, "/topic/room.k", "w",
+        replayed, receipt = subscribe_with_receipt(watcher, "/topic/durable.k", "w",
                                                              {"x-history": "10000"})
         before = [(seq(m), m.body) for m in replayed]
         epoch = receipt.headers["x-epoch"]
@@ -261,12 +275,12 @@ class RoomsFileBackendTest(BrokerTestCase):
         self.assertRegex(self.broker.output(), r"rooms: .* file storage, epoch " + epoch)
         back = self.client(transport="ws")
         replayed, receipt = subscribe_with_receipt(
-            back, "/topic/room.k", "b", {"x-since-seq": "0", "x-epoch": epoch})
+            back, "/topic/durable.k", "b", {"x-since-seq": "0", "x-epoch": epoch})
         self.assertEqual(receipt.headers["x-recovered"], "true")
         self.assertEqual([(seq(m), m.body) for m in replayed], before)
         self.assertEqual(set(receipted), {body for _, body in before})
         pub = self.client()
-        pub.send("/topic/room.k", b"after", receipt=True)
+        pub.send("/topic/durable.k", b"after", receipt=True)
         self.assertEqual(seq(back.expect("MESSAGE")), 1001)
 
     def test_stompjs_messages_survive_kill_9(self):
@@ -291,6 +305,18 @@ class RoomsFileBackendTest(BrokerTestCase):
         second.wait_log_count(r"storage: storage.path .*in use by another process", 1)
         self.assertIsNotNone(second.wait_exit(deadline_s(10)), "a second broker started")
         self.assert_still_works(self.bystander())
+
+
+class RoomsRedisBackendTest(RoomContract, BrokerTestCase):
+    """The redis backend on one node against a real redis-server (two nodes:
+    test_rooms_cluster.py)."""
+
+    def setUp(self):
+        self.redis = RedisProcess().start(self)
+        super().setUp()
+
+    def storage_config(self):
+        return {"cluster": {"redis": {"url": self.redis.url}}}  # redis: the default there
 
 
 class RoomsAclTest(BrokerTestCase):

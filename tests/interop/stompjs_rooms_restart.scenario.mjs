@@ -1,13 +1,14 @@
 // The file backend through @stomp/stompjs, in two phases around a kill -9 of the broker (run
 // by tests/integration/test_rooms.py): STAMPEDE_PHASE=before publishes with receipts and
 // writes what the room holds to STAMPEDE_STATE; STAMPEDE_PHASE=after recovers from 0 on the
-// restarted broker and expects every receipted message, in order, with the same x-seq.
+// restarted broker (/topic/durable.* keeps 10,000) and expects every receipted message, in
+// order, with the same x-seq.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { makeClient, connect, Inbox, close, ms, withTimeout } from './lib.mjs';
 
-const ROOM = '/topic/room.js-restart';
+const ROOM = '/topic/durable.js-restart';
 const STATE = process.env.STAMPEDE_STATE;
 
 function subscribeWithReceipt(client, inbox, headers) {
