@@ -201,7 +201,15 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
             counted.user_count = shard_.rooms().presence().count(request.destination);
             return make(request, request.destination, &counted);
         },
-        [this, prefix_length](const protocol::MessagePtr& message) {
+        [this, &request, prefix_length](const protocol::MessagePtr& message) {
+            // A member's own message is read by it: its cursor moves before any shard can
+            // see the message, so no watcher ever counts it as unread (members.hpp). Read
+            // cursors are kept with the memory backend only (docs/protocol.md, "Rooms").
+            if (request.sender != nullptr && !request.sender->anonymous &&
+                !shard_.rooms().durable()) {
+                shard_.rooms().members().mark_read(request.sender->name, message->destination,
+                                                   message->seq, message->seq);
+            }
             shard_.post_to_every_shard(message, prefix_length);
         },
         std::move(request.on_stored), appended);
@@ -254,6 +262,11 @@ void Publisher::fan_out(const protocol::MessagePtr& message, const PublishReques
 
 void Publisher::deliver_from_shard(const protocol::MessagePtr& message, std::size_t prefix_length) {
     const std::string_view destination = message->destination;
+    if (message->seq != 0 && !unread_.empty()) {
+        // A numbered room message (memory or file backend: each shard gets each one once,
+        // in order, through its inbox) changes its room's last_seq for the members watching.
+        unread_.room_changed(destination);
+    }
     deliver_here(message, destination.substr(0, prefix_length), destination.substr(prefix_length));
 }
 

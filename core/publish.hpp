@@ -16,6 +16,7 @@
 
 #include "core/publish_request.hpp"
 #include "core/router.hpp"
+#include "core/unread_watchers.hpp"
 #include "protocol/close_reason.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
@@ -52,6 +53,8 @@ class Publisher {
                           std::string_view member, std::string_view info, bool enter);
 
     Router& router() { return router_; }
+    /// This shard's /stampede/unread subscriptions (unread_watchers.hpp).
+    UnreadWatchers& unread() { return unread_; }
 
    private:
     // Makes the message for `target` (the destination, or a user queue's internal name, or a
@@ -74,6 +77,7 @@ class Publisher {
 
     ShardServices& shard_;
     Router router_;                       // this shard's topic subscriptions
+    UnreadWatchers unread_;               // this shard's /stampede/unread subscriptions
     std::vector<Subscription*> matches_;  // reused by every fan-out
 };
 

@@ -159,6 +159,9 @@ void Session::handle_send(const Frame& frame) {
     if (!destination) {
         return fail(CloseReason::MissingDestination, "SEND needs a destination", &frame);
     }
+    if (handle_cursor_send(frame, *destination)) {
+        return;
+    }
     PublishRequest request;
     request.source = PublishSource::Stomp;
     request.destination = *destination;
@@ -370,6 +373,9 @@ void Session::arm_timer() {
         const auto left = std::chrono::seconds(*expires_at_ - unix_now());
         consider(now + std::max<Clock::duration>(left, milliseconds(1)));
     }
+    if (unread_due_) {
+        consider(*unread_due_);
+    }
     if (next) {
         const auto delay = std::chrono::duration_cast<milliseconds>(*next - now).count();
         transport_.schedule_timer(static_cast<std::uint32_t>(std::max<std::int64_t>(delay, 1)));
@@ -421,6 +427,9 @@ void Session::on_timer() {
         outbound_.empty()) {
         outbound_.push_control("\n");
         wake_writer();
+    }
+    if (unread_due_ && now >= *unread_due_) {
+        flush_unread();
     }
     arm_timer();
 }

@@ -69,6 +69,9 @@ class Session final : public Subscriber, private protocol::FrameSink {
     /// A reply to this session's /temp-queue/NAME (reply_queues.hpp); dropped when the session
     /// never used NAME or is closing.
     void deliver_reply(const protocol::MessagePtr& message, std::string_view name) override;
+    /// A /stampede/unread subscription has rooms to report: sent at most once per
+    /// kUnreadInterval per session (session_cursors.cpp).
+    void unread_changed(const Subscription& sub) override;
 
     /// Sends ERROR with the reason's text as `message` (+ detail body) and closes once it is
     /// written. Only the first ERROR of a connection is sent (and counted).
@@ -140,6 +143,19 @@ class Session final : public Subscriber, private protocol::FrameSink {
     /// refused.
     void subscribe_broker_destination(const protocol::Frame& frame, std::string_view destination,
                                       std::string_view id, AckMode ack);
+    /// Read cursors (session_cursors.cpp): SEND /stampede/read/<room> and
+    /// /stampede/leave/<room>; true when `destination` is one of those (handled or refused).
+    bool handle_cursor_send(const protocol::Frame& frame, std::string_view destination);
+    /// SUBSCRIBE /stampede/unread: the snapshot, the RECEIPT, then coalesced updates.
+    void subscribe_unread(const protocol::Frame& frame, std::string_view id, AckMode ack);
+    /// An exact room subscription makes its principal a member (not anonymous ones).
+    void join_room(const std::string& room);
+    /// Tells every shard that this principal's membership or cursor of `room` changed.
+    void announce_member_change(const std::string& room);
+    /// Sends each /stampede/unread subscription's pending update.
+    void flush_unread();
+    /// Read cursors are kept with the memory backend only: the backend's name otherwise.
+    std::optional<std::string> cursors_unsupported() const;
     /// This session's principal counted in (`enter`) or out of a presence room.
     void change_presence(const std::string& room, const rooms::RoomRule& rule, bool enter);
     /// SUBSCRIBE to /temp-queue/ or /user/: true when handled here (subscribed or refused).
@@ -201,6 +217,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     Clock::time_point last_received_;
     Clock::time_point last_sent_;
     Clock::time_point opened_at_;
+    std::optional<Clock::time_point> unread_due_;  // a /stampede/unread update is pending
+    Clock::time_point unread_sent_{};              // when the last one left
 };
 
 }  // namespace stampede::broker

@@ -176,7 +176,8 @@ void Session::on_security_reloaded() {
     for (const auto& [id, sub] : subscriptions_) {
         // A presence watcher is allowed by the room it watches.
         const std::optional<std::string> watched = presence_room(sub->destination);
-        if (!sub->own_user_queue &&
+        // /stampede/unread is open to every authenticated session (DESIGN.md "Rooms").
+        if (!sub->own_user_queue && !sub->unread_watch &&
             !allowed(auth::AclAction::Subscribe, watched ? *watched : sub->destination)) {
             return fail(
                 CloseReason::AccessRevoked,

@@ -8,6 +8,7 @@
 #include "core/presence_notices.hpp"
 #include "core/reply_queues.hpp"
 #include "core/session.hpp"
+#include "core/unread_watchers.hpp"
 #include "core/user_destinations.hpp"
 #include "protocol/user_destination.hpp"
 #include "protocol/writer.hpp"
@@ -53,6 +54,10 @@ void Session::deliver_reply(const protocol::MessagePtr& message, std::string_vie
 
 bool Session::subscribe_special(const Frame& frame, std::string_view destination,
                                 std::string_view id, AckMode ack) {
+    if (destination == kUnreadDestination) {
+        subscribe_unread(frame, id, ack);
+        return true;
+    }
     if (destination.starts_with(kBrokerPrefix)) {
         subscribe_broker_destination(frame, destination, id, ack);
         return true;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/publish.hpp"
 #include "core/session.hpp"
 #include "protocol/destination.hpp"
 #include "protocol/writer.hpp"
@@ -124,7 +125,11 @@ void Session::handle_subscribe(const Frame& frame) {
                                           : nullptr;
         if (room != nullptr) {
             // The enter comes after the RECEIPT: the subscriber sees its own enter live.
-            if (subscribe_to_room(*raw, frame, *room) && room->presence.enabled) {
+            const bool subscribed = subscribe_to_room(*raw, frame, *room);
+            if (subscribed) {
+                join_room(raw->destination);
+            }
+            if (subscribed && room->presence.enabled) {
                 raw->in_presence = true;
                 change_presence(raw->destination, *room, true);
             }
@@ -159,6 +164,8 @@ void Session::remove_subscription(Subscription& sub) {
     const bool is_queue = sub.kind == protocol::DestinationKind::Queue;
     if (is_queue) {
         host_.queues().remove_consumer(sub.destination, {host_.shard_index(), id_, sub.id});
+    } else if (sub.unread_watch) {
+        host_.publisher().unread().remove(&sub);
     } else {
         host_.remove_topic_subscription(&sub);
     }

@@ -21,6 +21,9 @@ class Subscriber {
     virtual void deliver_topic(const LocalMessage& message, const Subscription& sub) = 0;
     /// A reply to this subscriber's /temp-queue/NAME (reply_queues.hpp).
     virtual void deliver_reply(const protocol::MessagePtr& message, std::string_view name) = 0;
+    /// `sub`, a /stampede/unread subscription of this subscriber, has rooms to report
+    /// (unread_watchers.hpp); the subscriber decides when to take its update.
+    virtual void unread_changed(const Subscription& /*sub*/) {}
 
    protected:
     ~Subscriber() = default;

@@ -45,6 +45,8 @@ struct Subscription {
     /// A /stampede/presence/ watcher: the change number of its snapshot; events numbered up
     /// to it were in the snapshot and are skipped.
     std::uint64_t presence_through = 0;
+    /// A SUBSCRIBE /stampede/unread: indexed by the shard's UnreadWatchers, not the router.
+    bool unread_watch = false;
     mutable std::vector<LocalMessage> held;
     mutable std::size_t held_bytes = 0;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message

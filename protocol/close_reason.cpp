@@ -69,6 +69,8 @@ std::string_view close_reason_text(CloseReason reason) {
             return "bad destination";
         case CloseReason::NeedsPrincipal:
             return "user destination needs a principal";
+        case CloseReason::NotSupported:
+            return "not supported";
         case CloseReason::AuthenticationRequired:
             return "authentication required";
         case CloseReason::BadCredentials:

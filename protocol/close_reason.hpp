@@ -49,6 +49,7 @@ enum class CloseReason : std::uint8_t {
     StorageUnavailable,        // storage unavailable
     BadDestination,            // bad destination (a malformed /user/ or /reply-queue/ name)
     NeedsPrincipal,            // user destination needs a principal
+    NotSupported,              // not supported (a feature this node's storage backend lacks)
     // Credentials
     AuthenticationRequired,  // authentication required
     BadCredentials,          // bad credentials

@@ -27,6 +27,7 @@
 
 #include "protocol/message.hpp"
 #include "protocol/room_pattern.hpp"
+#include "rooms/members.hpp"
 #include "rooms/presence.hpp"
 #include "storage/history_log.hpp"
 
@@ -77,6 +78,9 @@ class RoomRegistry {
     /// Who is in the rooms with presence enabled (presence.hpp).
     Presence& presence() { return presence_; }
     const Presence& presence() const { return presence_; }
+    /// Who is a member of which room, and how far each has read (members.hpp).
+    Members& members() { return members_; }
+    const Members& members() const { return members_; }
     const std::string& epoch() const { return epoch_; }
     /// A SEND's RECEIPT waits for storage (the file log, or Redis).
     bool durable() const { return log_ != nullptr || storage_ == RoomStorage::Redis; }
@@ -151,6 +155,7 @@ class RoomRegistry {
     std::atomic<std::uint64_t> storage_errors_{0};
     std::function<void(std::string_view)> reporter_;
     Presence presence_;
+    Members members_;
 };
 
 /// A fresh random epoch (16 hex digits).
