@@ -53,7 +53,7 @@ TEST_F(SessionPresenceTest, EnterAfterTheReceiptThenOneMemberPerPrincipal) {
     out = a.take();
     EXPECT_NE(out.find("x-seq:1\n"), std::string::npos) << out;
     EXPECT_NE(out.find("x-user-count:2\n"), std::string::npos) << out;
-    EXPECT_EQ(out.find("99"), std::string::npos);
+    EXPECT_EQ(out.find("x-user-count:99"), std::string::npos);  // (the epoch may hold "99")
     EXPECT_EQ(out.find("x-presence"), std::string::npos);
     b.take();
 
