@@ -7,6 +7,8 @@
 #include <ctime>
 #include <string>
 
+#include "protocol/json_escape.hpp"
+
 namespace stampede::broker {
 namespace {
 
@@ -38,25 +40,7 @@ std::string timestamp() {
 
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
-    for (const char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-                } else {
-                    out += c;
-                }
-        }
-    }
+    out += protocol::json_escape(text);
     out += '"';
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/json_escape.hpp"
+
 namespace stampede::protocol {
 
 /// The placeholder names in `text`, in order (repeats included).
@@ -21,9 +23,5 @@ std::vector<std::string> template_placeholders(std::string_view text);
 std::string render_template(
     std::string_view text,
     const std::function<std::optional<std::string>(std::string_view name)>& value);
-
-/// `text` escaped as JSON string content (no surrounding quotes): `"` `\` and control
-/// characters; other bytes, UTF-8 included, as they are.
-std::string json_escape(std::string_view text);
 
 }  // namespace stampede::protocol

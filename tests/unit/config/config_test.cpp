@@ -10,36 +10,20 @@
 #include <string>
 #include <thread>
 
+#include "config_test_support.hpp"
 #include "config_test_util.hpp"
 
 namespace stampede::config {
 namespace {
 
+using testing::errors_of;
+using testing::load;
+using testing::load_good;
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 // The YAML in these tests starts on the line after R"( so that line 1 is its first line.
-ConfigResult load(std::string text) {
-    if (text.starts_with('\n')) {
-        text.erase(0, 1);
-    }
-    return load_config_text(text, "t.yaml");
-}
-
-// Loads a file that must be good, failing the test with its errors otherwise.
-ConfigPtr load_good(const std::string& text) {
-    ConfigResult r = load(text);
-    EXPECT_THAT(r.errors, IsEmpty());
-    return r.config;
-}
-
-// The errors of a file that must be bad (and so has no config).
-std::vector<std::string> errors_of(const std::string& text) {
-    ConfigResult r = load(text);
-    EXPECT_EQ(r.config, nullptr);
-    return r.errors;
-}
-
 std::string expected_node_id() {
     char host[256] = {};
     gethostname(host, sizeof host - 1);

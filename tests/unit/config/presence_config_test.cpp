@@ -6,19 +6,15 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config_test_support.hpp"
 
 namespace stampede::config {
 namespace {
 
+using testing::load;
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-ConfigResult load(std::string text) {
-    if (text.starts_with('\n')) {
-        text.erase(0, 1);
-    }
-    return load_config_text(text, "t.yaml");
-}
 
 TEST(PresenceConfigTest, TrueAndAMapAndTheDefaults) {
     ConfigResult r = load(R"(

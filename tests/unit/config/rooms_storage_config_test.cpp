@@ -8,27 +8,17 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config_test_support.hpp"
 
 namespace stampede::config {
 namespace {
 
+using testing::errors_of;
+using testing::load;
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
-
-ConfigResult load(std::string text) {
-    if (text.starts_with('\n')) {
-        text.erase(0, 1);
-    }
-    return load_config_text(text, "t.yaml");
-}
-
-// The errors of a file that must be bad (and so has no config).
-std::vector<std::string> errors_of(const std::string& text) {
-    ConfigResult r = load(text);
-    EXPECT_EQ(r.config, nullptr);
-    return r.errors;
-}
 
 // --- rooms ---
 

@@ -8,22 +8,18 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config_test_support.hpp"
 
 namespace stampede::config {
 namespace {
+
+using testing::load;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 constexpr const char* kRefusal =
     ": anchors and aliases are not allowed in a config file; write the value out";
-
-ConfigResult load(std::string text) {
-    if (text.starts_with('\n')) {
-        text.erase(0, 1);
-    }
-    return load_config_text(text, "t.yaml");
-}
 
 // yaml-cpp yields an empty document for a ',' it does not consume, again and again at the
 // same place; YAML::LoadAll kept every one of them until memory ran out.

@@ -6,22 +6,18 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config_test_support.hpp"
 #include "config_test_util.hpp"
 
 namespace stampede::config {
 namespace {
 
+using testing::load;
+
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::ScopedEnv;
 using testing::TempFile;
-
-ConfigResult load(std::string text) {
-    if (text.starts_with('\n')) {
-        text.erase(0, 1);
-    }
-    return load_config_text(text, "t.yaml");
-}
 
 TEST(ConfigYamlTest, EnvVarIsReplacedBeforeTyping) {
     ScopedEnv port("STAMPEDE_TEST_PORT", "8123");
