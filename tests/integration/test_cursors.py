@@ -13,7 +13,7 @@ import json
 import tempfile
 import time
 
-from harness import BrokerTestCase, default_config
+from harness import BrokerTestCase, assert_node_tests_pass, default_config, node_available
 
 USERS = ["alice", "bob", "carol"]
 ROOMS = [{"pattern": "/topic/room.*"}, {"pattern": "/topic/secret.*"}]
@@ -228,3 +228,16 @@ class CursorsFileBackendTest(CursorTestCase):
         carol = self.user("carol")
         carol.send("/stampede/leave/topic/room.a")
         carol.expect_error("not supported")
+
+
+class CursorsStompJsTest(CursorTestCase):
+    """The same through @stomp/stompjs (tests/interop/stompjs_cursors.scenario.mjs)."""
+
+    config = CursorsTest.config
+
+    def test_stompjs_cursors(self):
+        ok, why = node_available()
+        if not ok:
+            self.fail(why)
+        assert_node_tests_pass(self, "stompjs_cursors.scenario.mjs",
+                               {"STAMPEDE_WS_URL": self.broker.ws_url})
