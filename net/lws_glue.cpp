@@ -196,7 +196,9 @@ int guarded(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
 // switch) accepted any self-signed certificate. The verdict stands.
 int client_certificate_verdict(size_t preverify_ok) { return preverify_ok != 0 ? 0 : 1; }
 
-int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+// The reasons both vhost kinds answer alike (their protocols[0] is asked), then the kind's own.
+template <auto Handler>
+int vhost_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     if (reason == LWS_CALLBACK_WSI_DESTROY) {  // every way a connection ends: its slot back
         shard_of(wsi).forget_connection(wsi);
         return 0;
@@ -207,21 +209,15 @@ int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* 
     if (reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION) {
         return client_certificate_verdict(len);
     }
-    return guarded<handle_websocket>(wsi, reason, user, in, len);
+    return guarded<Handler>(wsi, reason, user, in, len);
+}
+
+int websocket_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    return vhost_callback<handle_websocket>(wsi, reason, user, in, len);
 }
 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
-    if (reason == LWS_CALLBACK_WSI_DESTROY) {  // every way a connection ends: its slot back
-        shard_of(wsi).forget_connection(wsi);
-        return 0;
-    }
-    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
-        return server_tls_context_created(user);
-    }
-    if (reason == LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION) {
-        return client_certificate_verdict(len);
-    }
-    return guarded<handle_raw>(wsi, reason, user, in, len);
+    return vhost_callback<handle_raw>(wsi, reason, user, in, len);
 }
 
 // lws allocates the receive buffer per connection: 64 KiB made an idle WebSocket cost ~12 KiB
