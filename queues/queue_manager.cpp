@@ -43,25 +43,30 @@ std::string slashes_as_dots(std::string_view name) {
 }
 
 void QueueManager::set_policies(std::vector<QueueRule> rules, QueuePolicy defaults) {
-    const std::lock_guard lock(mutex_);
-    rules_ = std::move(rules);
-    defaults_ = std::move(defaults);
-    // A reload applies to the queues that exist too; what already waits past a lowered bound
-    // stays (only new SENDs meet the bound).
-    for (auto& [destination, queue] : queues_) {
-        queue.policy = policy_locked(destination);
+    for (Stripe& stripe : stripes_) {
+        const std::lock_guard lock(stripe.mutex);
+        stripe.rules = rules;
+        stripe.defaults = defaults;
+        // A reload applies to the queues that exist too; what already waits past a lowered
+        // bound stays (only new SENDs meet the bound).
+        for (auto& [destination, queue] : stripe.queues) {
+            queue.policy = stripe.policy_for(destination);
+        }
     }
 }
 
 void QueueManager::set_max_messages(std::size_t max_messages) {
-    const std::lock_guard lock(mutex_);
-    rules_.clear();
-    defaults_ = QueuePolicy{};
-    defaults_.max_messages = max_messages;
+    QueuePolicy defaults;
+    defaults.max_messages = max_messages;
+    set_policies({}, defaults);
 }
 
-const QueuePolicy& QueueManager::policy_locked(const std::string& destination) const {
-    for (const QueueRule& rule : rules_) {
+QueueManager::Stripe& QueueManager::stripe_of(const std::string& destination) {
+    return stripes_[std::hash<std::string>{}(destination) % kStripes];
+}
+
+const QueuePolicy& QueueManager::Stripe::policy_for(const std::string& destination) const {
+    for (const QueueRule& rule : rules) {
         if (!destination.starts_with(rule.prefix)) {
             continue;
         }
@@ -71,25 +76,24 @@ const QueuePolicy& QueueManager::policy_locked(const std::string& destination) c
             return rule.policy;
         }
     }
-    return defaults_;
+    return defaults;
 }
 
-// A queue's own policy while it exists (it keeps the one it was created with).
-const QueuePolicy& QueueManager::existing_policy_locked(const std::string& destination) const {
-    const auto it = queues_.find(destination);
-    return it != queues_.end() ? it->second.policy : policy_locked(destination);
+const QueuePolicy& QueueManager::Stripe::existing_policy(const std::string& destination) const {
+    const auto it = queues.find(destination);
+    return it != queues.end() ? it->second.policy : policy_for(destination);
 }
 
-QueueManager::Queue& QueueManager::queue_locked(const std::string& destination) {
-    auto [it, fresh] = queues_.try_emplace(destination);
+QueueManager::Queue& QueueManager::Stripe::queue(const std::string& destination) {
+    auto [it, fresh] = queues.try_emplace(destination);
     if (fresh) {
-        it->second.policy = policy_locked(destination);
+        it->second.policy = policy_for(destination);
         it->second.fanout = protocol::is_user_destination(destination);
     }
     return it->second;
 }
 
-bool QueueManager::drop_expired_head_locked(Queue& queue, std::int64_t& now, Deliveries& out) {
+bool QueueManager::drop_expired_head_locked(Queue& queue, std::int64_t& now, Outcome& out) {
     while (!queue.messages.empty()) {
         const protocol::MessagePtr& front = queue.messages.front();
         if (front->expires_ms == 0 && queue.policy.ttl_ms == 0) {
@@ -104,7 +108,7 @@ bool QueueManager::drop_expired_head_locked(Queue& queue, std::int64_t& now, Del
         protocol::MessagePtr dead = std::move(queue.messages.front());
         queue.messages.pop_front();
         queue.bytes -= dead->body.size();
-        dead_letter_locked(dead, queue.policy, "expired", out);
+        dead_letter(std::move(dead), queue.policy, "expired", out);
     }
     return false;
 }
@@ -112,7 +116,7 @@ bool QueueManager::drop_expired_head_locked(Queue& queue, std::int64_t& now, Del
 // Round robin over the consumers that may take more: one at its prefetch cap is skipped
 // until it settles something; when all are at their caps the messages wait. An expired
 // message met here is dead-lettered instead (nothing sweeps queues nobody consumes).
-void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
+void QueueManager::dispatch_locked(Queue& queue, Outcome& out) {
     if (queue.fanout) {
         return fan_out_locked(queue, out);
     }
@@ -133,54 +137,61 @@ void QueueManager::dispatch_locked(Queue& queue, Deliveries& out) {
             ++consumer.in_flight;
         }
         queue.bytes -= queue.messages.front()->body.size();
-        out.emplace_back(consumer.who, std::move(queue.messages.front()));
+        out.deliveries.emplace_back(consumer.who, std::move(queue.messages.front()));
         queue.messages.pop_front();
     }
 }
 
 // A user queue: every consumer (each subscribed session of the principal) gets each message;
 // no prefetch (its deliveries are not kept for an ACK).
-void QueueManager::fan_out_locked(Queue& queue, Deliveries& out) {
+void QueueManager::fan_out_locked(Queue& queue, Outcome& out) {
     std::int64_t now = 0;
     while (!queue.consumers.empty() && drop_expired_head_locked(queue, now, out)) {
         protocol::MessagePtr message = std::move(queue.messages.front());
         queue.messages.pop_front();
         queue.bytes -= message->body.size();
         for (const Consumer& consumer : queue.consumers) {
-            out.emplace_back(consumer.who, message);
+            out.deliveries.emplace_back(consumer.who, message);
         }
     }
 }
 
-// A dead letter is a new message in its own queue, under that queue's policy. Dead letters
-// themselves are never dead-lettered again (no loops): they are dropped.
-void QueueManager::dead_letter_locked(const protocol::MessagePtr& message,
-                                      const QueuePolicy& policy, std::string_view reason,
-                                      Deliveries& out) {
-    if (message->dead_lettered || policy.dead_letter.empty()) {
-        ++dropped_;
-        return;
-    }
-    const std::string target = dead_letter_name(policy.dead_letter, message->destination);
-    if (target == message->destination) {
-        ++dropped_;
-        return;
-    }
-    if (enqueue_locked(message->dead_letter(target, message->id + "-dl", reason), out)) {
-        ++dead_lettered_;
-    } else {
-        ++dropped_;
-    }
+void QueueManager::dead_letter(protocol::MessagePtr message, const QueuePolicy& policy,
+                               std::string_view reason, Outcome& out) {
+    out.dying.push_back({std::move(message), policy.dead_letter, reason});
 }
 
-void QueueManager::deliver_all(const Deliveries& deliveries) {
-    for (const auto& [consumer, message] : deliveries) {
+// A dead letter is a new message in its own queue, under that queue's policy. Dead letters
+// themselves are never dead-lettered again (no loops): they are dropped. Each goes in under
+// its own stripe's lock, taken alone; what that pushes out in turn joins the list.
+void QueueManager::finish(Outcome& out) {
+    for (std::size_t i = 0; i < out.dying.size(); ++i) {
+        const Dying dying = std::move(out.dying[i]);
+        const protocol::Message& message = *dying.message;
+        const std::string target = dying.dead_letter.empty()
+                                       ? std::string()
+                                       : dead_letter_name(dying.dead_letter, message.destination);
+        if (message.dead_lettered || target.empty() || target == message.destination) {
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        Stripe& stripe = stripe_of(target);
+        bool accepted = false;
+        {
+            const std::lock_guard lock(stripe.mutex);
+            accepted = enqueue_locked(
+                stripe, dying.message->dead_letter(target, message.id + "-dl", dying.reason), out);
+        }
+        (accepted ? dead_lettered_ : dropped_).fetch_add(1, std::memory_order_relaxed);
+    }
+    for (const auto& [consumer, message] : out.deliveries) {
         deliver_(consumer, message);
     }
 }
 
-bool QueueManager::enqueue_locked(const protocol::MessagePtr& message, Deliveries& out) {
-    Queue& queue = queue_locked(message->destination);
+bool QueueManager::enqueue_locked(Stripe& stripe, const protocol::MessagePtr& message,
+                                  Outcome& out) {
+    Queue& queue = stripe.queue(message->destination);
     const QueuePolicy& policy = queue.policy;
     const auto full = [&] {
         return queue.messages.size() >= policy.max_messages ||
@@ -194,7 +205,7 @@ bool QueueManager::enqueue_locked(const protocol::MessagePtr& message, Deliverie
             protocol::MessagePtr oldest = std::move(queue.messages.front());
             queue.messages.pop_front();
             queue.bytes -= oldest->body.size();
-            dead_letter_locked(oldest, policy, "overflow", out);
+            dead_letter(std::move(oldest), policy, "overflow", out);
         }
         if (full()) {
             return false;  // a body larger than max_bytes on its own
@@ -207,18 +218,20 @@ bool QueueManager::enqueue_locked(const protocol::MessagePtr& message, Deliverie
 }
 
 bool QueueManager::enqueue(const protocol::MessagePtr& message) {
-    Deliveries deliveries;
+    Outcome out;
     bool accepted = false;
+    Stripe& stripe = stripe_of(message->destination);
     {
-        const std::lock_guard lock(mutex_);
-        accepted = enqueue_locked(message, deliveries);
+        const std::lock_guard lock(stripe.mutex);
+        accepted = enqueue_locked(stripe, message, out);
     }
-    deliver_all(deliveries);
+    finish(out);
     return accepted;
 }
 
-void QueueManager::push_front_locked(const protocol::MessagePtr& message, Deliveries& out) {
-    Queue& queue = queue_locked(message->destination);
+void QueueManager::push_front_locked(Stripe& stripe, const protocol::MessagePtr& message,
+                                     Outcome& out) {
+    Queue& queue = stripe.queue(message->destination);
     if (queue.fanout && !queue.consumers.empty()) {
         return;  // the other consumers had their own copy
     }
@@ -228,97 +241,93 @@ void QueueManager::push_front_locked(const protocol::MessagePtr& message, Delive
 }
 
 void QueueManager::requeue(const protocol::MessagePtr& message) {
-    Deliveries deliveries;
+    Outcome out;
+    Stripe& stripe = stripe_of(message->destination);
     {
-        const std::lock_guard lock(mutex_);
-        push_front_locked(message, deliveries);
+        const std::lock_guard lock(stripe.mutex);
+        push_front_locked(stripe, message, out);
     }
-    deliver_all(deliveries);
+    finish(out);
 }
 
 void QueueManager::redeliver(const protocol::MessagePtr& delivered) {
-    Deliveries deliveries;
+    Outcome out;
+    Stripe& stripe = stripe_of(delivered->destination);
     {
-        const std::lock_guard lock(mutex_);
-        const QueuePolicy& policy = existing_policy_locked(delivered->destination);
+        const std::lock_guard lock(stripe.mutex);
+        const QueuePolicy& policy = stripe.existing_policy(delivered->destination);
         if (delivered->redeliveries >= policy.max_redeliveries) {
-            dead_letter_locked(delivered, policy, "max-redeliveries", deliveries);
+            dead_letter(delivered, policy, "max-redeliveries", out);
         } else {
-            push_front_locked(delivered->redelivery(), deliveries);
+            push_front_locked(stripe, delivered->redelivery(), out);
         }
     }
-    deliver_all(deliveries);
+    finish(out);
 }
 
 void QueueManager::reject(const protocol::MessagePtr& delivered) {
-    Deliveries deliveries;
+    Outcome out;
+    Stripe& stripe = stripe_of(delivered->destination);
     {
-        const std::lock_guard lock(mutex_);
-        const QueuePolicy& policy = existing_policy_locked(delivered->destination);
-        dead_letter_locked(delivered, policy, "rejected", deliveries);
+        const std::lock_guard lock(stripe.mutex);
+        dead_letter(delivered, stripe.existing_policy(delivered->destination), "rejected", out);
     }
-    deliver_all(deliveries);
+    finish(out);
 }
 
 void QueueManager::add_consumer(const std::string& destination, QueueConsumer consumer,
                                 std::size_t prefetch) {
-    Deliveries deliveries;
+    Outcome out;
+    Stripe& stripe = stripe_of(destination);
     {
-        const std::lock_guard lock(mutex_);
-        Queue& queue = queue_locked(destination);
+        const std::lock_guard lock(stripe.mutex);
+        Queue& queue = stripe.queue(destination);
         queue.consumers.push_back({std::move(consumer), prefetch, 0});
-        dispatch_locked(queue, deliveries);
+        dispatch_locked(queue, out);
     }
-    deliver_all(deliveries);
+    finish(out);
 }
 
 void QueueManager::remove_consumer(const std::string& destination, const QueueConsumer& consumer) {
-    const std::lock_guard lock(mutex_);
-    const auto it = queues_.find(destination);
-    if (it == queues_.end()) {
+    Stripe& stripe = stripe_of(destination);
+    const std::lock_guard lock(stripe.mutex);
+    const auto it = stripe.queues.find(destination);
+    if (it == stripe.queues.end()) {
         return;
     }
     auto& consumers = it->second.consumers;
     std::erase_if(consumers, [&](const Consumer& c) { return c.who == consumer; });
     if (consumers.empty() && it->second.messages.empty()) {
-        queues_.erase(it);
+        stripe.queues.erase(it);
     }
 }
 
 void QueueManager::settle(const std::string& destination, const QueueConsumer& consumer,
                           std::size_t count) {
-    Deliveries deliveries;
+    Outcome out;
+    Stripe& stripe = stripe_of(destination);
     {
-        const std::lock_guard lock(mutex_);
-        const auto it = queues_.find(destination);
-        if (it == queues_.end()) {
+        const std::lock_guard lock(stripe.mutex);
+        const auto it = stripe.queues.find(destination);
+        if (it == stripe.queues.end()) {
             return;
         }
         for (Consumer& c : it->second.consumers) {
             if (c.who == consumer && c.prefetch != 0) {
                 c.in_flight -= std::min(count, c.in_flight);
-                dispatch_locked(it->second, deliveries);
+                dispatch_locked(it->second, out);
                 break;
             }
         }
     }
-    deliver_all(deliveries);
+    finish(out);
 }
 
 std::size_t QueueManager::depth(const std::string& destination) {
-    const std::lock_guard lock(mutex_);
-    const auto it = queues_.find(destination);
-    return it == queues_.end() ? 0 : it->second.messages.size();
-}
-
-std::uint64_t QueueManager::dropped() {
-    const std::lock_guard lock(mutex_);
-    return dropped_;
-}
-
-std::uint64_t QueueManager::dead_lettered() {
-    const std::lock_guard lock(mutex_);
-    return dead_lettered_;
+    Stripe& stripe = stripe_of(destination);
+    const std::lock_guard lock(stripe.mutex);
+    const auto it = stripe.queues.find(destination);
+    return it == stripe.queues.end() ? 0 : it->second.messages.size();
 }
 
 }  // namespace stampede::broker

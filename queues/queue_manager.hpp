@@ -3,9 +3,15 @@
 // policy: bounds and overflow, redelivery limit, dead-letter queue, time to live.
 // A user queue (`/user/<principal>/queue/NAME`, protocol/user_destination.hpp) fans out
 // instead: each message goes to every consumer (every subscribed session of the principal).
-// Any thread: one mutex guards the queues; deliveries are handed out after it is released.
+// Any thread. No node-wide lock: the queues are spread over stripes by a hash of their name,
+// each stripe with its own mutex, rules and queues, so SENDs and ACKs to different queues
+// from different shards do not wait for each other (docs/architecture.md, "Queues").
+// Deliveries and dead letters are handed on after the stripe's lock is released, so no
+// thread ever holds two stripes' locks.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -94,9 +100,12 @@ class QueueManager {
     std::size_t depth(const std::string& destination);
     /// Messages that died with nowhere to go (dead_letter "", a dead letter's own death, a
     /// full dead-letter queue), since start.
-    std::uint64_t dropped();
+    std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
     /// Messages moved to a dead-letter queue, since start.
-    std::uint64_t dead_lettered();
+    std::uint64_t dead_lettered() const { return dead_lettered_.load(std::memory_order_relaxed); }
+
+    /// How many stripes the queues are spread over.
+    static constexpr std::size_t kStripes = 64;
 
    private:
     struct Consumer {
@@ -113,27 +122,48 @@ class QueueManager {
         bool fanout = false;  // a user queue: every consumer gets every message
     };
     using Deliveries = std::vector<std::pair<QueueConsumer, protocol::MessagePtr>>;
+    /// A message leaving its queue for the dead-letter queue.
+    struct Dying {
+        protocol::MessagePtr message;
+        std::string dead_letter;  // the policy's name pattern ("{queue}.dlq"; "" = drop)
+        std::string_view reason;
+    };
+    /// What one operation hands on once its stripe is unlocked.
+    struct Outcome {
+        Deliveries deliveries;
+        std::vector<Dying> dying;
+    };
+    /// One lock's worth of queues, with its own copy of the rules (set_policies writes every
+    /// copy), so nothing a SEND reads is shared by all stripes.
+    struct alignas(64) Stripe {
+        std::mutex mutex;
+        std::unordered_map<std::string, Queue> queues;
+        std::vector<QueueRule> rules;
+        QueuePolicy defaults;
 
-    Queue& queue_locked(const std::string& destination);
-    const QueuePolicy& policy_locked(const std::string& destination) const;
-    const QueuePolicy& existing_policy_locked(const std::string& destination) const;
-    bool enqueue_locked(const protocol::MessagePtr& message, Deliveries& out);
-    void push_front_locked(const protocol::MessagePtr& message, Deliveries& out);
-    void dispatch_locked(Queue& queue, Deliveries& out);
-    void fan_out_locked(Queue& queue, Deliveries& out);
+        const QueuePolicy& policy_for(const std::string& destination) const;
+        /// A queue's own policy while it exists (it keeps the one it was created with).
+        const QueuePolicy& existing_policy(const std::string& destination) const;
+        Queue& queue(const std::string& destination);
+    };
+
+    Stripe& stripe_of(const std::string& destination);
+    static bool enqueue_locked(Stripe& stripe, const protocol::MessagePtr& message, Outcome& out);
+    static void push_front_locked(Stripe& stripe, const protocol::MessagePtr& message,
+                                  Outcome& out);
+    static void dispatch_locked(Queue& queue, Outcome& out);
+    static void fan_out_locked(Queue& queue, Outcome& out);
     /// Dead-letters the head while it has expired; false when the queue is then empty.
-    bool drop_expired_head_locked(Queue& queue, std::int64_t& now, Deliveries& out);
-    void dead_letter_locked(const protocol::MessagePtr& message, const QueuePolicy& policy,
-                            std::string_view reason, Deliveries& out);
-    void deliver_all(const Deliveries& deliveries);
+    static bool drop_expired_head_locked(Queue& queue, std::int64_t& now, Outcome& out);
+    static void dead_letter(protocol::MessagePtr message, const QueuePolicy& policy,
+                            std::string_view reason, Outcome& out);
+    /// Enqueues the dead letters (each under its own stripe's lock), then delivers.
+    void finish(Outcome& out);
 
     DeliverFn deliver_;
-    std::mutex mutex_;
-    std::unordered_map<std::string, Queue> queues_;
-    std::vector<QueueRule> rules_;
-    QueuePolicy defaults_;
-    std::uint64_t dropped_ = 0;
-    std::uint64_t dead_lettered_ = 0;
+    std::array<Stripe, kStripes> stripes_;
+    std::atomic<std::uint64_t> dropped_{0};
+    std::atomic<std::uint64_t> dead_lettered_{0};
 };
 
 }  // namespace stampede::broker
