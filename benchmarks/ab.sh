@@ -7,7 +7,8 @@
 #   benchmarks/ab.sh OLD_REV [NEW_REV]     (NEW_REV default: the work tree)
 #
 # Environment: ROUNDS (default 3), DURATION (s per run, default 10), SHARDS (default 2),
-# RATE (rooms msgs/s, default 5000). Builds go to build-ab-old/ and build-ab-new/.
+# RATE (rooms msgs/s, default 5000), CASES (default `topics`; `queues`: one queue with 4
+# consumers and 8 queues with 2 consumers each, as fast as flow control allows). Builds go to build-ab-old/ and build-ab-new/.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OLD=${1:?usage: ab.sh OLD_REV [NEW_REV]}
@@ -16,14 +17,18 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 SHARDS=${SHARDS:-2}
 RATE=${RATE:-5000}
+CASES=${CASES:-topics}
 WORK=$(mktemp -d /tmp/stampede-ab.XXXXXX)
 PID=""
-trap '[[ -n $PID ]] && kill $PID 2>/dev/null; wait 2>/dev/null; git -C "$ROOT" worktree remove --force "$WORK/old" "$WORK/new" 2>/dev/null || true' EXIT
+trap '[[ -n $PID ]] && kill $PID 2>/dev/null; wait 2>/dev/null || true' EXIT
 
 build() { # build REV DIR -> DIR/stampede, DIR/stampede-bench
     local rev=$1 dir=$2 src=$ROOT
     if [[ -n $rev ]]; then
-        src=$WORK/$(basename "$dir")
+        # A fixed place for the revision's sources, so a second run reuses the build.
+        src=$dir-src
+        git -C "$ROOT" worktree remove --force "$src" 2>/dev/null || rm -rf "$src"
+        git -C "$ROOT" worktree prune
         git -C "$ROOT" worktree add -q --detach "$src" "$rev"
     fi
     cmake -S "$src" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DSTAMPEDE_TESTS=OFF >/dev/null
@@ -62,11 +67,16 @@ run() { # run LABEL DIR SCENARIO ARGS...
 for round in $(seq "$ROUNDS"); do
     for side in old new; do
         echo "round $round: $side" >&2
-        run "$side" "$ROOT/build-ab-$side" fanout --subscribers 1000
-        run "$side" "$ROOT/build-ab-$side" rooms --rooms 1000 --members 10 --rate "$RATE"
+        if [[ $CASES == queues ]]; then
+            run "$side" "$ROOT/build-ab-$side" queue --subscribers 4
+            run "$side" "$ROOT/build-ab-$side" queue --queues 8 --subscribers 2
+        else
+            run "$side" "$ROOT/build-ab-$side" fanout --subscribers 1000
+            run "$side" "$ROOT/build-ab-$side" rooms --rooms 1000 --members 10 --rate "$RATE"
+        fi
     done
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "command: benchmarks/ab.sh $OLD ${NEW} (ROUNDS=$ROUNDS DURATION=$DURATION SHARDS=$SHARDS RATE=$RATE)"
+echo "command: benchmarks/ab.sh $OLD ${NEW} (ROUNDS=$ROUNDS DURATION=$DURATION SHARDS=$SHARDS RATE=$RATE CASES=$CASES)"
 python3 "$ROOT/benchmarks/ab_report.py" "$WORK/results.jsonl"
 echo "raw results: $WORK/results.jsonl" >&2

@@ -7,14 +7,22 @@ import statistics
 import sys
 
 
+def case_of(run):
+    """The scenario, and for queues how many queues x consumers each."""
+    if run.get("scenario") == "queue":
+        params = run.get("params", {})
+        return f"queue {params.get('queues', 1)}x{params.get('subscribers', 1)}"
+    return run.get("scenario")
+
+
 def main(path):
     runs = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
     print("| scenario | build | delivered msg/s (median; all) | p99 ms (median; all) | lost |")
     print("|---|---|---|---|---|")
-    for scenario in ("fanout", "rooms"):
+    for scenario in dict.fromkeys(case_of(r) for r in runs):
         for build in ("old", "new"):
             rows = [r["results"] for r in runs
-                    if r.get("scenario") == scenario and r.get("label") == f"build={build}"]
+                    if case_of(r) == scenario and r.get("label") == f"build={build}"]
             if not rows:
                 continue
             rates = sorted(r["delivery_rate"] for r in rows)

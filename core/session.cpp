@@ -271,6 +271,9 @@ void Session::deliver_topic(const LocalMessage& message, const Subscription& sub
     if (message->presence_version != 0 && message->presence_version <= sub.presence_through) {
         return;  // a presence change its snapshot already had
     }
+    if (sub.prefetch != 0) {
+        return deliver_capped(message, sub);
+    }
     push_message(message, sub, sub.ack == AckMode::Auto ? 0 : next_ack_id(false));
 }
 

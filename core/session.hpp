@@ -183,6 +183,12 @@ class Session final : public Subscriber, private protocol::FrameSink {
     /// `deliveries` of queue subscription `sub` were acknowledged or given back (prefetch).
     void settle(const Subscription& sub, std::size_t deliveries);
     bool acknowledges_topic_delivery(std::string_view id) const;
+    /// Topic subscriptions with prefetch-count (session_topic_acks.cpp): a delivery within
+    /// the cap, or it waits; an ACK/NACK that names an unacknowledged one makes room (true).
+    void deliver_capped(const LocalMessage& message, const Subscription& sub);
+    void wait_for_ack(const LocalMessage& message, const Subscription& sub);
+    bool settle_topic_delivery(std::string_view id, std::optional<std::string_view> subscription);
+    void release_waiting(const Subscription& sub);
     std::uint64_t next_ack_id(bool queue);
     void arm_timer();
     Clock::duration receive_timeout() const;

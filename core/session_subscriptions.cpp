@@ -73,8 +73,9 @@ void Session::handle_subscribe(const Frame& frame) {
                         &frame);
         }
     }
-    // RabbitMQ's prefetch-count: at most N unacknowledged queue deliveries at once. Only
-    // client ack modes have unacknowledged deliveries; with auto it changes nothing.
+    // RabbitMQ's prefetch-count: at most N unacknowledged deliveries at once, on queues and
+    // topics. Only client ack modes have unacknowledged deliveries; with auto it changes
+    // nothing.
     std::size_t prefetch = 0;
     if (const auto text = frame.header("prefetch-count")) {
         prefetch = parse_u64(*text);
@@ -113,6 +114,9 @@ void Session::handle_subscribe(const Frame& frame) {
     sub->kind = where.kind;
     sub->name = std::string(where.name);
     sub->ack = ack;
+    if (where.kind == protocol::DestinationKind::Topic && ack != AckMode::Auto) {
+        sub->prefetch = prefetch;
+    }
     sub->wildcard =
         where.kind == protocol::DestinationKind::Topic && protocol::is_pattern(where.name);
     Subscription* raw = sub.get();
@@ -255,6 +259,9 @@ void Session::handle_ack(const Frame& frame, bool positive) {
         }
     }
     if (found == pending_acks_.end()) {
+        if (settle_topic_delivery(*id, frame.header("subscription"))) {
+            return send_receipt(frame);  // a capped topic delivery: room for the next
+        }
         if (acknowledges_topic_delivery(*id)) {
             return send_receipt(frame);  // a topic delivery: nothing to give back
         }

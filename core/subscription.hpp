@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/local_message.hpp"
@@ -49,6 +51,14 @@ struct Subscription {
     bool unread_watch = false;
     mutable std::vector<LocalMessage> held;
     mutable std::size_t held_bytes = 0;
+    /// A topic subscription with a client ack mode and SUBSCRIBE's prefetch-count: at most
+    /// `prefetch` deliveries unacknowledged (`unacked`: ack id and message id, oldest first);
+    /// what the topic carries meanwhile waits in `waiting`, bounded with the connection's
+    /// pending bytes (core/session_topic_acks.cpp). 0 = no cap.
+    std::size_t prefetch = 0;
+    mutable std::deque<std::pair<std::uint64_t, std::string>> unacked;
+    mutable std::deque<LocalMessage> waiting;
+    mutable std::size_t waiting_bytes = 0;
     /// Router bookkeeping: the match pass that last saw this subscription, so a message
     /// reaching it through two trie paths is delivered once.
     mutable std::uint64_t last_match = 0;

@@ -17,7 +17,9 @@ Scenarios (one JSON line per run on stdout):
   fanout       1 publisher -> --subscribers S on one topic
   rooms        --rooms R x --members M, each room with its own publisher; --rate is the total
   connections  --connections C idle connections, each subscribed once; connect rate, RSS/conn
-  queue        1 publisher -> --subscribers competing consumers (ack: client-individual)
+  queue        1 publisher -> --subscribers competing consumers (ack: client-individual);
+               --queues Q: Q such queues (<name>.0 ...), each with its own publisher and
+               consumers, --rate shared among them
   relay        publisher on --url, --subscribers S on --url2 (two nodes of a cluster)
   replay       fills a room (<name>.room.replay) with --history H messages, then --subscribers
                S clients SUBSCRIBE at once with a receipt, rounds alternating x-history:H and
@@ -42,7 +44,7 @@ Options:
   --duration S --warmup S --drain S --settle S       seconds [10, 1, 30, 0]
                             (the drain ends as soon as every receiver caught up)
   --payload BYTES           body size, at least 43 [128]
-  --subscribers S --rooms R --members M --connections C
+  --subscribers S --rooms R --members M --connections C --queues Q
   --idle N                  extra idle subscribed connections during a throughput run [0]
   --history H               replay: messages in the room and x-history asked for [100]
   --source-addresses N      spread connections over 127.0.0.2..(N+1) when the target is
@@ -114,6 +116,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         {"payload", size(options.payload)},
         {"subscribers", size(options.subscribers)},
         {"rooms", size(options.rooms)},
+        {"queues", size(options.queues)},
         {"members", size(options.members)},
         {"connections", size(options.connections)},
         {"idle", size(options.idle)},

@@ -30,6 +30,7 @@ struct Options {
     std::size_t payload = 128;
     std::size_t subscribers = 1;
     std::size_t rooms = 100;
+    std::size_t queues = 1;  // queue: that many queues, each with its publisher and consumers
     std::size_t members = 10;
     std::size_t connections = 1000;
     std::size_t idle = 0;              // extra idle connections, each subscribed once

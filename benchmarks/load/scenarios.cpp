@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -73,6 +74,9 @@ JsonObject params_json(const Options& options) {
     if (options.scenario == "rooms") {
         params.add("rooms", options.rooms).add("members", options.members);
     }
+    if (options.scenario == "queue") {
+        params.add("queues", options.queues);
+    }
     if (options.scenario == "connections") {
         params.add("connections", options.connections);
     }
@@ -112,8 +116,10 @@ int run_scenario(const Options& options) {
     const std::string topic = options.topic_prefix + options.name;
 
     std::size_t total = options.idle;
-    if (scenario == "fanout" || scenario == "relay" || scenario == "queue") {
+    if (scenario == "fanout" || scenario == "relay") {
         total += 1 + options.subscribers;
+    } else if (scenario == "queue") {
+        total += options.queues * (1 + options.subscribers);
     } else if (scenario == "rooms") {
         total += options.rooms * (options.members + 1);
     } else if (scenario == "connections") {
@@ -159,16 +165,24 @@ int run_scenario(const Options& options) {
         add_receivers(group, Role::Subscriber, scenario == "relay" ? *endpoint2 : *endpoint);
         add_publisher(group);
     } else if (scenario == "queue") {
-        Group& group = add_group(run, options.queue_prefix + options.name, options.subscribers);
-        group.rate = options.rate;
-        group.queue = true;
-        group.seen_words = kQueueSeenWords;
-        group.seen = std::make_unique<std::atomic<std::uint64_t>[]>(kQueueSeenWords);
-        for (std::size_t i = 0; i < kQueueSeenWords; ++i) {
-            group.seen[i] = 0;
+        const std::size_t queues = std::max<std::size_t>(options.queues, 1);
+        for (std::size_t q = 0; q < queues; ++q) {
+            const std::string name = options.queue_prefix + options.name +
+                                     (queues > 1 ? "." + std::to_string(q) : std::string());
+            Group& group = add_group(run, name, options.subscribers);
+            group.rate = options.rate / static_cast<double>(queues);
+            group.phase = static_cast<double>(q) / static_cast<double>(queues);
+            group.queue = true;
+            group.seen_words = kQueueSeenWords;
+            group.seen = std::make_unique<std::atomic<std::uint64_t>[]>(kQueueSeenWords);
+            for (std::size_t i = 0; i < kQueueSeenWords; ++i) {
+                group.seen[i] = 0;
+            }
+            add_receivers(group, Role::Consumer, *endpoint);
         }
-        add_receivers(group, Role::Consumer, *endpoint);
-        add_publisher(group);
+        for (auto& group : run.groups) {
+            add_publisher(*group);
+        }
     } else if (scenario == "rooms") {
         for (std::size_t r = 0; r < options.rooms; ++r) {
             Group& group = add_group(run, topic + ".room." + std::to_string(r), options.members);

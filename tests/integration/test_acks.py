@@ -159,6 +159,119 @@ class PrefetchTest(BrokerTestCase):
         bad.expect_error("bad prefetch-count", receipt_id="rb")
 
 
+class TopicPrefetchTest(BrokerTestCase):
+    """prefetch-count on a topic subscription with client ack: at most N MESSAGE frames
+    unacknowledged; what the topic carries meanwhile waits for the subscriber (bounded like
+    its outbound queue) and follows as ACKs make room, in order, none lost."""
+
+    def outstanding(self, client, quiet=0.4):
+        got = []
+        while True:
+            frame = client.try_read_frame(quiet)
+            if frame is None:
+                return got
+            self.assertEqual(frame.command, "MESSAGE")
+            got.append(frame)
+
+    def test_client_individual_caps_and_releases_in_order(self):
+        sub = self.client()
+        sub.subscribe("/topic/tpf", "t", ack="client-individual", extra={"prefetch-count": "2"})
+        free = self.client()
+        free.subscribe("/topic/tpf", "f")
+        pub = self.client()
+        for n in range(5):
+            pub.send("/topic/tpf", f"m{n}".encode(), receipt=True)
+        # A subscriber without prefetch is not held back by the capped one.
+        self.assertEqual(bodies(free.read_messages(5)), [b"m0", b"m1", b"m2", b"m3", b"m4"])
+        first = self.outstanding(sub)
+        self.assertEqual(bodies(first), [b"m0", b"m1"])
+        sub.request(("ACK", [("id", first[1].headers["ack"])]))
+        self.assertEqual(bodies(self.outstanding(sub)), [b"m2"])
+        # A NACK makes room too (a topic has nothing to give back).
+        sub.request(("NACK", [("id", first[0].headers["ack"])]))
+        rest = self.outstanding(sub)
+        self.assertEqual(bodies(rest), [b"m3"])
+        self.assertNotIn("redelivered", rest[0].headers)
+
+    def test_client_mode_acknowledges_cumulatively(self):
+        sub = self.client()
+        sub.subscribe("/topic/tpc", "c", ack="client", extra={"prefetch-count": "3"})
+        pub = self.client()
+        for n in range(7):
+            pub.send("/topic/tpc", f"c{n}".encode(), receipt=True)
+        first = self.outstanding(sub)
+        self.assertEqual(bodies(first), [b"c0", b"c1", b"c2"])
+        sub.request(("ACK", [("id", first[1].headers["ack"])]))  # c0 and c1
+        self.assertEqual(bodies(self.outstanding(sub)), [b"c3", b"c4"])
+        sub.request(("ACK", [("id", first[2].headers["ack"])]))
+        self.assertEqual(bodies(self.outstanding(sub)), [b"c5"])
+
+    def test_stomp_1_1_acks_by_message_id(self):
+        sub = self.client(version="1.1")
+        sub.subscribe("/topic/tp11", "s", ack="client-individual", extra={"prefetch-count": "1"})
+        pub = self.client()
+        for n in range(3):
+            pub.send("/topic/tp11", f"v{n}".encode(), receipt=True)
+        got = self.outstanding(sub)
+        self.assertEqual(bodies(got), [b"v0"])
+        sub.request(("ACK", [("message-id", got[0].headers["message-id"]),
+                             ("subscription", "s")]))
+        got = self.outstanding(sub)
+        self.assertEqual(bodies(got), [b"v1"])
+
+
+
+class TopicPrefetchBoundTest(BrokerTestCase):
+    """What waits behind a topic subscription's prefetch cap counts against
+    max_pending_bytes_per_connection: past it, slow_consumer decides."""
+
+    config_overrides = {"limits": {"max_pending_bytes_per_connection": 65536}}
+
+    def test_past_the_limit_the_capped_subscriber_is_a_slow_consumer(self):
+        sub = self.client()
+        sub.subscribe("/topic/tpb", "b", ack="client", extra={"prefetch-count": "1"})
+        bystander = self.bystander()
+        watcher = self.client()
+        watcher.subscribe("/topic/tpb", "w")
+        pub = self.client()
+        body = b"x" * 8192
+        for _ in range(12):
+            pub.send("/topic/tpb", body, receipt=True)
+        # One delivered, 11 waiting: 88 KiB, past 64 KiB.
+        self.assertEqual(sub.read_frame().command, "MESSAGE")
+        sub.expect_error("slow consumer")
+        self.assertEqual(len(watcher.read_messages(12)), 12)
+        self.assert_still_works(bystander)
+
+
+class TopicPrefetchDropOldestTest(BrokerTestCase):
+    """slow_consumer: drop_oldest drops the oldest waiting messages instead; the newest
+    follow once the subscriber acknowledges."""
+
+    config_overrides = {"limits": {"max_pending_bytes_per_connection": 65536,
+                                   "slow_consumer": "drop_oldest"}}
+
+    def test_the_oldest_waiting_are_dropped(self):
+        sub = self.client()
+        sub.subscribe("/topic/tpd", "d", ack="client-individual", extra={"prefetch-count": "1"})
+        pub = self.client()
+        for n in range(12):
+            pub.send("/topic/tpd", str(n).encode() + b" " + b"x" * 8192, receipt=True)
+        first = sub.read_frame()
+        self.assertTrue(first.body.startswith(b"0 "))
+        got = []
+        frame = first
+        while True:
+            sub.request(("ACK", [("id", frame.headers["ack"])]))
+            frame = sub.try_read_frame(0.5)
+            if frame is None:
+                break
+            got.append(int(frame.body.split(b" ")[0]))
+        self.assertEqual(got, sorted(got))
+        self.assertEqual(got[-1], 11)
+        self.assertLess(len(got), 11)  # some were dropped
+
+
 class StompPyAckTest(BrokerTestCase):
     """The same with Debian's stomp.py, as RabbitMQ's own STOMP tests drive a broker: 1.1
     NACK and ACK with a subscription header that names another subscription, and receipts of
