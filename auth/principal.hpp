@@ -35,7 +35,8 @@ inline constexpr std::string_view kAnonymousRole = "anonymous";
 /// An anonymous session's principal: `anonymous:<session id>`, role `anonymous`.
 inline Principal anonymous_principal(std::string_view session_id) {
     Principal principal;
-    principal.name = "anonymous:" + std::string(session_id);
+    principal.name = "anonymous:";
+    principal.name += session_id;
     principal.roles.emplace_back(kAnonymousRole);
     principal.anonymous = true;
     return principal;

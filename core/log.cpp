@@ -49,8 +49,11 @@ void append_json_string(std::string& out, std::string_view text) {
 void Logger::write(config::LogLevel level, std::string_view text) const {
     std::string line;
     if (format_.load(std::memory_order_relaxed) == config::LogFormat::Json) {
-        line = "{\"ts\":\"" + timestamp() + "\",\"level\":\"" + std::string(level_name(level)) +
-               "\",\"msg\":";
+        line = "{\"ts\":\"";
+        line += timestamp();
+        line += "\",\"level\":\"";
+        line += level_name(level);
+        line += "\",\"msg\":";
         append_json_string(line, text);
         line += "}\n";
     } else {

@@ -17,12 +17,16 @@ std::optional<std::string> presence_room(std::string_view destination) {
     if (!destination.starts_with(kPresencePrefix) || destination.size() == kPresencePrefix.size()) {
         return std::nullopt;
     }
-    return "/" + std::string(destination.substr(kPresencePrefix.size()));
+    std::string room = "/";
+    room += destination.substr(kPresencePrefix.size());
+    return room;
 }
 
 std::string presence_notice_body(const rooms::RoomRule& rule, std::string_view room,
                                  std::string_view user, std::uint64_t count, bool enter) {
-    const std::string quoted_user = "\"" + protocol::json_escape(user) + "\"";
+    std::string quoted_user = "\"";
+    quoted_user += protocol::json_escape(user);
+    quoted_user += '"';
     const std::string& text = enter ? rule.presence.enter_body : rule.presence.leave_body;
     if (text.empty()) {
         return fmt::format(R"({{"event":"{}","user":{},"count":{}}})", enter ? "enter" : "leave",

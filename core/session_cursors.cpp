@@ -91,8 +91,8 @@ bool Session::handle_cursor_send(const Frame& frame, std::string_view destinatio
         return true;
     }
     // "/stampede/read/topic/room.42" names "/topic/room.42".
-    const std::string room =
-        "/" + std::string(destination.substr((read ? kReadPrefix : kLeavePrefix).size()));
+    std::string room = "/";
+    room += destination.substr((read ? kReadPrefix : kLeavePrefix).size());
     const auto& config = host_.config();
     const auto where = protocol::classify(room, config.destinations.topic_prefixes,
                                           config.destinations.queue_prefixes);

@@ -53,7 +53,7 @@ bool SegmentSet::append(std::string_view bytes, std::string& error) {
         update_stored_bytes();
         return true;
     }
-    error = errno_text("cannot write " + segment_path(dir_, segment.number));
+    error = errno_text(std::string("cannot write ").append(segment_path(dir_, segment.number)));
     // A partial write would leave a torn record in the middle of the segment, and recovery
     // stops reading a segment at its first bad record, hiding every later append.
     if (::ftruncate(current_.get(), static_cast<off_t>(segment.bytes)) != 0) {
@@ -64,7 +64,8 @@ bool SegmentSet::append(std::string_view bytes, std::string& error) {
 
 bool SegmentSet::sync(std::string& error) {
     if (current_ && ::fdatasync(current_.get()) != 0) {
-        error = errno_text("cannot sync " + segment_path(dir_, segments_.back().number));
+        error = errno_text(
+            std::string("cannot sync ").append(segment_path(dir_, segments_.back().number)));
         return false;
     }
     return true;
