@@ -21,6 +21,7 @@
 #include "protocol/message.hpp"
 #include "storage/redis_conn.hpp"
 #include "storage/redis_history.hpp"
+#include "storage/redis_user_queue.hpp"
 
 struct ev_loop;
 
@@ -63,6 +64,10 @@ class Relay {
     /// or, for a backend publish, another node numbered it).
     using RoomPublishFn = std::function<void(std::optional<storage::RoomPublishReply>)>;
     using RoomReadFn = std::function<void(std::optional<storage::RoomReadReply>)>;
+    /// What became of a user-queue message (nullopt: Redis down, overflow, error).
+    using UserSendFn = std::function<void(std::optional<storage::UserSendOutcome>)>;
+    /// The messages that waited in Redis for a user queue, oldest first (nullopt: not read).
+    using UserDrainFn = std::function<void(std::optional<std::vector<protocol::MessagePtr>>)>;
     using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
     using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
     /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
@@ -89,6 +94,14 @@ class Relay {
     /// so every later message arrives on the channel.
     void read_room(const std::string& room, bool since, std::uint64_t count_or_seq,
                    std::uint64_t max_messages, std::int64_t max_age_ms, RoomReadFn done);
+    /// A user-queue message (storage/redis_user_queue.hpp): PUBLISHed to the queue's channel,
+    /// kept in Redis when no node has a subscriber. Every node with one, this one too,
+    /// delivers it from the channel. `dedupe` as for publish_room.
+    void publish_user(const protocol::MessagePtr& message, std::uint64_t max_messages,
+                      bool drop_oldest, std::string_view dedupe, UserSendFn done);
+    /// Takes what waits in Redis for user queue `queue`, once the node's subscription to its
+    /// channel is confirmed (add_interest first), so every later message arrives there.
+    void drain_user_queue(const std::string& queue, UserDrainFn done);
     /// Reference-counted interest in a channel (exact) or a glob (pattern).
     void add_interest(const std::string& name, bool pattern);
     void remove_interest(const std::string& name, bool pattern);

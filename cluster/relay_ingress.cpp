@@ -7,6 +7,7 @@
 #include "cluster/relay.hpp"
 #include "core/log.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/user_destination.hpp"
 
 namespace stampede::broker {
 
@@ -37,11 +38,13 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
         log_.debug("redis: dropped an envelope that does not parse on {}", channel);
         return;
     }
-    if (message->origin_node == node_id_ && message->seq == 0) {
+    if (message->origin_node == node_id_ && message->seq == 0 &&
+        !protocol::is_user_destination(message->destination)) {
         return;  // our own publish coming back: already delivered locally
     }
     // A room message (numbered in Redis) is delivered from here on every node, its origin
-    // too: the channel's order is the rooms' number order.
+    // too: the channel's order is the rooms' number order. So is a user-queue message: the
+    // script that sent it decided that some node would take it from the channel.
     ++counters_.received;
     deliver_(message, kind == "pmessage" ? std::string(pattern) : std::string());
 }

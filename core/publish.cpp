@@ -145,6 +145,12 @@ PublishResult Publisher::publish(PublishRequest& request) {
         result.message =
             make(request, user_queue ? *user_queue : std::string(request.destination), nullptr);
         shard_.count_message_in();
+        // On a cluster a user queue lives in Redis and on every node that has a subscriber
+        // of it; while Redis is down, on this node only (local delivery).
+        if (user_queue && shard_.cluster_configured() && shard_.cluster_up()) {
+            publish_to_user_in_redis(request, result);
+            return result;
+        }
         if (!shard_.queues().enqueue(result.message)) {
             result.error = PublishError::QueueFull;
             result.detail =
@@ -248,6 +254,32 @@ void Publisher::publish_to_room_in_redis(PublishRequest& request, const rooms::R
     shard_.publish_room_in_redis(result.message, rule, std::move(request.dedupe),
                                  std::move(stored));
     result.awaiting_storage = true;
+}
+
+void Publisher::publish_to_user_in_redis(PublishRequest& request, PublishResult& result) {
+    const QueuePolicy policy = shard_.queues().policy(result.message->destination);
+    const bool backend = request.source == PublishSource::Backend;
+    result.awaiting_storage = static_cast<bool>(request.on_queued);
+    auto answered = [&queues = shard_.queues(), message = result.message, backend,
+                     on_queued = std::move(request.on_queued)](
+                        std::optional<storage::UserSendOutcome> outcome) {
+        PublishError error = PublishError::None;
+        if (!outcome && !backend) {
+            // Redis did not answer: delivered here instead, as when it is down. (A backend
+            // publish reached every node: the others may have sent it.)
+            if (!queues.enqueue(message)) {
+                error = PublishError::QueueFull;
+            }
+        } else if (outcome == storage::UserSendOutcome::Full) {
+            error = PublishError::QueueFull;
+        }
+        if (on_queued) {
+            on_queued(error);
+        }
+    };
+    shard_.publish_user_in_redis(result.message, policy.max_messages,
+                                 policy.overflow == QueueOverflow::DropOldest,
+                                 std::move(request.dedupe), std::move(answered));
 }
 
 void Publisher::fan_out(const protocol::MessagePtr& message, const PublishRequest& request,

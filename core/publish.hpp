@@ -67,6 +67,8 @@ class Publisher {
     // A room's: numbered and kept by the registry, handed to the other shards in order.
     void publish_to_room(PublishRequest& request, const rooms::RoomRule& rule,
                          std::size_t prefix_length, PublishResult& result);
+    /// A user-queue message on a cluster: through Redis (ShardServices::publish_user_in_redis).
+    void publish_to_user_in_redis(PublishRequest& request, PublishResult& result);
     void publish_to_room_in_redis(PublishRequest& request, const rooms::RoomRule& rule,
                                   PublishResult& result);
     void deliver_here(const protocol::MessagePtr& message, std::string_view prefix,

@@ -3,6 +3,7 @@
 // without including the pipeline. Shard thread only.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,16 @@ enum class PublishSource {
               // relayed (every node receives it from Redis itself)
 };
 
+enum class PublishError {
+    None,
+    UnknownPrefix,
+    AccessDenied,
+    NotATopic,
+    QueueFull,
+    StorageUnavailable,
+    BadDestination,  // a malformed /user/ or /reply-queue/ name, or /temp-queue/ (reply-to only)
+};
+
 struct PublishRequest {
     PublishSource source = PublishSource::Stomp;
     std::string_view destination;
@@ -41,17 +52,11 @@ struct PublishRequest {
     /// A room message with the file backend: called (on the log's thread) once the message is
     /// on disk, or failed to get there. Unset: nobody waits for it.
     storage::AppendDone on_stored;
+    /// A user-queue message on a cluster, sent through Redis: called on the shard thread
+    /// once Redis answered, with None or QueueFull. Unset: nobody waits for it.
+    std::function<void(PublishError)> on_queued;
 };
 
-enum class PublishError {
-    None,
-    UnknownPrefix,
-    AccessDenied,
-    NotATopic,
-    QueueFull,
-    StorageUnavailable,
-    BadDestination,  // a malformed /user/ or /reply-queue/ name, or /temp-queue/ (reply-to only)
-};
 /// The reason a SEND refused for `error` (not None) closes its connection; HTTP answers with
 /// its text too, and maps the error to a status.
 protocol::CloseReason close_reason(PublishError error);

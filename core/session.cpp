@@ -9,6 +9,7 @@
 #include "core/publish.hpp"
 #include "core/router.hpp"
 #include "protocol/destination.hpp"
+#include "protocol/user_destination.hpp"
 #include "protocol/writer.hpp"
 #include "queues/queue_manager.hpp"
 
@@ -180,6 +181,9 @@ void Session::handle_send(const Frame& frame) {
     if (host_.rooms().durable()) {
         request.on_stored = stored_callback(frame.header("receipt"));
     }
+    if (host_.cluster_configured() && protocol::is_user_destination(*destination)) {
+        request.on_queued = queued_callback(frame.header("receipt"));
+    }
     const std::string session_name = name();
     request.session_name = session_name;
     const PublishResult published = publisher.publish(request);
@@ -210,6 +214,27 @@ storage::AppendDone Session::stored_callback(std::optional<std::string_view> rec
                 session->send_receipt_id(*receipt);
             }
         });
+    };
+}
+
+std::function<void(PublishError)> Session::queued_callback(
+    std::optional<std::string_view> receipt) {
+    // A user-queue message sent through Redis is receipted once Redis took it.
+    return [&host = host_, id = id_,
+            receipt =
+                receipt ? std::optional<std::string>(*receipt) : std::nullopt](PublishError error) {
+        Session* session = host.find_session(id);
+        if (session == nullptr) {
+            return;
+        }
+        if (error != PublishError::None) {
+            session->fail(close_reason(error),
+                          "the user queue holds its max_messages: nobody is subscribed to it "
+                          "on any node",
+                          nullptr, receipt);
+        } else if (receipt) {
+            session->send_receipt_id(*receipt);
+        }
     };
 }
 

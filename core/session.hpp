@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "config/config.hpp"
 #include "core/authenticator.hpp"
 #include "core/outbound.hpp"
+#include "core/publish_request.hpp"
 #include "core/reply_subscriptions.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
@@ -116,6 +118,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
     bool allowed(auth::AclAction action, std::string_view destination);
     void handle_send(const protocol::Frame& frame);
     storage::AppendDone stored_callback(std::optional<std::string_view> receipt);
+    std::function<void(PublishError)> queued_callback(std::optional<std::string_view> receipt);
     // A SUBSCRIBE to a room: replays its history as asked, then sends the RECEIPT (with the
     // room's epoch and latest number). False when the frame was refused (fail called).
     bool subscribe_to_room(Subscription& sub, const protocol::Frame& frame,

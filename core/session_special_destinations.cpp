@@ -105,6 +105,7 @@ bool Session::subscribe_special(const Frame& frame, std::string_view destination
     subscriptions_.emplace(raw->id, std::move(sub));
     send_receipt(frame);  // before the backlog, so the client knows it is subscribed
     host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id}, 0);
+    host_.watch_user_queue(raw->destination, true);
     return true;
 }
 

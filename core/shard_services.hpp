@@ -16,6 +16,7 @@
 #include "protocol/message.hpp"
 #include "rooms/room_registry.hpp"
 #include "storage/redis_history.hpp"
+#include "storage/redis_user_queue.hpp"
 
 namespace stampede::broker {
 
@@ -75,6 +76,24 @@ class ShardServices {
                                        storage::AppendDone stored) {
         (void)message, (void)rule, (void)dedupe;
         stored(false);
+    }
+    /// Whether the node is configured with a cluster (cluster.redis.url), up or not.
+    virtual bool cluster_configured() const { return false; }
+    /// A user-queue message on a cluster (storage/redis_user_queue.hpp): sent through Redis,
+    /// kept there while no node has a subscriber. `done` runs on this shard once Redis
+    /// answered (nullopt: it did not).
+    using UserSendDone = std::function<void(std::optional<storage::UserSendOutcome>)>;
+    virtual void publish_user_in_redis(const protocol::MessagePtr& message,
+                                       std::uint64_t max_messages, bool drop_oldest,
+                                       std::string dedupe, UserSendDone done) {
+        (void)message, (void)max_messages, (void)drop_oldest, (void)dedupe;
+        done(std::nullopt);
+    }
+    /// A subscription to user queue `queue` began (`watch`) or ended on this shard: on a
+    /// cluster the node listens on the queue's channel while it has one, and takes what
+    /// waited in Redis once it listens.
+    virtual void watch_user_queue(const std::string& queue, bool watch) {
+        (void)queue, (void)watch;
     }
     /// A replay read from Redis, once this node listens on the room's channel; `done` runs on
     /// this shard, with nullopt when Redis could not answer.

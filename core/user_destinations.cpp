@@ -21,12 +21,12 @@ std::optional<PublishResult> check_user_send(const ShardServices& shard,
         result.detail = fmt::format("'{}': {}", request.destination, to.error);
         return result;
     }
+    const std::string queue = protocol::user_queue_name(to.principal, to.name);
     if (request.source == PublishSource::Backend) {
-        result.error = PublishError::NotATopic;  // every node would queue it
-        result.detail = fmt::format("'{}' is not a topic", request.destination);
+        // Trusted (access to Redis is); every node receives it, and the send script lets
+        // one of them send it (Publisher::publish_to_user_in_redis).
         return result;
     }
-    const std::string queue = protocol::user_queue_name(to.principal, to.name);
     if (request.sender == nullptr ||
         shard.security().acl->decide(*request.sender, auth::AclAction::Send, queue) !=
             auth::AclDecision::Allow) {

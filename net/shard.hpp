@@ -97,6 +97,10 @@ class Shard final : public ShardServices, public ConnectionSlots {
                                std::string dedupe, storage::AppendDone stored) override;
     void read_room_in_redis(const std::string& room, const rooms::RoomRule& rule, bool since,
                             std::uint64_t count_or_seq, RoomReadDone done) override;
+    bool cluster_configured() const override { return clustered(); }
+    void publish_user_in_redis(const protocol::MessagePtr& message, std::uint64_t max_messages,
+                               bool drop_oldest, std::string dedupe, UserSendDone done) override;
+    void watch_user_queue(const std::string& queue, bool watch) override;
     FailureTracker& failures() override;
     bool revoked_in_cluster(std::string_view jti) const override;
     bool run_on_worker(std::function<void()> task) override;

@@ -9,6 +9,7 @@
 #include "cluster/relay.hpp"
 #include "net/shard.hpp"
 #include "protocol/destination.hpp"
+#include "protocol/user_destination.hpp"
 
 namespace stampede::broker {
 
@@ -37,6 +38,12 @@ void Shard::run_on_home(std::function<void(Shard&)> task) {
 
 void Shard::start_relay() {
     auto deliver = [this](const protocol::MessagePtr& message, const std::string& glob) {
+        // A user-queue message goes into the node's queue once; it fans out to the
+        // principal's subscribed sessions on every shard.
+        if (protocol::is_user_destination(message->destination)) {
+            node_.queues.enqueue(message);
+            return;
+        }
         for (auto& shard : node_.shards) {
             if (shard.get() == this) {
                 publisher_.deliver_relayed(message, glob);
@@ -192,6 +199,54 @@ void Shard::read_room_in_redis(const std::string& room, const rooms::RoomRule& r
         }
         relay->read_room(room, since, count_or_seq, max_messages, max_age_ms, std::move(answer));
     });
+}
+
+// ---------------------------------------------------------------------------------------
+// User queues on a cluster: the relay (home shard) runs the scripts.
+
+void Shard::publish_user_in_redis(const protocol::MessagePtr& message, std::uint64_t max_messages,
+                                  bool drop_oldest, std::string dedupe, UserSendDone done) {
+    Shard* asking = this;
+    run_on_home([asking, message, max_messages, drop_oldest, dedupe = std::move(dedupe),
+                 done = std::move(done)](Shard& home) mutable {
+        // The answer goes back to the asking shard's thread, where the sender lives.
+        auto answer = [asking, done](std::optional<storage::UserSendOutcome> outcome) {
+            InboxItem item;
+            item.kind = InboxItem::Kind::Run;
+            item.task = [done, outcome](Shard&) { done(outcome); };
+            asking->post(std::move(item));
+        };
+        Relay* relay = home.relay_link();
+        if (relay == nullptr) {
+            return answer(std::nullopt);
+        }
+        relay->publish_user(message, max_messages, drop_oldest, dedupe, std::move(answer));
+    });
+}
+
+void Shard::watch_user_queue(const std::string& queue, bool watch) {
+    if (!clustered()) {
+        return;
+    }
+    run_on_home(
+        [queue, watch, channel = relay_channel(config_->redis.channel_prefix, queue)](Shard& home) {
+            Relay* relay = home.relay_link();
+            if (relay == nullptr) {
+                return;
+            }
+            if (!watch) {
+                return relay->remove_interest(channel, false);
+            }
+            relay->add_interest(channel, false);
+            // What waited in Redis while nobody listened joins the node's queue, which hands it
+            // to the subscribed sessions.
+            relay->drain_user_queue(queue, [&queues = home.node_.queues](auto messages) {
+                for (const protocol::MessagePtr& message :
+                     messages.value_or(std::vector<protocol::MessagePtr>{})) {
+                    queues.enqueue(message);
+                }
+            });
+        });
 }
 
 }  // namespace stampede::broker

@@ -323,6 +323,12 @@ void QueueManager::settle(const std::string& destination, const QueueConsumer& c
     finish(out);
 }
 
+QueuePolicy QueueManager::policy(const std::string& destination) {
+    Stripe& stripe = stripe_of(destination);
+    const std::lock_guard lock(stripe.mutex);
+    return stripe.existing_policy(destination);
+}
+
 std::size_t QueueManager::depth(const std::string& destination) {
     Stripe& stripe = stripe_of(destination);
     const std::lock_guard lock(stripe.mutex);

@@ -96,6 +96,8 @@ class QueueManager {
     /// `count` deliveries to `consumer` were acknowledged or given back: it may take more.
     void settle(const std::string& destination, const QueueConsumer& consumer, std::size_t count);
 
+    /// The policy `destination` has (its own while it exists, else the one it would get).
+    QueuePolicy policy(const std::string& destination);
     /// Messages waiting in `destination` (tests, metrics).
     std::size_t depth(const std::string& destination);
     /// Messages that died with nowhere to go (dead_letter "", a dead letter's own death, a

@@ -3,7 +3,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include <charconv>
+#include "storage/redis_values.hpp"
 
 namespace stampede::storage {
 
@@ -62,40 +62,6 @@ end
 return out
 )lua";
 
-std::string key(std::string_view prefix, std::string_view kind, std::string_view room) {
-    std::string out(prefix);
-    out.append(":").append(kind).append(":").append(room);
-    return out;
-}
-
-std::optional<std::uint64_t> number(const redisReply* reply) {
-    if (reply == nullptr) {
-        return std::nullopt;
-    }
-    if (reply->type == REDIS_REPLY_INTEGER) {
-        return reply->integer < 0
-                   ? std::nullopt
-                   : std::optional<std::uint64_t>(static_cast<std::uint64_t>(reply->integer));
-    }
-    if (reply->type == REDIS_REPLY_STRING) {
-        std::uint64_t value = 0;
-        const char* end = reply->str + reply->len;
-        const auto [at, error] = std::from_chars(reply->str, end, value);
-        if (error == std::errc{} && at == end) {
-            return value;
-        }
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> text(const redisReply* reply) {
-    if (reply == nullptr ||
-        (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS)) {
-        return std::nullopt;
-    }
-    return std::string(reply->str, reply->len);
-}
-
 }  // namespace
 
 std::vector<std::string> room_publish_command(std::string_view prefix, std::string_view room,
@@ -105,10 +71,10 @@ std::vector<std::string> room_publish_command(std::string_view prefix, std::stri
     return {"EVAL",
             std::string(kPublishScript),
             "4",
-            key(prefix, "seq", room),
-            key(prefix, "h", room),
+            redis_key(prefix, "seq", room),
+            redis_key(prefix, "h", room),
             std::string(prefix) + ":epoch",
-            key(prefix, "bp", dedupe),
+            redis_key(prefix, "bp", dedupe),
             std::string(channel),
             std::string(envelope),
             std::to_string(max_messages),
@@ -126,8 +92,8 @@ std::optional<RoomPublishReply> parse_room_publish(const redisReply* reply) {
     if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
         return std::nullopt;
     }
-    const auto seq = number(reply->element[0]);
-    auto epoch = text(reply->element[1]);
+    const auto seq = reply_number(reply->element[0]);
+    auto epoch = reply_text(reply->element[1]);
     if (!seq || *seq == 0 || !epoch || epoch->empty()) {
         return std::nullopt;
     }
@@ -141,8 +107,8 @@ std::vector<std::string> room_read_command(std::string_view prefix, std::string_
     return {"EVAL",
             std::string(kReadScript),
             "3",
-            key(prefix, "seq", room),
-            key(prefix, "h", room),
+            redis_key(prefix, "seq", room),
+            redis_key(prefix, "h", room),
             std::string(prefix) + ":epoch",
             since ? "since" : "last",
             std::to_string(count_or_seq),
@@ -156,9 +122,9 @@ std::optional<RoomReadReply> parse_room_read(const redisReply* reply) {
         return std::nullopt;
     }
     RoomReadReply out;
-    auto epoch = text(reply->element[0]);
-    const auto latest = number(reply->element[1]);
-    const auto first = number(reply->element[2]);
+    auto epoch = reply_text(reply->element[0]);
+    const auto latest = reply_number(reply->element[1]);
+    const auto first = reply_number(reply->element[2]);
     if (!epoch || !latest || !first) {
         return std::nullopt;
     }
@@ -166,7 +132,7 @@ std::optional<RoomReadReply> parse_room_read(const redisReply* reply) {
     out.latest = *latest;
     out.first = *first;
     for (std::size_t i = 3; i < reply->elements; ++i) {
-        auto envelope = text(reply->element[i]);
+        auto envelope = reply_text(reply->element[i]);
         if (!envelope) {
             return std::nullopt;
         }

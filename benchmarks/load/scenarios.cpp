@@ -167,8 +167,12 @@ int run_scenario(const Options& options) {
     } else if (scenario == "queue") {
         const std::size_t queues = std::max<std::size_t>(options.queues, 1);
         for (std::size_t q = 0; q < queues; ++q) {
-            const std::string name = options.queue_prefix + options.name +
-                                     (queues > 1 ? "." + std::to_string(q) : std::string());
+            std::string name = options.queue_prefix;
+            name += options.name;
+            if (queues > 1) {
+                name += '.';
+                name += std::to_string(q);
+            }
             Group& group = add_group(run, name, options.subscribers);
             group.rate = options.rate / static_cast<double>(queues);
             group.phase = static_cast<double>(q) / static_cast<double>(queues);
