@@ -6,6 +6,7 @@
 #   benchmarks/compare.sh [--profile]
 #
 # Environment: DURATION (seconds per run, default 10), BUILD (build dir, default build-bench),
+# ONLY=queues (just the queue cases against both brokers, printed, docs left alone),
 # IDLE_STAMPEDE / IDLE_RABBIT (idle-connection counts, default 50000 or what the hard
 # RLIMIT_NOFILE allows / 10000), DOC.
 # --profile also records `perf` call graphs of Stampede on fanout 1->1000 and rooms 1000x10.
@@ -213,6 +214,20 @@ start_rabbitmq
 start_stampede stampede 0   # shards 0 = one per core: the default
 start_stampede stampede1 1
 
+queue_cases() {
+    ws_rabbit queue-4 queue --subscribers 4
+    ws_stampede stampede queue-4 queue --subscribers 4
+    ws_rabbit queues-8x2 queue --queues 8 --subscribers 2
+    ws_stampede stampede queues-8x2 queue --queues 8 --subscribers 2
+}
+if [[ ${ONLY:-} == queues ]]; then
+    queue_cases
+    echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+    echo "commands:" && cat "$COMMANDS"
+    python3 "$ROOT/benchmarks/compare_report.py" --brief --labelled <"$RESULTS"
+    exit 0
+fi
+
 # The generator's own ceiling first, while nothing else is loaded.
 bench generator sink-tcp sink --transport tcp
 bench generator sink-ws-1 sink --transport ws --frames-per-ws-message 1
@@ -259,8 +274,7 @@ for rate in 2000 5000 7500 10000 20000; do
     bench generator "floor-$rate" sink --transport ws --connections 9000 --rate "$((rate * 10))"
 done
 
-ws_rabbit queue-4 queue --subscribers 4
-ws_stampede stampede queue-4 queue --subscribers 4
+queue_cases
 
 # Relay: two Stampede nodes through a private redis-server.
 redis_port=26379

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the JSON lines of benchmarks/compare.sh into the tables of docs/benchmarks.md.
 
-  compare_report.py --brief                   < one JSON line    (one-line summary on stdout)
+  compare_report.py --brief [--labelled]      < JSON lines       (one-line summaries on stdout)
   compare_report.py --rate80 RESULTS CASE     80% of RabbitMQ's published msgs/s in CASE
   compare_report.py --write DOC WORKDIR       replace the generated part of DOC
 
@@ -309,8 +309,12 @@ def render(work):
     out.append("")
 
     # Queue
-    out.append("### Queue: 1 publisher -> 4 competing consumers, ack client-individual\n")
-    out.append(throughput_table(runs, [("rabbitmq", "queue-4", "RabbitMQ"), ("stampede", "queue-4", "Stampede")]))
+    out.append("### Queue: 1 publisher -> 4 competing consumers, ack client-individual; and 8 such "
+               "queues at once (a publisher and 2 consumers each)\n")
+    out.append(throughput_table(runs, [("rabbitmq", "queue-4", "RabbitMQ, 1 queue x 4"),
+                                       ("stampede", "queue-4", "Stampede, 1 queue x 4"),
+                                       ("rabbitmq", "queues-8x2", "RabbitMQ, 8 queues x 2"),
+                                       ("stampede", "queues-8x2", "Stampede, 8 queues x 2")]))
     out.append("")
 
     # Relay
@@ -486,7 +490,10 @@ def main(argv):
     if len(argv) >= 2 and argv[1] == "--brief":
         for text in sys.stdin:
             if text.strip().startswith("{"):
-                print(brief(json.loads(text)))
+                run = json.loads(text)
+                if len(argv) >= 3 and argv[2] == "--labelled":
+                    print(run.get("label", ""))
+                print(brief(run))
         return 0
     if len(argv) == 4 and argv[1] == "--rate80":
         run = find(load(argv[2]), "rabbitmq", argv[3])
