@@ -211,6 +211,20 @@ void Relay::on_subscriber_state(storage::RedisConnection::State state, std::stri
     }
 }
 
+bool Relay::can_send_one() {
+    using State = storage::RedisConnection::State;
+    if (publisher_ == nullptr || publisher_->state() != State::Connected) {
+        count_lost(1);
+        return false;
+    }
+    if (publisher_->pending_bytes() > config_.redis.max_pending_bytes) {
+        ++counters_.overflow;
+        count_lost(1);
+        return false;
+    }
+    return true;
+}
+
 void Relay::count_lost(std::uint64_t messages) {
     counters_.lost += messages;
     lost_this_outage_ += messages;

@@ -127,6 +127,9 @@ class Relay {
     void schedule_reconnect();
     void resubscribe();
     void count_lost(std::uint64_t messages);
+    /// Whether one more message may go to Redis now (connected, under max_pending_bytes);
+    /// when not, it is counted lost (and overflow).
+    bool can_send_one();
     void release_waiters(Interest& interest);
     void update_connected();
     void handle_backend_publish(std::string_view json);

@@ -28,14 +28,7 @@ std::vector<std::string_view> views(const std::vector<Reply>& argv) {
 
 void Relay::publish_room(const protocol::MessagePtr& message, std::uint64_t max_messages,
                          std::int64_t max_age_ms, std::string_view dedupe, RoomPublishFn done) {
-    using State = storage::RedisConnection::State;
-    if (publisher_ == nullptr || publisher_->state() != State::Connected) {
-        count_lost(1);
-        return done(std::nullopt);
-    }
-    if (publisher_->pending_bytes() > config_.redis.max_pending_bytes) {
-        ++counters_.overflow;
-        count_lost(1);
+    if (!can_send_one()) {
         return done(std::nullopt);
     }
     const auto argv = storage::room_publish_command(

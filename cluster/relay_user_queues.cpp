@@ -9,14 +9,7 @@ namespace stampede::broker {
 
 void Relay::publish_user(const protocol::MessagePtr& message, std::uint64_t max_messages,
                          bool drop_oldest, std::string_view dedupe, UserSendFn done) {
-    using State = storage::RedisConnection::State;
-    if (publisher_ == nullptr || publisher_->state() != State::Connected) {
-        count_lost(1);
-        return done(std::nullopt);
-    }
-    if (publisher_->pending_bytes() > config_.redis.max_pending_bytes) {
-        ++counters_.overflow;
-        count_lost(1);
+    if (!can_send_one()) {
         return done(std::nullopt);
     }
     const auto argv = storage::user_send_command(

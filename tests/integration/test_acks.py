@@ -12,6 +12,18 @@ from harness import BrokerProcess, BrokerTestCase, default_config, encode_frame,
 from test_cross_transport import Recorder
 
 
+def outstanding(client, quiet=0.4):
+    """The MESSAGE frames that arrive until the connection has been quiet for `quiet` s."""
+    got = []
+    while True:
+        frame = client.try_read_frame(quiet)
+        if frame is None:
+            return got
+        if frame.command != "MESSAGE":
+            raise AssertionError(f"expected MESSAGE, got {frame!r}")
+        got.append(frame)
+
+
 def bodies(messages):
     return [m.body for m in messages]
 
@@ -114,29 +126,19 @@ class PrefetchTest(BrokerTestCase):
     """prefetch-count caps unacknowledged queue deliveries per subscription, checked on the
     wire: never more MESSAGE frames outstanding than the cap."""
 
-    def outstanding(self, client, quiet=0.4):
-        """The MESSAGE frames that arrive until the connection has been quiet for `quiet` s."""
-        got = []
-        while True:
-            frame = client.try_read_frame(quiet)
-            if frame is None:
-                return got
-            self.assertEqual(frame.command, "MESSAGE")
-            got.append(frame)
-
     def test_never_more_than_the_cap(self):
         sub = self.client()
         sub.subscribe("/queue/pf", "p", ack="client-individual", extra={"prefetch-count": "2"})
         pub = self.client()
         for n in range(6):
             pub.send("/queue/pf", f"m{n}".encode(), receipt=True)
-        first = self.outstanding(sub)
+        first = outstanding(sub)
         self.assertEqual(bodies(first), [b"m0", b"m1"])
         sub.request(("ACK", [("id", first[0].headers["ack"])]))
-        second = self.outstanding(sub)
+        second = outstanding(sub)
         self.assertEqual(bodies(second), [b"m2"])
         sub.request(("NACK", [("id", first[1].headers["ack"])]))  # given back: still 2 out
-        third = self.outstanding(sub)
+        third = outstanding(sub)
         self.assertEqual(len(third), 1)
         self.assertEqual(third[0].body, b"m1")
         self.assertEqual(third[0].headers.get("redelivered"), "true")
@@ -164,15 +166,6 @@ class TopicPrefetchTest(BrokerTestCase):
     unacknowledged; what the topic carries meanwhile waits for the subscriber (bounded like
     its outbound queue) and follows as ACKs make room, in order, none lost."""
 
-    def outstanding(self, client, quiet=0.4):
-        got = []
-        while True:
-            frame = client.try_read_frame(quiet)
-            if frame is None:
-                return got
-            self.assertEqual(frame.command, "MESSAGE")
-            got.append(frame)
-
     def test_client_individual_caps_and_releases_in_order(self):
         sub = self.client()
         sub.subscribe("/topic/tpf", "t", ack="client-individual", extra={"prefetch-count": "2"})
@@ -183,13 +176,13 @@ class TopicPrefetchTest(BrokerTestCase):
             pub.send("/topic/tpf", f"m{n}".encode(), receipt=True)
         # A subscriber without prefetch is not held back by the capped one.
         self.assertEqual(bodies(free.read_messages(5)), [b"m0", b"m1", b"m2", b"m3", b"m4"])
-        first = self.outstanding(sub)
+        first = outstanding(sub)
         self.assertEqual(bodies(first), [b"m0", b"m1"])
         sub.request(("ACK", [("id", first[1].headers["ack"])]))
-        self.assertEqual(bodies(self.outstanding(sub)), [b"m2"])
+        self.assertEqual(bodies(outstanding(sub)), [b"m2"])
         # A NACK makes room too (a topic has nothing to give back).
         sub.request(("NACK", [("id", first[0].headers["ack"])]))
-        rest = self.outstanding(sub)
+        rest = outstanding(sub)
         self.assertEqual(bodies(rest), [b"m3"])
         self.assertNotIn("redelivered", rest[0].headers)
 
@@ -199,12 +192,12 @@ class TopicPrefetchTest(BrokerTestCase):
         pub = self.client()
         for n in range(7):
             pub.send("/topic/tpc", f"c{n}".encode(), receipt=True)
-        first = self.outstanding(sub)
+        first = outstanding(sub)
         self.assertEqual(bodies(first), [b"c0", b"c1", b"c2"])
         sub.request(("ACK", [("id", first[1].headers["ack"])]))  # c0 and c1
-        self.assertEqual(bodies(self.outstanding(sub)), [b"c3", b"c4"])
+        self.assertEqual(bodies(outstanding(sub)), [b"c3", b"c4"])
         sub.request(("ACK", [("id", first[2].headers["ack"])]))
-        self.assertEqual(bodies(self.outstanding(sub)), [b"c5"])
+        self.assertEqual(bodies(outstanding(sub)), [b"c5"])
 
     def test_stomp_1_1_acks_by_message_id(self):
         sub = self.client(version="1.1")
@@ -212,11 +205,11 @@ class TopicPrefetchTest(BrokerTestCase):
         pub = self.client()
         for n in range(3):
             pub.send("/topic/tp11", f"v{n}".encode(), receipt=True)
-        got = self.outstanding(sub)
+        got = outstanding(sub)
         self.assertEqual(bodies(got), [b"v0"])
         sub.request(("ACK", [("message-id", got[0].headers["message-id"]),
                              ("subscription", "s")]))
-        got = self.outstanding(sub)
+        got = outstanding(sub)
         self.assertEqual(bodies(got), [b"v1"])
 
 
