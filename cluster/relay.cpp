@@ -43,6 +43,7 @@ Relay::Relay(const config::Config& config, const std::string& node_id, Logger& l
       publish_channel_(config.redis.channel_prefix + ":publish"),
       ping_channel_(config.redis.channel_prefix + ":ping:" + node_id),
       revocations_(config.redis.channel_prefix + ":revoked"),
+      laravel_(config.redis.laravel),
       timers_(std::make_unique<Timers>()) {
     std::string error;
     if (auto address = storage::parse_redis_url(config.redis.url, error)) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cluster/channels.hpp"
+#include "cluster/laravel_broadcast.hpp"
 #include "cluster/revocation_sync.hpp"
 #include "config/config.hpp"
 #include "core/publish_form.hpp"
@@ -133,6 +134,8 @@ class Relay {
     void release_waiters(Interest& interest);
     void update_connected();
     void handle_backend_publish(std::string_view json);
+    /// A broadcast of the Laravel app on `channel` (cluster.redis.laravel).
+    void handle_laravel(std::string_view channel, std::string_view payload);
     std::unordered_map<std::string, Interest>& table(bool pattern) {
         return pattern ? patterns_ : channels_;
     }
@@ -149,6 +152,7 @@ class Relay {
     std::string publish_channel_;  // <prefix>:publish
     std::string ping_channel_;     // <prefix>:ping:<node id>, the subscriber's watchdog
     RevocationSync revocations_;   // <prefix>:revoked, a SET of jti
+    LaravelRoutes laravel_;        // cluster.redis.laravel, PSUBSCRIBEd from the start
     std::unique_ptr<storage::RedisConnection> publisher_;
     std::unique_ptr<storage::RedisConnection> subscriber_;
     std::unique_ptr<Timers> timers_;

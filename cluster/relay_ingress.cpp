@@ -33,6 +33,9 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
     if (channel == publish_channel_) {
         return handle_backend_publish(payload);
     }
+    if (kind == "pmessage" && laravel_.is_glob(pattern)) {
+        return handle_laravel(channel, payload);
+    }
     auto message = protocol::decode_envelope(payload);
     if (message == nullptr) {
         log_.debug("redis: dropped an envelope that does not parse on {}", channel);
@@ -56,6 +59,21 @@ void Relay::handle_backend_publish(std::string_view json) {
         return;
     }
     if (ingress_(std::move(form), json)) {
+        ++counters_.backend_published;
+    }
+}
+
+void Relay::handle_laravel(std::string_view channel, std::string_view payload) {
+    BackendPublish form;
+    if (const char* problem = laravel_.to_publish(channel, payload, form)) {
+        log_.debug("redis: laravel broadcast on {} ignored: {}", channel, problem);
+        return;
+    }
+    // Every node receives it: the channel and payload together are its identity, so that a
+    // room numbers it once (as a <prefix>:publish message).
+    std::string identity(channel);
+    identity.append("\n").append(payload);
+    if (ingress_(std::move(form), identity)) {
         ++counters_.backend_published;
     }
 }

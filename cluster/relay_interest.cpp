@@ -11,7 +11,10 @@ void Relay::resubscribe() {
         channels.push_back(name);
     }
     subscriber_->subscribe_command("SUBSCRIBE", channels);
-    std::vector<std::string_view> patterns;
+    // Laravel's channels from the start, not on local interest: a broadcast made before
+    // anyone subscribed here still reaches the rooms' history.
+    const std::vector<std::string> laravel = laravel_.globs();
+    std::vector<std::string_view> patterns(laravel.begin(), laravel.end());
     for (const auto& [name, interest] : patterns_) {
         patterns.push_back(name);
     }

@@ -485,6 +485,12 @@ void read_cluster(Section s, RedisConfig& r) {
     read_nonempty_string(redis, "channel_prefix", r.channel_prefix);
     read_uint(redis, "max_pending_bytes", r.max_pending_bytes, 1);
     read_relay_timings(redis, r);
+    read_laravel(redis.section("laravel"), r.laravel);
+    if (!r.laravel.channels.empty() && r.url.empty()) {
+        redis.diag().error(redis.where("laravel").value_or(redis.mark()),
+                           "cluster.redis.laravel needs cluster.redis.url: Laravel's "
+                           "broadcasts are read from that Redis");
+    }
     redis.check_unknown();
     s.check_unknown();
 }

@@ -179,6 +179,20 @@ struct StorageConfig {
     std::uint32_t fsync_interval_ms = 100;  // 1..60000, with fsync interval_ms
 };
 
+/// cluster.redis.laravel.channels: a Laravel broadcast channel (after the prefix), '.'-separated
+/// with {name} captures (protocol::ChannelPattern, checked at load), and the destination its
+/// broadcasts go to, which may use the captures.
+struct LaravelChannel {
+    std::string channel;
+    std::string destination;
+};
+
+/// cluster.redis.laravel: Laravel's Redis broadcaster read as a publisher.
+struct LaravelIngress {
+    std::string prefix;  // before every channel name (Laravel's Redis prefix)
+    std::vector<LaravelChannel> channels;
+};
+
 struct RedisConfig {
     std::string url;  // empty = single node
     std::string channel_prefix = "stampede";
@@ -186,6 +200,7 @@ struct RedisConfig {
     std::uint32_t ping_interval_ms = 500;  // PING, watchdog PUBLISH, revoked set read
     std::uint32_t ping_timeout_ms = 3000;  // no PONG / no echo that long: reconnect
     std::uint32_t max_backoff_ms = 5000;   // reconnect delays double up to this
+    LaravelIngress laravel;
 };
 
 enum class LogLevel { Debug, Info, Warn, Error };

@@ -192,6 +192,14 @@ Section Section::section(const std::string& key) {
     return Section(e->value, qualify(key), e->mark, *diag_);
 }
 
+std::vector<std::string> Section::keys() const {
+    std::vector<std::string> out;
+    for (const Entry& e : entries_) {
+        out.push_back(e.key);
+    }
+    return out;
+}
+
 std::vector<Section> Section::list(const std::string& key) {
     std::vector<Section> items;
     Entry* e = take(key);

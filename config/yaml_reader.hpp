@@ -18,6 +18,7 @@ namespace stampede::config {
 struct AuthConfig;
 struct Config;
 struct PresenceConfig;
+struct LaravelIngress;
 }  // namespace stampede::config
 
 namespace stampede::config::yaml {
@@ -107,6 +108,8 @@ class Section {
     /// A list of maps, each as a Section named "key[i]"; bad items are reported and skipped.
     std::vector<Section> list(const std::string& key);
 
+    /// The keys written in this map, in file order (for maps whose keys are data, not names).
+    std::vector<std::string> keys() const;
     /// Reports a required key that is absent, at this section's line.
     void missing(std::string_view key);
     /// Reports every key that no field()/section()/list() call asked for.
@@ -205,6 +208,8 @@ void read_auth(Section s, AuthConfig& auth);
 /// `captures` are the room pattern's capture names, which its templates may use.
 void read_presence(Section& room, PresenceConfig& presence,
                    const std::vector<std::string>& captures);
+/// cluster.redis.laravel (laravel_section.cpp): the prefix and the channel -> destination map.
+void read_laravel(Section s, LaravelIngress& laravel);
 /// Presence on with cluster.redis.url: an error at each such room's `presence` line
 /// (`rooms`: where destinations.rooms is, for a room whose line is unknown).
 void refuse_presence_on_cluster(const Config& c, Where rooms, Diagnostics& diag);
