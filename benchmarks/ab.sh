@@ -52,12 +52,15 @@ run() { # run LABEL DIR SCENARIO ARGS...
     "$dir/stampede" --config "$WORK/stampede.yaml" >"$WORK/broker.log" 2>&1 &
     PID=$!
     local port=""
+    # "listening on" comes when the port is bound; "started" once every shard accepts on it.
     for _ in $(seq 100); do
-        port=$(grep -o 'listening on web 127.0.0.1:[0-9]*' "$WORK/broker.log" | cut -d: -f2) && [[ -n $port ]] && break
+        grep -q ' started: node' "$WORK/broker.log" && break
         sleep 0.1
     done
+    port=$(grep -o 'listening on web 127.0.0.1:[0-9]*' "$WORK/broker.log" | cut -d: -f2)
+    # A failed run is recorded (its JSON says why) and the rounds go on.
     "$ROOT/build-ab-new/stampede-bench" "$@" --url "ws://127.0.0.1:$port/ws" --duration "$DURATION" \
-        --broker-pid "$PID" --label "build=$label" >>"$WORK/results.jsonl"
+        --broker-pid "$PID" --label "build=$label" >>"$WORK/results.jsonl" || true
     kill -TERM $PID
     wait $PID 2>/dev/null || true
     PID=""
