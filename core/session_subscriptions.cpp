@@ -166,6 +166,8 @@ void Session::remove_subscription(Subscription& sub) {
         host_.queues().remove_consumer(sub.destination, {host_.shard_index(), id_, sub.id});
     } else if (sub.unread_watch) {
         host_.publisher().unread().remove(&sub);
+    } else if (sub.token_watch) {
+        --token_watchers_;  // the session's own: indexed nowhere else
     } else {
         host_.remove_topic_subscription(&sub);
     }
