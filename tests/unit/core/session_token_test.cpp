@@ -325,5 +325,19 @@ TEST_F(SessionTokenTest, AnAnonymousSessionCannotWatchATokenItDoesNotHave) {
     EXPECT_TRUE(c.take().starts_with("ERROR\nmessage:access denied\n"));
 }
 
+TEST(SessionTokenReloadTest, AReloadedAclThatDeniesEverythingLeavesTheTokenWatcherAlone) {
+    FakeHost host;
+    host.security_.guards = two_issuers();
+    Client c(host, 1);
+    c.session.on_bytes(frame("CONNECT\naccept-version:1.2\nhost:x\nAuthorization:Bearer " +
+                             mint(Claims{}) + "\n\n"));
+    c.session.on_bytes(frame("SUBSCRIBE\nid:t\ndestination:/stampede/token\n\n"));
+    c.take();
+    std::vector<config::AclRuleConfig> nobody = {{"/#", {"nobody"}, {"nobody"}}};
+    host.security_.acl = std::make_shared<const auth::Acl>(nobody);
+    c.session.on_security_reloaded();
+    EXPECT_EQ(c.session.state(), Session::State::Connected) << c.take();
+}
+
 }  // namespace
 }  // namespace stampede::broker
