@@ -22,6 +22,8 @@ CloseReason close_reason(AuthError error) {
             return CloseReason::TokenNotYetValid;
         case AuthError::IssuerMismatch:
             return CloseReason::IssuerMismatch;
+        case AuthError::PrincipalMismatch:
+            return CloseReason::PrincipalMismatch;
         case AuthError::AudienceMismatch:
             return CloseReason::AudienceMismatch;
         case AuthError::TokenRevoked:

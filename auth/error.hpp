@@ -22,6 +22,7 @@ enum class AuthError : std::uint8_t {
     TokenExpired,
     TokenNotYetValid,  // nbf, or iat in the future
     IssuerMismatch,
+    PrincipalMismatch,  // a token refresh for another principal than the session's
     AudienceMismatch,
     TokenRevoked,
     TokenTooLarge,

@@ -25,6 +25,10 @@ constexpr std::size_t kMinSecretBytes = 32;
 // Each tracked IP costs about 100 bytes; past ten million it is a typo, not a need.
 constexpr std::uint32_t kMaxTrackedIps = 10000000;
 
+// A warning a day ahead covers every token lifetime seen in practice (Cognito: 1 h, Keycloak:
+// 5 min to 10 h); a larger value is a unit mix-up (milliseconds?), not a need.
+constexpr std::uint32_t kMaxTokenWarningS = 86400;
+
 bool is_ip_or_cidr(const std::string& text) {
     std::size_t slash = text.find('/');
     std::string ip = text.substr(0, slash);
@@ -238,6 +242,7 @@ void check_unique(Section& s, const std::string& key, const std::string& value,
 void read_auth(Section s, AuthConfig& a) {
     read_bool(s, "anonymous", a.anonymous);
     read_string(s, "token_header", a.token_header);
+    read_uint(s, "token_warning_s", a.token_warning_s, 0, kMaxTokenWarningS);
     read_uint(s, "max_failures_per_minute", a.max_failures_per_minute);
     read_uint(s, "max_tracked_ips", a.max_tracked_ips, 1, kMaxTrackedIps);
     // revoked_jti_file is a file of its own (one jti a line, re-read on reload) that adds

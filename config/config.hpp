@@ -104,6 +104,9 @@ struct AclRuleConfig {
 struct AuthConfig {
     bool anonymous = false;
     std::string token_header;
+    /// SUBSCRIBE /stampede/token gets a MESSAGE this long before the credential expires; 0 =
+    /// no warning.
+    std::uint32_t token_warning_s = 60;
     std::uint32_t max_failures_per_minute = 10;
     std::uint32_t max_tracked_ips = 100000;  // client IPs whose failures are counted
     std::vector<std::string> revoked_jti;

@@ -48,20 +48,8 @@ std::optional<AuthOutcome> Authenticator::check(const Credentials& credentials,
     }
     const Security& security = shard_.security();
     switch (credentials.kind) {
-        case Credentials::Kind::Token: {
-            if (security.guards == nullptr) {
-                return refuse(peer, auth::AuthError::InvalidToken, "no JWT issuer configured");
-            }
-            auto result =
-                security.guards->verify(credentials.token, unix_now(), security.revoked.get());
-            if (!result.ok()) {
-                return refuse(peer, result.error, result.detail);
-            }
-            if (shard_.revoked_in_cluster(result.value->jti)) {
-                return refuse(peer, auth::AuthError::TokenRevoked, "revoked cluster-wide");
-            }
-            return accepted(std::move(*result.value));
-        }
+        case Credentials::Kind::Token:
+            return check_token(credentials.token, peer);
         case Credentials::Kind::Login:
             if (security.accounts != nullptr && security.accounts->lookup(credentials.login)) {
                 return check_passcode(credentials, peer, std::move(later));
@@ -86,6 +74,61 @@ std::optional<AuthOutcome> Authenticator::check(const Credentials& credentials,
         return accepted(auth::anonymous_principal(*anonymous_name));
     }
     return refuse(peer, auth::AuthError::AuthenticationRequired, "no credentials");
+}
+
+AuthOutcome Authenticator::check_token(std::string_view token, std::string_view peer) {
+    const Security& security = shard_.security();
+    if (security.guards == nullptr) {
+        return refuse(peer, auth::AuthError::InvalidToken, "no JWT issuer configured");
+    }
+    auto result = security.guards->verify(token, unix_now(), security.revoked.get());
+    if (!result.ok()) {
+        return refuse(peer, result.error, result.detail);
+    }
+    if (shard_.revoked_in_cluster(result.value->jti)) {
+        return refuse(peer, auth::AuthError::TokenRevoked, "revoked cluster-wide");
+    }
+    return accepted(std::move(*result.value));
+}
+
+AuthOutcome Authenticator::refresh(const Credentials& credentials, std::string_view peer,
+                                   const auth::Principal& current) {
+    if (shard_.failures().blocked(peer, FailureTracker::Clock::now())) {
+        AuthOutcome outcome;
+        outcome.status = AuthOutcome::Status::Blocked;
+        return outcome;
+    }
+    // Only a JWT's verified claims are kept as text (principal.hpp): an empty one is an
+    // anonymous session or a service account, which have no token to replace.
+    if (current.anonymous || current.claims.empty()) {
+        return refuse(peer, auth::AuthError::IssuerMismatch,
+                      "the session did not log in with a JWT, so it has no token to refresh");
+    }
+    if (credentials.kind == Credentials::Kind::None) {
+        return refuse(peer, auth::AuthError::AuthenticationRequired,
+                      "a refresh carries the new JWT in Authorization: Bearer or token_header");
+    }
+    if (credentials.kind != Credentials::Kind::Token) {
+        return refuse(peer, auth::AuthError::BadCredentials,
+                      "a refresh takes a JWT, not a login and passcode");
+    }
+    AuthOutcome outcome = check_token(credentials.token, peer);
+    if (outcome.status != AuthOutcome::Status::Accepted) {
+        return outcome;
+    }
+    // The same auth.jwt[] entry, not merely an equal iss: two entries may share an iss and
+    // differ in audience, roles or principal_prefix, and the session's rights came from one.
+    if (outcome.principal.issuer != current.issuer) {
+        return refuse(peer, auth::AuthError::IssuerMismatch,
+                      "the refresh token was accepted by issuer '" + outcome.principal.issuer +
+                          "', the session logged in with '" + current.issuer + "'");
+    }
+    if (outcome.principal.name != current.name) {
+        return refuse(peer, auth::AuthError::PrincipalMismatch,
+                      "the refresh token names '" + outcome.principal.name + "', the session is '" +
+                          current.name + "'");
+    }
+    return outcome;
 }
 
 std::optional<AuthOutcome> Authenticator::check_passcode(const Credentials& credentials,

@@ -44,8 +44,16 @@ class Authenticator {
     std::optional<AuthOutcome> check(const Credentials& credentials, std::string_view peer,
                                      std::optional<std::string> anonymous_name, Later later);
 
+    /// A token refresh on a live session (SEND /stampede/token): `credentials` must be a JWT,
+    /// verified as check() verifies one, accepted by the same issuer (auth.jwt[] entry) for
+    /// the same principal as `current`, which must itself have come from a JWT. Refusals
+    /// count against `peer` like a failed CONNECT. Always answers at once: no passcode here.
+    AuthOutcome refresh(const Credentials& credentials, std::string_view peer,
+                        const auth::Principal& current);
+
    private:
     AuthOutcome refuse(std::string_view peer, auth::AuthError error, std::string detail);
+    AuthOutcome check_token(std::string_view token, std::string_view peer);
     std::optional<AuthOutcome> check_passcode(const Credentials& credentials, std::string_view peer,
                                               Later later);
 

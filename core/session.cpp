@@ -160,6 +160,9 @@ void Session::handle_send(const Frame& frame) {
     if (!destination) {
         return fail(CloseReason::MissingDestination, "SEND needs a destination", &frame);
     }
+    if (*destination == kTokenDestination) {
+        return handle_token_refresh(frame);  // acts at once, even inside a transaction
+    }
     if (handle_cursor_send(frame, *destination)) {
         return;
     }
@@ -404,6 +407,10 @@ void Session::arm_timer() {
     if (unread_due_) {
         consider(*unread_due_);
     }
+    if (const auto warning = token_warning_due()) {
+        const auto left = milliseconds(*warning - unix_now_ms());
+        consider(now + std::max<Clock::duration>(left, milliseconds(1)));
+    }
     if (next) {
         const auto delay = std::chrono::duration_cast<milliseconds>(*next - now).count();
         transport_.schedule_timer(static_cast<std::uint32_t>(std::max<std::int64_t>(delay, 1)));
@@ -417,6 +424,12 @@ Clock::duration Session::receive_timeout() const {
 
 std::int64_t Session::unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t Session::unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
@@ -449,6 +462,9 @@ void Session::on_timer() {
     }
     if (expires_at_ && unix_now() >= *expires_at_) {
         return fail(CloseReason::TokenExpired, "the session's token expired");
+    }
+    if (const auto warning = token_warning_due(); warning && unix_now_ms() >= *warning) {
+        send_token_warning();
     }
     if (heartbeat_.send_every_ms != 0 &&
         now - last_sent_ >= std::chrono::milliseconds(heartbeat_.send_every_ms) &&

@@ -33,6 +33,10 @@ namespace stampede::broker {
 
 using Clock = std::chrono::steady_clock;
 
+/// SEND here refreshes the session's JWT; SUBSCRIBE here receives expiry warnings
+/// (DESIGN.md "Queues, user destinations, token refresh"; session_token.cpp).
+inline constexpr std::string_view kTokenDestination = "/stampede/token";
+
 class Session final : public Subscriber, private protocol::FrameSink {
    public:
     enum class State { AwaitingConnect, Authenticating, Connected, Closing };
@@ -86,6 +90,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void on_security_reloaded();
     const auth::Principal& principal() const { return principal_; }
     static std::int64_t unix_now();
+    static std::int64_t unix_now_ms();
     /// Sends RECEIPT for a frame whose receipt was deferred (cluster SUBSCRIBE).
     void send_receipt_id(std::string_view receipt);
     /// A new config was loaded (SIGHUP): limits apply from the next frame.
@@ -116,6 +121,25 @@ class Session final : public Subscriber, private protocol::FrameSink {
                                const protocol::Frame* connect = nullptr);
     void complete_connect(auth::Principal principal);
     bool allowed(auth::AclAction action, std::string_view destination);
+    /// Whether the ACL still lets this session hold `sub` (after a reload or a refresh).
+    bool still_allowed(const Subscription& sub);
+    /// Token refresh (session_token.cpp): SEND /stampede/token with a new JWT.
+    void handle_token_refresh(const protocol::Frame& frame);
+    /// After a refresh, each subscription the new roles do not allow ends as UNSUBSCRIBE
+    /// would end it, and its owner is told by one last MESSAGE on it.
+    void end_disallowed_subscriptions();
+    /// SUBSCRIBE /stampede/token: its RECEIPT, then a warning auth.token_warning_s before the
+    /// credential expires.
+    void subscribe_token(const protocol::Frame& frame, std::string_view id, AckMode ack);
+    /// The principal's expiry: the disconnect deadline (issuers with on_expiry: disconnect)
+    /// and when the warning for it is due.
+    void adopt_expiry();
+    /// When the next expiry warning is due (unix ms), if one is.
+    std::optional<std::int64_t> token_warning_due() const;
+    void send_token_warning();
+    /// "x-token-expires-at:<ms>" on CONNECTED and a refresh's RECEIPT, when the credential
+    /// expires.
+    std::optional<std::string> token_expires_at_ms() const;
     void handle_send(const protocol::Frame& frame);
     storage::AppendDone stored_callback(std::optional<std::string_view> receipt);
     std::function<void(PublishError)> queued_callback(std::optional<std::string_view> receipt);
@@ -221,7 +245,9 @@ class Session final : public Subscriber, private protocol::FrameSink {
 
     protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT
     auth::Principal principal_;
-    std::optional<std::int64_t> expires_at_;  // unix s: ERROR "token expired" then
+    std::optional<std::int64_t> expires_at_;        // unix s: ERROR "token expired" then
+    std::size_t token_watchers_ = 0;                // SUBSCRIBE /stampede/token held
+    std::optional<std::int64_t> token_warned_for_;  // the expiry (unix s) already warned of
     protocol::HeartBeatPlan heartbeat_;
     Clock::time_point last_received_;
     Clock::time_point last_sent_;

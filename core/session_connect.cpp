@@ -128,13 +128,7 @@ void Session::on_authenticated(const AuthOutcome& outcome) {
 
 void Session::complete_connect(auth::Principal principal) {
     principal_ = std::move(principal);
-    expires_at_.reset();
-    if (principal_.expires_at && !principal_.issuer.empty() && host_.security().guards) {
-        const auto* guard = host_.security().guards->find(principal_.issuer);
-        if (guard != nullptr && guard->disconnect_on_expiry()) {
-            expires_at_ = principal_.expires_at;
-        }
-    }
+    adopt_expiry();
     const auto& hb = host_.config().heartbeat;
     heartbeat_ = protocol::plan_heartbeat(client_heartbeat_, hb.server_min_ms, hb.client_min_ms);
     state_ = State::Connected;
@@ -150,6 +144,10 @@ void Session::complete_connect(auth::Principal principal) {
     if (!principal_.anonymous) {
         headers.push_back({"user-name", principal_.name});
     }
+    const std::optional<std::string> expires = token_expires_at_ms();
+    if (expires) {
+        headers.push_back({"x-token-expires-at", *expires});
+    }
     std::string connected;
     protocol::append_frame(connected, Command::Connected, headers, {}, version_, false);
     outbound_.push_control(std::move(connected));
@@ -163,6 +161,17 @@ bool Session::allowed(auth::AclAction action, std::string_view destination) {
            auth::AclDecision::Allow;
 }
 
+bool Session::still_allowed(const Subscription& sub) {
+    // A user's own queue needs no rule, and /stampede/unread and /stampede/token are open to
+    // every authenticated session (DESIGN.md "Rooms").
+    if (sub.own_user_queue || sub.unread_watch || sub.token_watch) {
+        return true;
+    }
+    // A presence watcher is allowed by the room it watches.
+    const std::optional<std::string> watched = presence_room(sub.destination);
+    return allowed(auth::AclAction::Subscribe, watched ? *watched : sub.destination);
+}
+
 void Session::on_security_reloaded() {
     if (state_ != State::Connected) {
         return;
@@ -173,12 +182,10 @@ void Session::on_security_reloaded() {
          host_.revoked_in_cluster(principal_.jti))) {
         return fail(CloseReason::TokenRevoked, "the session's token was revoked");
     }
+    // An operator's new rules close the session (the client is told which subscription); a
+    // client's own refreshed token ends only the subscriptions it lost (session_token.cpp).
     for (const auto& [id, sub] : subscriptions_) {
-        // A presence watcher is allowed by the room it watches.
-        const std::optional<std::string> watched = presence_room(sub->destination);
-        // /stampede/unread is open to every authenticated session (DESIGN.md "Rooms").
-        if (!sub->own_user_queue && !sub->unread_watch &&
-            !allowed(auth::AclAction::Subscribe, watched ? *watched : sub->destination)) {
+        if (!still_allowed(*sub)) {
             return fail(
                 CloseReason::AccessRevoked,
                 fmt::format("subscription '{}' to {} is no longer allowed", id, sub->destination));

@@ -58,6 +58,10 @@ bool Session::subscribe_special(const Frame& frame, std::string_view destination
         subscribe_unread(frame, id, ack);
         return true;
     }
+    if (destination == kTokenDestination) {
+        subscribe_token(frame, id, ack);
+        return true;
+    }
     if (destination.starts_with(kBrokerPrefix)) {
         subscribe_broker_destination(frame, destination, id, ack);
         return true;

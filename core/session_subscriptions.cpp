@@ -173,6 +173,8 @@ void Session::remove_subscription(Subscription& sub) {
         }
     } else if (sub.unread_watch) {
         host_.publisher().unread().remove(&sub);
+    } else if (sub.token_watch) {
+        --token_watchers_;  // the session's own: indexed nowhere else
     } else {
         host_.remove_topic_subscription(&sub);
     }

@@ -49,6 +49,9 @@ struct Subscription {
     std::uint64_t presence_through = 0;
     /// A SUBSCRIBE /stampede/unread: indexed by the shard's UnreadWatchers, not the router.
     bool unread_watch = false;
+    /// A SUBSCRIBE /stampede/token: the session itself sends its expiry warnings there; not
+    /// indexed anywhere else.
+    bool token_watch = false;
     mutable std::vector<LocalMessage> held;
     mutable std::size_t held_bytes = 0;
     /// A topic subscription with a client ack mode and SUBSCRIBE's prefetch-count: at most

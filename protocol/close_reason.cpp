@@ -89,6 +89,8 @@ std::string_view close_reason_text(CloseReason reason) {
             return "token not yet valid";
         case CloseReason::IssuerMismatch:
             return "token issuer mismatch";
+        case CloseReason::PrincipalMismatch:
+            return "token principal mismatch";
         case CloseReason::AudienceMismatch:
             return "token audience mismatch";
         case CloseReason::TokenRevoked:

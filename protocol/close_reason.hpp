@@ -60,6 +60,7 @@ enum class CloseReason : std::uint8_t {
     TokenExpired,            // token expired
     TokenNotYetValid,        // token not yet valid
     IssuerMismatch,          // token issuer mismatch
+    PrincipalMismatch,       // token principal mismatch (a refresh naming someone else)
     AudienceMismatch,        // token audience mismatch
     TokenRevoked,            // token revoked
     TokenTooLarge,           // token too large

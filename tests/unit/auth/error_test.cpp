@@ -20,6 +20,7 @@ TEST(AuthError, EachConvertsToItsCloseReasonAndText) {
         {AuthError::TokenExpired, CloseReason::TokenExpired},
         {AuthError::TokenNotYetValid, CloseReason::TokenNotYetValid},
         {AuthError::IssuerMismatch, CloseReason::IssuerMismatch},
+        {AuthError::PrincipalMismatch, CloseReason::PrincipalMismatch},
         {AuthError::AudienceMismatch, CloseReason::AudienceMismatch},
         {AuthError::TokenRevoked, CloseReason::TokenRevoked},
         {AuthError::TokenTooLarge, CloseReason::TokenTooLarge},
@@ -41,6 +42,7 @@ TEST(AuthError, TextsAreTheContract) {
     EXPECT_EQ(to_text(AuthError::TokenExpired), "token expired");
     EXPECT_EQ(to_text(AuthError::TokenNotYetValid), "token not yet valid");
     EXPECT_EQ(to_text(AuthError::IssuerMismatch), "token issuer mismatch");
+    EXPECT_EQ(to_text(AuthError::PrincipalMismatch), "token principal mismatch");
     EXPECT_EQ(to_text(AuthError::AudienceMismatch), "token audience mismatch");
     EXPECT_EQ(to_text(AuthError::TokenRevoked), "token revoked");
     EXPECT_EQ(to_text(AuthError::TokenTooLarge), "token too large");

@@ -71,6 +71,7 @@ TEST(ConfigTest, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_DOUBLE_EQ(c->heartbeat.grace, 2.0);
     EXPECT_FALSE(c->auth.anonymous);
     EXPECT_EQ(c->auth.token_header, "");
+    EXPECT_EQ(c->auth.token_warning_s, 60U);
     EXPECT_EQ(c->auth.max_failures_per_minute, 10U);
     EXPECT_EQ(c->auth.max_tracked_ips, 100000U);
     EXPECT_THAT(c->auth.revoked_jti, IsEmpty());
@@ -122,6 +123,7 @@ heartbeat: { server_min_ms: 0, client_min_ms: 0, grace: 1.5 }
 auth:
   anonymous: true
   token_header: token
+  token_warning_s: 0
   max_failures_per_minute: 0
   max_tracked_ips: 7
   revoked_jti: [a, b]
@@ -195,6 +197,7 @@ shutdown: { drain_s: 3 }
     const AuthConfig& a = c->auth;
     EXPECT_TRUE(a.anonymous);
     EXPECT_EQ(a.token_header, "token");
+    EXPECT_EQ(a.token_warning_s, 0U);
     EXPECT_EQ(a.max_failures_per_minute, 0U);
     EXPECT_EQ(a.max_tracked_ips, 7U);
     EXPECT_THAT(a.revoked_jti, ElementsAre("a", "b"));
@@ -303,6 +306,10 @@ TEST(ConfigTest, EachKindOfBadValueHasItsMessage) {
          "t.yaml:1: destinations.topic_prefixes entry '/topic' must start and end with '/'"},
         {"destinations: { queue_prefixes: [/topic/] }",
          "t.yaml:1: prefix '/topic/' is both a topic and a queue prefix"},
+        {"auth: { token_warning_s: 86401 }",
+         "t.yaml:1: auth.token_warning_s must be an integer from 0 to 86400, got '86401'"},
+        {"auth: { token_warning_s: -1 }",
+         "t.yaml:1: auth.token_warning_s must be an integer from 0 to 86400, got '-1'"},
         {"auth: { max_tracked_ips: 0 }",
          "t.yaml:1: auth.max_tracked_ips must be an integer from 1 to 10000000, got '0'"},
         {"auth: { trusted_proxies: [10.0.0.0/33] }",
