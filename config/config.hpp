@@ -90,6 +90,7 @@ struct JwtIssuerConfig {
     std::vector<std::string> algorithms;
     JwtKeysConfig keys;
     std::string principal_claim = "sub";
+    std::string principal_prefix;  // prepended to the claim: keeps two issuers' equal ids apart
     std::string roles_claim = "roles";
     std::uint32_t leeway_s = 30;
     bool disconnect_on_expiry = true;  // on_expiry: disconnect | ignore
