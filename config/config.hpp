@@ -189,6 +189,17 @@ struct RedisConfig {
     std::uint32_t max_backoff_ms = 5000;   // reconnect delays double up to this
 };
 
+/// offline_hook (DESIGN.md "Rooms", "Offline hook"): room messages for members who are away,
+/// POSTed to a webhook. One node with the memory backend only (memberships live there): the
+/// Redis stream, and the webhook with a cluster or the file backend, are refused.
+struct OfflineHookConfig {
+    bool redis_stream = false;   // XADD to <prefix>:notify: refused (not built yet)
+    std::string webhook_url;     // http:// or https://; "" = no webhook
+    std::string webhook_secret;  // HMAC-SHA256 key of X-Stampede-Signature; required with a URL
+    std::uint32_t debounce_ms = 5000;  // a member is offline this long after its last session
+    bool webhook() const { return !webhook_url.empty(); }
+};
+
 enum class LogLevel { Debug, Info, Warn, Error };
 enum class LogFormat { Text, Json };
 
@@ -209,6 +220,7 @@ struct Config {
     DestinationsConfig destinations;
     StorageConfig storage;
     RedisConfig redis;  // cluster.redis
+    OfflineHookConfig offline_hook;
     LoggingConfig logging;
     std::uint32_t drain_s = 10;  // shutdown.drain_s
 };
