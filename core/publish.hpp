@@ -67,6 +67,8 @@ class Publisher {
     // A room's: numbered and kept by the registry, handed to the other shards in order.
     void publish_to_room(PublishRequest& request, const rooms::RoomRule& rule,
                          std::size_t prefix_length, PublishResult& result);
+    // The offline hook's look at the room's members (memory backend, hook configured).
+    void report_offline_members(const PublishRequest& request, const protocol::Message& message);
     void publish_to_room_in_redis(PublishRequest& request, const rooms::RoomRule& rule,
                                   PublishResult& result);
     void deliver_here(const protocol::MessagePtr& message, std::string_view prefix,
