@@ -198,6 +198,7 @@ struct OfflineHookConfig {
     std::string webhook_secret;  // HMAC-SHA256 key of X-Stampede-Signature; required with a URL
     std::uint32_t debounce_ms = 5000;  // a member is offline this long after its last session
     bool webhook() const { return !webhook_url.empty(); }
+    bool operator==(const OfflineHookConfig&) const = default;
 };
 
 enum class LogLevel { Debug, Info, Warn, Error };

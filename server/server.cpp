@@ -305,7 +305,13 @@ void Server::reload() {
     next->node_id = config_->node_id;
     next->storage = config_->storage;
     next->redis = config_->redis;
-    next->offline_hook = config_->offline_hook;  // its thread and tracker are made at start
+    // The hook's thread and tracker are made at start with these values.
+    if (!(next->offline_hook == config_->offline_hook)) {
+        log_.warn(
+            "offline_hook changed: it is restart-only, the running webhook stays until the next "
+            "start");
+    }
+    next->offline_hook = config_->offline_hook;
     // Rooms are numbered and kept by the registry made at start (and, with the file backend,
     // recovered into it): which topics are rooms, and what they keep, is restart-only too.
     if (!same_rooms(next->destinations.rooms, config_->destinations.rooms)) {

@@ -12,7 +12,7 @@ import hmac
 import http.server
 import json
 import os
-import re
+import signal
 import socket
 import tempfile
 import threading
@@ -208,6 +208,23 @@ class OfflineHookTest(BrokerTestCase):
         alice.disconnect()
 
 
+    def test_the_hook_is_restart_only(self):
+        changed = self.config()
+        changed["offline_hook"]["webhook_secret"] = "a-new-secret"
+        self.broker.write_config(changed)
+        self.broker.signal(signal.SIGHUP)
+        self.broker.wait_log_count(r"offline_hook changed: it is restart-only", 1)
+        self.broker.wait_log_count(r"config reloaded from", 1)
+        room = "/topic/room.e"
+        alice = self.member("alice", room)
+        dave = self.member("dave", room)
+        self.gone(dave)
+        seq = self.send(alice, room, b"after the reload")
+        # Still signed with the secret it started with (the receiver checks every POST).
+        self.receiver.wait_record(lambda r: r["seq"] == seq, 10, "dave's record")
+        alice.disconnect()
+
+
 class OfflineHookRetryTest(OfflineHookTest):
     """The receiver is down when the first record is ready, and comes back later."""
 
@@ -217,6 +234,7 @@ class OfflineHookRetryTest(OfflineHookTest):
     test_offline_members_are_reported_online_ones_and_the_sender_not = None
     test_a_member_back_within_debounce_gets_no_push = None
     test_records_are_batched = None
+    test_the_hook_is_restart_only = None
 
     def test_a_receiver_that_is_down_gets_the_batch_when_it_is_back(self):
         room = "/topic/room.d"
