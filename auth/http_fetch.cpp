@@ -193,6 +193,37 @@ std::optional<std::string> dechunk(std::string_view data) {
     }
 }
 
+// Whether `response` holds a whole answer by its own framing: a status without a body (1xx,
+// 204, 304), all of a Content-Length body, or a chunked body's last chunk. Otherwise the
+// answer ends when the server closes the connection.
+bool answer_complete(std::string_view response) {
+    const auto head_end = response.find("\r\n\r\n");
+    if (head_end == std::string_view::npos) {
+        return false;
+    }
+    std::string head(response.substr(0, head_end + 2));
+    for (char& c : head) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const std::string_view body = response.substr(head_end + 4);
+    if (head.starts_with("http/1.1 1") || head.starts_with("http/1.1 204") ||
+        head.starts_with("http/1.1 304")) {
+        return true;
+    }
+    if (head.find("\r\ntransfer-encoding: chunked\r\n") != std::string::npos) {
+        return body.starts_with("0\r\n\r\n") || body.ends_with("\r\n0\r\n\r\n");
+    }
+    const auto length = head.find("\r\ncontent-length:");
+    if (length == std::string::npos) {
+        return false;
+    }
+    std::string_view value = std::string_view(head).substr(length + 17);
+    value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+    std::size_t size = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
+    return ec == std::errc{} && end != value.data() && body.size() >= size;
+}
+
 // One request on a fresh connection (Connection: close) and its whole answer: the status
 // code and line, the body (Content-Length or chunked), or why there is none.
 struct Exchange {
@@ -226,6 +257,9 @@ Exchange exchange(const Url& url, const std::string& request, std::chrono::milli
             break;
         }
         response.append(buffer, static_cast<std::size_t>(n));
+        if (answer_complete(response)) {
+            break;  // a server that keeps the connection open despite Connection: close
+        }
         if (Clock::now() > deadline) {
             result.error = "timed out";
             return result;
