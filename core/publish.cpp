@@ -236,8 +236,10 @@ void Publisher::report_offline_members(const PublishRequest& request,
     if (!rooms.offline().enabled() || rooms.durable()) {
         return;
     }
-    const std::string_view sender =
-        request.sender != nullptr && !request.sender->anonymous ? request.sender->name : "";
+    // Both arms string_view: a std::string arm would make the result a dangling temporary.
+    const std::string_view sender = request.sender != nullptr && !request.sender->anonymous
+                                        ? std::string_view(request.sender->name)
+                                        : std::string_view();
     // O(members of the room), no I/O: the webhook thread does the rest (offline_tracker.hpp).
     rooms.offline().message(message.destination, message.seq, sender,
                             rooms::make_preview(message.body, message.body_is_utf8),
