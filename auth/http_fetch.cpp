@@ -1,4 +1,5 @@
-// Blocking HTTP(S) GET over a plain socket or an OpenSSL connection. Any thread but a shard.
+// Blocking HTTP(S) GET and POST over a plain socket or an OpenSSL connection, one request per
+// connection. Any thread but a shard.
 #include "auth/http_fetch.hpp"
 
 #include <fcntl.h>
@@ -192,28 +193,58 @@ std::optional<std::string> dechunk(std::string_view data) {
     }
 }
 
-}  // namespace
-
-FetchResult http_get(const std::string& url_text, std::chrono::milliseconds timeout,
-                     std::size_t max_bytes, const std::string& ca_file) {
-    FetchResult result;
-    const auto url = parse_url(url_text);
-    if (!url) {
-        result.error = "not an http:// or https:// URL";
-        return result;
+// Whether `response` holds a whole answer by its own framing: a status without a body (1xx,
+// 204, 304), all of a Content-Length body, or a chunked body's last chunk. Otherwise the
+// answer ends when the server closes the connection.
+bool answer_complete(std::string_view response) {
+    const auto head_end = response.find("\r\n\r\n");
+    if (head_end == std::string_view::npos) {
+        return false;
     }
+    std::string head(response.substr(0, head_end + 2));
+    for (char& c : head) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const std::string_view body = response.substr(head_end + 4);
+    if (head.starts_with("http/1.1 1") || head.starts_with("http/1.1 204") ||
+        head.starts_with("http/1.1 304")) {
+        return true;
+    }
+    if (head.find("\r\ntransfer-encoding: chunked\r\n") != std::string::npos) {
+        return body.starts_with("0\r\n\r\n") || body.ends_with("\r\n0\r\n\r\n");
+    }
+    const auto length = head.find("\r\ncontent-length:");
+    if (length == std::string::npos) {
+        return false;
+    }
+    std::string_view value = std::string_view(head).substr(length + 17);
+    value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+    std::size_t size = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
+    return ec == std::errc{} && end != value.data() && body.size() >= size;
+}
+
+// One request on a fresh connection (Connection: close) and its whole answer: the status
+// code and line, the body (Content-Length or chunked), or why there is none.
+struct Exchange {
+    int status = 0;
+    std::string status_line;
+    std::optional<std::string> body;
+    std::string error;
+};
+
+Exchange exchange(const Url& url, const std::string& request, std::chrono::milliseconds timeout,
+                  std::size_t max_bytes, const std::string& ca_file) {
+    Exchange result;
     const auto deadline = Clock::now() + timeout;
     Stream stream;
-    stream.fd = connect_socket(*url, deadline, result.error);
+    stream.fd = connect_socket(url, deadline, result.error);
     if (stream.fd < 0) {
         return result;
     }
-    if (url->tls && !start_tls(stream, *url, ca_file, result.error)) {
+    if (url.tls && !start_tls(stream, url, ca_file, result.error)) {
         return result;
     }
-    const std::string request = "GET " + url->path + " HTTP/1.1\r\nHost: " + url->host +
-                                "\r\nAccept: application/json\r\nConnection: close\r\n"
-                                "User-Agent: stampede\r\n\r\n";
     if (!stream.write_all(request)) {
         result.error = "cannot send the request";
         return result;
@@ -226,6 +257,9 @@ FetchResult http_get(const std::string& url_text, std::chrono::milliseconds time
             break;
         }
         response.append(buffer, static_cast<std::size_t>(n));
+        if (answer_complete(response)) {
+            break;  // a server that keeps the connection open despite Connection: close
+        }
         if (Clock::now() > deadline) {
             result.error = "timed out";
             return result;
@@ -237,8 +271,15 @@ FetchResult http_get(const std::string& url_text, std::chrono::milliseconds time
         return result;
     }
     const std::string_view head(response.data(), head_end);
-    if (!(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"))) {
-        result.error = std::string(head.substr(0, head.find("\r\n")));
+    result.status_line = std::string(head.substr(0, head.find("\r\n")));
+    // "HTTP/1.1 200 OK": the code is the second word.
+    const auto space = result.status_line.find(' ');
+    if (!head.starts_with("HTTP/1.") || space == std::string::npos ||
+        std::from_chars(result.status_line.data() + space + 1,
+                        result.status_line.data() + result.status_line.size(), result.status)
+                .ec != std::errc{}) {
+        result.status = 0;
+        result.error = "not an HTTP answer";
         return result;
     }
     std::string_view body(response.data() + head_end + 4, response.size() - head_end - 4);
@@ -260,6 +301,57 @@ FetchResult http_get(const std::string& url_text, std::chrono::milliseconds time
         result.body.reset();
         result.error = "answer too large";
     }
+    return result;
+}
+
+}  // namespace
+
+FetchResult http_get(const std::string& url_text, std::chrono::milliseconds timeout,
+                     std::size_t max_bytes, const std::string& ca_file) {
+    FetchResult result;
+    const auto url = parse_url(url_text);
+    if (!url) {
+        result.error = "not an http:// or https:// URL";
+        return result;
+    }
+    const std::string request = "GET " + url->path + " HTTP/1.1\r\nHost: " + url->host +
+                                "\r\nAccept: application/json\r\nConnection: close\r\n"
+                                "User-Agent: stampede\r\n\r\n";
+    Exchange answer = exchange(*url, request, timeout, max_bytes, ca_file);
+    if (answer.status == 0) {
+        result.error = std::move(answer.error);
+    } else if (answer.status != 200) {
+        result.error = std::move(answer.status_line);
+    } else if (!answer.body) {
+        result.error = std::move(answer.error);
+    } else {
+        result.body = std::move(answer.body);
+    }
+    return result;
+}
+
+PostResult http_post(const std::string& url_text, std::string_view body,
+                     const std::vector<std::pair<std::string, std::string>>& headers,
+                     std::chrono::milliseconds timeout, const std::string& ca_file) {
+    PostResult result;
+    const auto url = parse_url(url_text);
+    if (!url) {
+        result.error = "not an http:// or https:// URL";
+        return result;
+    }
+    std::string request = "POST " + url->path + " HTTP/1.1\r\nHost: " + url->host +
+                          "\r\nConnection: close\r\nUser-Agent: stampede\r\n"
+                          "Content-Length: " +
+                          std::to_string(body.size()) + "\r\n";
+    for (const auto& [name, value] : headers) {
+        request += name + ": " + value + "\r\n";
+    }
+    request += "\r\n";
+    request += body;
+    // The answer's body is not wanted: a small bound keeps a chatty receiver cheap.
+    Exchange answer = exchange(*url, request, timeout, 64 * 1024, ca_file);
+    result.status = answer.status;
+    result.error = answer.status == 0 ? std::move(answer.error) : std::move(answer.status_line);
     return result;
 }
 

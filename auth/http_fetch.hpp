@@ -1,10 +1,14 @@
-// A small blocking HTTP(S) GET for JWKS documents (jwks_url). Blocking by design: it runs at
-// start on the main thread and later on the JWKS refresher thread, never on a shard.
+// A small blocking HTTP(S) client: GET for JWKS documents (jwks_url), POST for the offline
+// hook's webhook. Blocking by design: it runs at start on the main thread, on the JWKS
+// refresher thread and on the webhook thread, never on a shard.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace stampede::auth {
 
@@ -18,5 +22,17 @@ struct FetchResult {
 /// body limit of `max_bytes`. Content-Length and chunked bodies are both read.
 FetchResult http_get(const std::string& url, std::chrono::milliseconds timeout,
                      std::size_t max_bytes = 1 << 20, const std::string& ca_file = "");
+
+struct PostResult {
+    int status = 0;     // the answer's status code; 0 = no HTTP answer (see error)
+    std::string error;  // why there is no answer, or the answer's status line
+};
+
+/// POST `body` to `url` with `headers` (name, value; Content-Length is added), as http_get
+/// connects (TLS verified, no redirects, a whole-request `timeout`). The answer's body is
+/// read and dropped.
+PostResult http_post(const std::string& url, std::string_view body,
+                     const std::vector<std::pair<std::string, std::string>>& headers,
+                     std::chrono::milliseconds timeout, const std::string& ca_file = "");
 
 }  // namespace stampede::auth

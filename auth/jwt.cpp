@@ -38,6 +38,7 @@ struct JwtVerifier::Settings {
     std::vector<std::string> audience;
     std::vector<Algorithm> algorithms;
     ClaimPath principal;
+    std::string principal_prefix;    // prepended to the claim's value
     std::optional<ClaimPath> roles;  // none = roles_claim is empty: no roles from tokens
     std::int64_t leeway_s = 0;
     bool disconnect_on_expiry = true;
@@ -199,6 +200,7 @@ JwtVerifierResult JwtVerifier::create(const config::JwtIssuerConfig& config,
     settings->audience = config.audience;
     settings->leeway_s = config.leeway_s;
     settings->disconnect_on_expiry = config.disconnect_on_expiry;
+    settings->principal_prefix = config.principal_prefix;
     for (const std::string& name : config.algorithms) {
         const std::optional<Algorithm> algorithm = parse_algorithm(name);
         if (!algorithm) {
@@ -218,6 +220,12 @@ JwtVerifierResult JwtVerifier::create(const config::JwtIssuerConfig& config,
             "jwt issuer {}: principal_claim '{}' is not a claim name or "
             "JSON Pointer",
             config.name, config.principal_claim);
+        return result;
+    }
+    // The config check refuses these too; a verifier built another way must not stamp them.
+    if (!config.principal_prefix.empty() && !acceptable_name(config.principal_prefix)) {
+        result.error =
+            fmt::format("jwt issuer {}: principal_prefix holds control characters", config.name);
         return result;
     }
     if (!config.roles_claim.empty()) {
@@ -316,7 +324,8 @@ AuthResult<Principal> JwtVerifier::check_claims(const ParsedToken& token, std::i
                                            "characters",
                                            settings.principal.name));
     }
-    principal.name = std::string(view(*name));
+    // Two issuers whose ids overlap (a Laravel app's user 7 and member 7) stay two principals.
+    principal.name = settings.principal_prefix + std::string(view(*name));
     if (settings.roles && !read_roles(settings.roles->find(payload), principal.roles)) {
         return Result::failure(
             AuthError::InvalidToken,

@@ -199,6 +199,30 @@ void read_keys(Section s, JwtIssuerConfig& j, Section& issuer) {
     s.check_unknown();
 }
 
+// The prefix becomes part of every principal of the issuer: a control character could forge
+// headers where the principal is stamped (x-sender), and a '/', '.', '*' or '#' would make
+// every one of them unable to own a {principal} ACL destination (auth/acl.hpp).
+void read_principal_prefix(Section& s, std::string& out) {
+    const Where where = read_string(s, "principal_prefix", out);
+    if (!where) {
+        return;
+    }
+    const bool control = std::any_of(out.begin(), out.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    });
+    if (control) {
+        s.diag().error(*where, fmt::format("{} must not hold control characters",
+                                           s.qualify("principal_prefix")));
+    } else if (out.find_first_of("/.*#") != std::string::npos) {
+        s.diag().error(*where,
+                       fmt::format("{} '{}' must not hold '/', '.', '*' or '#': a principal "
+                                   "holding one never matches a {{principal}} ACL rule "
+                                   "(e.g. \"member:\" is fine)",
+                                   s.qualify("principal_prefix"), out));
+    }
+}
+
 JwtIssuerConfig read_issuer(Section& s) {
     JwtIssuerConfig j;
     read_required_string(s, "name", j.name);
@@ -207,6 +231,7 @@ JwtIssuerConfig read_issuer(Section& s) {
     read_algorithms(s, j.algorithms);
     read_keys(s.section("keys"), j, s);
     read_nonempty_string(s, "principal_claim", j.principal_claim);
+    read_principal_prefix(s, j.principal_prefix);
     read_string(s, "roles_claim", j.roles_claim);
     read_uint(s, "leeway_s", j.leeway_s);
     read_enum(s, "on_expiry", j.disconnect_on_expiry, {{"disconnect", true}, {"ignore", false}});

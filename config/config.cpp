@@ -35,6 +35,7 @@ using yaml::read_required_string;
 using yaml::read_string;
 using yaml::read_strings;
 using yaml::read_uint;
+using yaml::refuse_unsupported;
 using yaml::Section;
 using yaml::Where;
 
@@ -52,14 +53,6 @@ void read_url_path(Section& s, const std::string& key, std::string& out, bool ma
         s.diag().error(*where,
                        fmt::format("{} must start with '/', got '{}'", s.qualify(key), out));
     }
-}
-
-/// A key whose feature is not built yet. It stays parsed, so the error points at the line
-/// that sets it and the key can come back with its issue; set to anything but its default,
-/// it is refused, so nobody runs a config that only looks as if it worked.
-void refuse_unsupported(Diagnostics& diag, const YAML::Mark& mark, std::string_view what,
-                        std::string_view planned) {
-    diag.error(mark, fmt::format("{} is not supported yet (planned: {})", what, planned));
 }
 
 bool is_loopback(const std::string& host) {
@@ -532,6 +525,7 @@ void read_root(const YAML::Node& node, Config& c, Diagnostics& diag) {
     Section storage = root.section("storage");
     read_storage(storage, c.storage);
     resolve_room_storage(c, destinations.where("rooms"), storage.where("backend"), diag);
+    yaml::read_offline_hook(root.section("offline_hook"), c);
     read_logging(root.section("logging"), c.logging);
     read_shutdown(root.section("shutdown"), c);
     root.check_unknown();

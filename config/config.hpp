@@ -90,6 +90,7 @@ struct JwtIssuerConfig {
     std::vector<std::string> algorithms;
     JwtKeysConfig keys;
     std::string principal_claim = "sub";
+    std::string principal_prefix;  // prepended to the claim: keeps two issuers' equal ids apart
     std::string roles_claim = "roles";
     std::uint32_t leeway_s = 30;
     bool disconnect_on_expiry = true;  // on_expiry: disconnect | ignore
@@ -206,6 +207,18 @@ struct RedisConfig {
     LaravelIngress laravel;
 };
 
+/// offline_hook (DESIGN.md "Rooms", "Offline hook"): room messages for members who are away,
+/// POSTed to a webhook. One node with the memory backend only (memberships live there): the
+/// Redis stream, and the webhook with a cluster or the file backend, are refused.
+struct OfflineHookConfig {
+    bool redis_stream = false;   // XADD to <prefix>:notify: refused (not built yet)
+    std::string webhook_url;     // http:// or https://; "" = no webhook
+    std::string webhook_secret;  // HMAC-SHA256 key of X-Stampede-Signature; required with a URL
+    std::uint32_t debounce_ms = 5000;  // a member is offline this long after its last session
+    bool webhook() const { return !webhook_url.empty(); }
+    bool operator==(const OfflineHookConfig&) const = default;
+};
+
 enum class LogLevel { Debug, Info, Warn, Error };
 enum class LogFormat { Text, Json };
 
@@ -226,6 +239,7 @@ struct Config {
     DestinationsConfig destinations;
     StorageConfig storage;
     RedisConfig redis;  // cluster.redis
+    OfflineHookConfig offline_hook;
     LoggingConfig logging;
     std::uint32_t drain_s = 10;  // shutdown.drain_s
 };

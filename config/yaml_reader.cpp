@@ -483,4 +483,9 @@ void report_bad_choice(Diagnostics& diag, const YAML::Mark& mark, const std::str
     diag.error(mark, fmt::format("{} must be {}, got '{}'", name, list, got));
 }
 
+void refuse_unsupported(Diagnostics& diag, const YAML::Mark& mark, std::string_view what,
+                        std::string_view planned) {
+    diag.error(mark, fmt::format("{} is not supported yet (planned: {})", what, planned));
+}
+
 }  // namespace stampede::config::yaml

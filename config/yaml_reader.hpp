@@ -202,6 +202,16 @@ Where read_enum(Section& s, const std::string& key, E& out,
     return text->mark;
 }
 
+/// A key whose feature is not built yet. It stays parsed, so the error points at the line
+/// that sets it and the key can come back with its issue; set to anything but its default,
+/// it is refused, so nobody runs a config that only looks as if it worked.
+void refuse_unsupported(Diagnostics& diag, const YAML::Mark& mark, std::string_view what,
+                        std::string_view planned);
+
+/// The `offline_hook` section (offline_hook_section.cpp), checked against the rest of `c`
+/// (storage, cluster, rooms), which is read before it.
+void read_offline_hook(Section s, Config& c);
+
 /// The `auth` section (auth_section.cpp).
 void read_auth(Section s, AuthConfig& auth);
 /// A room's `presence` key in `room` (presence_section.cpp): true, false or a map;

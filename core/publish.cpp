@@ -229,9 +229,27 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
     }
     result.awaiting_storage = appended == rooms::AppendResult::Storing;
     shard_.count_message_in();
+    report_offline_members(request, *result.message);
     if (request.source != PublishSource::Backend) {
         shard_.relay(result.message);
     }
+}
+
+void Publisher::report_offline_members(const PublishRequest& request,
+                                       const protocol::Message& message) {
+    rooms::RoomRegistry& rooms = shard_.rooms();
+    // Members are kept with the memory backend only (the config refuses the hook elsewhere).
+    if (!rooms.offline().enabled() || rooms.durable()) {
+        return;
+    }
+    // Both arms string_view: a std::string arm would make the result a dangling temporary.
+    const std::string_view sender = request.sender != nullptr && !request.sender->anonymous
+                                        ? std::string_view(request.sender->name)
+                                        : std::string_view();
+    // O(members of the room), no I/O: the webhook thread does the rest (offline_tracker.hpp).
+    rooms.offline().message(message.destination, message.seq, sender,
+                            rooms::make_preview(message.body, message.body_is_utf8),
+                            rooms.members(), rooms::steady_now_ms());
 }
 
 void Publisher::publish_to_room_in_redis(PublishRequest& request, const rooms::RoomRule& rule,

@@ -69,6 +69,8 @@ class Publisher {
                          std::size_t prefix_length, PublishResult& result);
     /// A user-queue message on a cluster: through Redis (ShardServices::publish_user_in_redis).
     void publish_to_user_in_redis(PublishRequest& request, PublishResult& result);
+    // The offline hook's look at the room's members (memory backend, hook configured).
+    void report_offline_members(const PublishRequest& request, const protocol::Message& message);
     void publish_to_room_in_redis(PublishRequest& request, const rooms::RoomRule& rule,
                                   PublishResult& result);
     void deliver_here(const protocol::MessagePtr& message, std::string_view prefix,

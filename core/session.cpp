@@ -51,6 +51,14 @@ Session::~Session() {
     // session being destroyed must not queue it or ask its transport to write.
     state_ = State::Closing;
     release_subscriptions();
+    end_online();
+}
+
+void Session::end_online() {
+    if (counted_online_) {
+        counted_online_ = false;
+        host_.rooms().offline().session_closed(principal_.name, rooms::steady_now_ms());
+    }
 }
 
 std::string Session::name() const { return fmt::format("{}-{}", host_.shard_index(), id_); }
@@ -248,6 +256,8 @@ void Session::handle_disconnect(const Frame& frame) {
     transactions_.clear();
     send_receipt(frame);
     state_ = State::Closing;
+    // Gone for the offline hook now: the socket may linger a while after the DISCONNECT.
+    end_online();
     close_after_flush_ = true;
     wake_writer();
 }
@@ -280,6 +290,7 @@ void Session::close_with_error(CloseReason reason, std::string error) {
     outbound_.push_control(std::move(error));
     transactions_.clear();
     state_ = State::Closing;
+    end_online();
     close_after_flush_ = true;
     host_.count_closed(reason);
     wake_writer();

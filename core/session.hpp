@@ -201,6 +201,9 @@ class Session final : public Subscriber, private protocol::FrameSink {
     void send_receipt(const protocol::Frame& frame);
     /// Queues `error` (an encoded ERROR frame), counts `reason` and closes after the flush.
     void close_with_error(protocol::CloseReason reason, std::string error);
+    /// The offline hook's count of this principal's sessions loses this one (once): at
+    /// DISCONNECT, at an ERROR, or when the connection is gone.
+    void end_online();
 
     void push_message(LocalMessage message, const Subscription& sub, std::uint64_t ack_id);
     void enforce_pending_limit();
@@ -245,6 +248,7 @@ class Session final : public Subscriber, private protocol::FrameSink {
 
     protocol::HeartBeat client_heartbeat_;  // as offered in CONNECT
     auth::Principal principal_;
+    bool counted_online_ = false;                   // told the offline hook's tracker at CONNECT
     std::optional<std::int64_t> expires_at_;        // unix s: ERROR "token expired" then
     std::size_t token_watchers_ = 0;                // SUBSCRIBE /stampede/token held
     std::optional<std::int64_t> token_warned_for_;  // the expiry (unix s) already warned of

@@ -133,6 +133,11 @@ void Session::complete_connect(auth::Principal principal) {
     heartbeat_ = protocol::plan_heartbeat(client_heartbeat_, hb.server_min_ms, hb.client_min_ms);
     state_ = State::Connected;
     parser_.set_version(version_);
+    if (!principal_.anonymous) {
+        // Online for the offline hook until the session is destroyed (session.cpp).
+        host_.rooms().offline().session_opened(principal_.name, rooms::steady_now_ms());
+        counted_online_ = true;
+    }
 
     const std::string session = name();
     const std::string heartbeat_text =

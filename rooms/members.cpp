@@ -12,6 +12,7 @@ bool Members::join(std::string_view principal, std::string_view room, std::uint6
         return false;
     }
     cursors.emplace(std::string(room), latest);
+    rooms_[std::string(room)].emplace(principal);
     return true;
 }
 
@@ -46,6 +47,12 @@ bool Members::leave(std::string_view principal, std::string_view room) {
         return false;
     }
     found->second.erase(cursor);
+    if (const auto members = rooms_.find(std::string(room)); members != rooms_.end()) {
+        members->second.erase(std::string(principal));
+        if (members->second.empty()) {
+            rooms_.erase(members);
+        }
+    }
     if (found->second.empty()) {
         principals_.erase(found);  // no empty entries left behind by principals that left all
     }

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -46,6 +47,19 @@ class Members {
     std::vector<std::pair<std::string, std::uint64_t>> rooms_of(std::string_view principal) const;
     /// Memberships of every principal (metrics, tests).
     std::size_t memberships() const;
+    /// Calls `visit` with each member of `room`, under this class's lock (so `visit` must not
+    /// call back into it). O(members of the room): the offline hook's walk per message.
+    template <class Visit>
+    void for_each_member(std::string_view room, Visit&& visit) const {
+        const std::lock_guard guard(lock_);
+        const auto found = rooms_.find(std::string(room));
+        if (found == rooms_.end()) {
+            return;
+        }
+        for (const std::string& principal : found->second) {
+            visit(principal);
+        }
+    }
 
     /// latest - read_seq, never below 0 (a cursor is capped at the latest it was given, and
     /// the latest never goes back on a running node).
@@ -58,6 +72,8 @@ class Members {
 
     mutable std::mutex lock_;
     std::unordered_map<std::string, Cursors> principals_;
+    // The same memberships by room, for the offline hook's walk over a room's members.
+    std::unordered_map<std::string, std::set<std::string, std::less<>>> rooms_;
 };
 
 }  // namespace stampede::rooms

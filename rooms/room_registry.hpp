@@ -28,6 +28,7 @@
 #include "protocol/message.hpp"
 #include "protocol/room_pattern.hpp"
 #include "rooms/members.hpp"
+#include "rooms/offline_tracker.hpp"
 #include "rooms/presence.hpp"
 #include "storage/history_log.hpp"
 
@@ -81,6 +82,8 @@ class RoomRegistry {
     /// Who is a member of which room, and how far each has read (members.hpp).
     Members& members() { return members_; }
     const Members& members() const { return members_; }
+    /// Who is away, for the offline hook (offline_tracker.hpp); off unless enabled.
+    OfflineTracker& offline() { return offline_; }
     const std::string& epoch() const { return epoch_; }
     /// A SEND's RECEIPT waits for storage (the file log, or Redis).
     bool durable() const { return log_ != nullptr || storage_ == RoomStorage::Redis; }
@@ -156,6 +159,7 @@ class RoomRegistry {
     std::function<void(std::string_view)> reporter_;
     Presence presence_;
     Members members_;
+    OfflineTracker offline_;
 };
 
 /// A fresh random epoch (16 hex digits).

@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "core/offline_webhook.hpp"
 #include "net/shard.hpp"
 #include "protocol/close_reason.hpp"
 
@@ -19,7 +20,36 @@ void metric(std::string& out, std::string_view name, std::string_view type, std:
 
 }  // namespace
 
-std::string render_metrics(const NodeContext& node) {
+namespace {
+
+void offline_hook_metrics(std::string& text, const rooms::OfflineTracker& tracker,
+                          const OfflineWebhook* webhook) {
+    metric(text, "stampede_offline_hook_records_total", "counter",
+           "Offline hook records queued for the webhook (a room message and its away members).",
+           tracker.reported());
+    metric(text, "stampede_offline_hook_dropped_total", "counter",
+           "Offline hook records, or messages waiting in a member's debounce window, dropped "
+           "because their bounded queue was full.",
+           tracker.dropped());
+    metric(text, "stampede_offline_hook_returned_total", "counter",
+           "Messages not reported because their member came back within debounce_ms.",
+           tracker.returned());
+    metric(text, "stampede_offline_hook_delivered_total", "counter",
+           "Offline hook records the webhook accepted (2xx).",
+           webhook != nullptr ? webhook->delivered() : 0);
+    metric(text, "stampede_offline_hook_posts_total", "counter", "Webhook POSTs attempted.",
+           webhook != nullptr ? webhook->posts() : 0);
+    metric(text, "stampede_offline_hook_post_failures_total", "counter",
+           "Webhook POSTs that failed (no answer or not 2xx); most are retried.",
+           webhook != nullptr ? webhook->failures() : 0);
+    metric(text, "stampede_offline_hook_rejected_total", "counter",
+           "Offline hook records given up on: the webhook answered a 4xx other than 408/429.",
+           webhook != nullptr ? webhook->rejected() : 0);
+}
+
+}  // namespace
+
+std::string render_metrics(const NodeContext& node, const OfflineWebhook* webhook) {
     std::uint64_t connections = 0, in = 0, out = 0, dropped = 0, overflow = 0;
     std::array<std::uint64_t, protocol::kCloseReasonCount> closed{};
     for (const auto& shard : node.shards) {
@@ -110,6 +140,7 @@ std::string render_metrics(const NodeContext& node) {
     metric(text, "stampede_redis_connected", "gauge",
            "1 when both Redis connections are up (0 also when no cluster is configured).",
            static_cast<std::uint64_t>(relay.connected.load()));
+    offline_hook_metrics(text, node.rooms.offline(), webhook);
     return text;
 }
 

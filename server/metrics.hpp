@@ -7,7 +7,9 @@
 namespace stampede::broker {
 
 struct NodeContext;
+class OfflineWebhook;
 
-std::string render_metrics(const NodeContext& node);
+/// `webhook`: the offline hook's sender, null when no webhook is configured.
+std::string render_metrics(const NodeContext& node, const OfflineWebhook* webhook = nullptr);
 
 }  // namespace stampede::broker

@@ -111,7 +111,7 @@ Server::Server(config::ConfigPtr config)
             worker_,
             relay_counters_,
             shards_,
-            [this] { return render_metrics(node_); },
+            [this] { return render_metrics(node_, webhook_.get()); },
             websocket_protocols(),
             raw_protocols()} {
     log_.set_level(config_->logging.level);
@@ -123,6 +123,9 @@ Server::~Server() {
     // Before the shards go: a running task, or a history append completing, may still post
     // an answer to one of them.
     worker_.stop();
+    if (webhook_) {
+        webhook_->stop();
+    }
     rooms_->stop();
 }
 
@@ -200,6 +203,21 @@ bool Server::start_rooms() {
     return true;
 }
 
+// Before any shard starts: sessions count as online from the first CONNECT.
+void Server::start_offline_hook() {
+    const config::OfflineHookConfig& hook = config_->offline_hook;
+    if (!hook.webhook()) {
+        return;
+    }
+    rooms_->offline().enable(hook.debounce_ms);
+    WebhookSettings settings;
+    settings.url = hook.webhook_url;
+    settings.secret = hook.webhook_secret;
+    webhook_ = std::make_unique<OfflineWebhook>(rooms_->offline(), log_, std::move(settings));
+    webhook_->start();
+    log_.info("offline hook: webhook {}, debounce {} ms", hook.webhook_url, hook.debounce_ms);
+}
+
 int Server::run() {
     const sigset_t& signals = signals_.set;
     ::signal(SIGPIPE, SIG_IGN);
@@ -219,6 +237,7 @@ int Server::run() {
     if (!start_rooms()) {
         return 1;
     }
+    start_offline_hook();
     std::vector<std::vector<int>> fds;
     if (!open_listeners(fds)) {
         return 1;
@@ -286,6 +305,13 @@ void Server::reload() {
     next->node_id = config_->node_id;
     next->storage = config_->storage;
     next->redis = config_->redis;
+    // The hook's thread and tracker are made at start with these values.
+    if (!(next->offline_hook == config_->offline_hook)) {
+        log_.warn(
+            "offline_hook changed: it is restart-only, the running webhook stays until the next "
+            "start");
+    }
+    next->offline_hook = config_->offline_hook;
     // Rooms are numbered and kept by the registry made at start (and, with the file backend,
     // recovered into it): which topics are rooms, and what they keep, is restart-only too.
     if (!same_rooms(next->destinations.rooms, config_->destinations.rooms)) {
@@ -395,6 +421,9 @@ void Server::drain_and_stop() {
         shard->join();
     }
     worker_.stop();
+    if (webhook_) {
+        webhook_->stop();
+    }
     rooms_->stop();  // what the history log still holds reaches the disk
     log_.info("stopped");
 }

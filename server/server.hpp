@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "core/log_limiter.hpp"
+#include "core/offline_webhook.hpp"
 #include "core/security.hpp"
 #include "core/worker.hpp"
 #include "net/connection_gate.hpp"
@@ -50,6 +51,7 @@ class Server {
    private:
     bool open_listeners(std::vector<std::vector<int>>& fds);
     bool start_rooms();
+    void start_offline_hook();
     void log_listeners();
     void reload();
     void drain_and_stop();
@@ -86,6 +88,8 @@ class Server {
     bool refresher_stop_ = false;
     FailureTracker failures_;
     Worker worker_;
+    // The offline hook's webhook thread (offline_hook.webhook_url set); restart-only.
+    std::unique_ptr<OfflineWebhook> webhook_;
     std::vector<std::unique_ptr<Shard>> shards_;
     NodeContext node_;                        // what the shards get of all the above
     std::vector<std::uint16_t> bound_ports_;  // per listener, the real port

@@ -94,6 +94,30 @@ TEST(JwtClaims, PrincipalClaim) {
     }
 }
 
+// Two issuers ("guards") whose ids overlap: the same sub is two principals.
+TEST(JwtClaims, PrincipalPrefixKeepsTwoIssuersApart) {
+    const auto principal_of = [](const std::string& name, const std::string& prefix) {
+        config::JwtIssuerConfig config = testing::issuer_config({"HS256"}, name);
+        config.principal_prefix = prefix;
+        const JwtVerifierResult built =
+            JwtVerifier::create(config, KeySet::from_secret(kSecret).keys);
+        EXPECT_TRUE(built.verifier) << built.error;
+        const std::string token =
+            testing::mint(Algorithm::HS256, nullptr, kSecret, testing::header_for(Algorithm::HS256),
+                          R"({"sub":"7"})");
+        const AuthResult<Principal> result = built.verifier->verify(token, kNow);
+        EXPECT_TRUE(result.ok()) << result.detail;
+        return result.ok() ? result.value->name : std::string("<failed>");
+    };
+    EXPECT_EQ(principal_of("users", "user:"), "user:7");
+    EXPECT_EQ(principal_of("members", "member:"), "member:7");
+    EXPECT_EQ(principal_of("plain", ""), "7");
+    // A prefix is part of what x-sender shows: a control character is refused here too.
+    config::JwtIssuerConfig bad = testing::issuer_config({"HS256"}, "bad");
+    bad.principal_prefix = "m\n";
+    EXPECT_FALSE(JwtVerifier::create(bad, KeySet::from_secret(kSecret).keys).verifier);
+}
+
 TEST(JwtClaims, JtiIsKeptForRevocation) {
     AuthResult<Principal> result = verify(R"({"sub":"a","jti":"abc-123"})", "sub", "");
     ASSERT_TRUE(result.ok());

@@ -538,6 +538,34 @@ auth:
             "t.yaml:15: auth.jwt[11].keys.secret must not be empty"));
 }
 
+TEST(ConfigTest, JwtPrincipalPrefix) {
+    const ConfigPtr good = testing::load_good(R"(
+listeners: [ { name: web } ]
+auth:
+  jwt:
+    - { name: users, algorithms: [RS256], keys: { jwks_file: /j.json }, principal_prefix: "user:" }
+    - { name: members, algorithms: [RS256], keys: { jwks_file: /j.json } }
+)");
+    ASSERT_NE(good, nullptr);
+    EXPECT_EQ(good->auth.jwt[0].principal_prefix, "user:");
+    EXPECT_EQ(good->auth.jwt[1].principal_prefix, "");
+    EXPECT_THAT(errors_of(R"(
+listeners: [ { name: web } ]
+auth:
+  jwt:
+    - { name: a, algorithms: [RS256], keys: { jwks_file: /j.json }, principal_prefix: "m.x" }
+    - { name: b, algorithms: [RS256], keys: { jwks_file: /j.json }, principal_prefix: "a\tb" }
+    - { name: c, algorithms: [RS256], keys: { jwks_file: /j.json }, principal_prefix: [x] }
+)"),
+                ElementsAre("t.yaml:4: auth.jwt[0].principal_prefix 'm.x' must not hold '/', "
+                            "'.', '*' or '#': a principal holding one never matches a "
+                            "{principal} ACL rule (e.g. \"member:\" is fine)",
+                            "t.yaml:5: auth.jwt[1].principal_prefix must not hold control "
+                            "characters",
+                            "t.yaml:6: auth.jwt[2].principal_prefix must be a string, got a "
+                            "list"));
+}
+
 TEST(ConfigTest, PlainPasscodeIsAWarning) {
     ConfigResult r = load(R"(
 listeners: [ { name: web } ]
