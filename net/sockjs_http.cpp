@@ -33,13 +33,6 @@ std::string header_copy(lws* wsi, lws_token_indexes token) {
     return length > 0 ? std::string(value, static_cast<std::size_t>(length)) : std::string();
 }
 
-std::string custom_header(lws* wsi, const char* name) {
-    char value[512];
-    const int name_length = static_cast<int>(std::string_view(name).size());
-    const int length = lws_hdr_custom_copy(wsi, value, sizeof value, name, name_length);
-    return length > 0 ? std::string(value, static_cast<std::size_t>(length)) : std::string();
-}
-
 std::string http_date(std::time_t when) {
     std::tm parts{};
     gmtime_r(&when, &parts);
@@ -159,7 +152,7 @@ int SockjsHttp::begin(lws* wsi, const ShardListener& listener, std::string_view 
     Request request;
     request.wsi = wsi;
     request.origin = header_copy(wsi, WSI_TOKEN_ORIGIN);
-    request.allow_headers = custom_header(wsi, "access-control-request-headers:");
+    request.allow_headers = header_copy(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS);
     switch (route.target) {
         case sockjs::Target::NotFound:
             return answer(wsi, request, 404, kPlain, "Not found.\n");

@@ -19,6 +19,13 @@ inline constexpr std::uint16_t kGoAway = 3000;             // the server ended t
 inline constexpr std::uint16_t kAnotherConnection = 2010;  // a second receiver for a session
 inline constexpr std::uint16_t kInterrupted = 1002;        // a receiver went away mid-request
 
+/// The largest JSON a client may send in one message (an xhr_send body, a websocket
+/// message) when STOMP frames may be `max_frame_bytes` long: JSON escaping can double
+/// ordinary text, and a little room is left for the array around it.
+constexpr std::size_t max_message_bytes(std::size_t max_frame_bytes) {
+    return 2 * max_frame_bytes + 65536;
+}
+
 /// Appends `a["<text>"]`: one message holding `text` as a JSON string, escaped as SockJS
 /// servers must (control characters, U+200C-U+200F, U+2028-U+202F, U+2060-U+206F,
 /// U+FFF0-U+FFFF, quote and backslash). `text` is meant to be UTF-8; a byte that does not
