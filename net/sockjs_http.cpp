@@ -198,6 +198,11 @@ int SockjsHttp::begin(lws* wsi, const ShardListener& listener, std::string_view 
     id = request.id;
     if (route.target == sockjs::Target::XhrSend) {
         request.kind = Kind::Send;
+        if (header_copy(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING).find("chunked") !=
+            std::string::npos) {
+            request.chunked = std::make_unique<ChunkedBody>(
+                sockjs::max_message_bytes(shard_.config().limits.max_frame_bytes));
+        }
         requests_.emplace(id, std::move(request));
         return 0;  // the body follows
     }
@@ -258,6 +263,25 @@ int SockjsHttp::body(std::uint64_t id, std::string_view chunk) {
         return 0;  // a receiver's body (none is expected) is ignored
     }
     Request& request = it->second;
+    if (request.chunked) {
+        // lws hands a chunked body over as it came and never says when it ends: decoded here.
+        switch (request.chunked->feed(chunk, request.body)) {
+            case ChunkedBody::Status::More:
+                return 0;
+            case ChunkedBody::Status::Done:
+                request.too_large = request.chunked->overflowed();
+                request.chunked.reset();
+                return body_complete(request.wsi, id);
+            case ChunkedBody::Status::Broken:
+                request.kind = Kind::Answer;
+                request.status = 400;
+                request.content_type = std::string(kPlain);
+                request.text = "Broken chunked encoding.\n";
+                request.chunked.reset();
+                lws_callback_on_writable(request.wsi);
+                return 0;
+        }
+    }
     const std::size_t max = sockjs::max_message_bytes(shard_.config().limits.max_frame_bytes);
     if (request.too_large || request.body.size() + chunk.size() > max) {
         request.too_large = true;
@@ -274,6 +298,9 @@ int SockjsHttp::body_complete(lws* wsi, std::uint64_t id) {
         return 0;
     }
     Request& request = it->second;
+    if (request.chunked) {
+        return 0;  // lws saw a body end that the chunked framing has not: wait for it
+    }
     request.kind = Kind::Answer;
     request.content_type = std::string(kPlain);
     const std::optional<unsigned> owner = shard_.node().sockjs.owner(request.key);

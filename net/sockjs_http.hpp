@@ -7,9 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "http/chunked_body.hpp"
 
 struct lws;
 
@@ -47,6 +50,7 @@ class SockjsHttp {
         // Send: the body as it arrives, or too large (read and dropped; 413 at its end)
         std::string body;
         bool too_large = false;
+        std::unique_ptr<ChunkedBody> chunked;  // Transfer-Encoding: chunked (Node's http)
         // Answer (and a Send's answer): written on WRITEABLE
         unsigned status = 0;
         std::string content_type;
