@@ -357,6 +357,9 @@ int SockjsHttp::writeable(lws* wsi, std::uint64_t& id) {
 }
 
 int SockjsHttp::write_receive(lws* wsi, Request& request) {
+    if (request.ended) {
+        return -1;  // all written and passed on: the connection ends
+    }
     if (request.ack_owed && !lws_partial_buffered(wsi)) {
         request.ack_owed = false;
         shard_.run_on(request.owner, [key = request.key, id = request.id](Shard& shard) {

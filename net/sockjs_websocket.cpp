@@ -34,8 +34,13 @@ void SockjsWebsocket::on_heartbeat(struct ev_loop*, void* watcher, int) {
 
 SockjsWebsocket::Input SockjsWebsocket::receive(std::string_view fragment, bool last,
                                                 std::size_t max_message_bytes, std::string& stomp) {
+    if (refused_) {
+        return Input::Incomplete;  // the ERROR is on its way; what follows is not read
+    }
     if (message_.size() + fragment.size() > max_message_bytes) {
         message_.clear();
+        message_.shrink_to_fit();
+        refused_ = true;
         return Input::TooLarge;
     }
     message_.append(fragment);

@@ -47,8 +47,9 @@ class SockjsWebsocket {
     bool opened_ = false;
     bool heartbeat_due_ = false;
     bool close_sent_ = false;
-    std::string message_;  // the WebSocket message being received
-    std::string framed_;   // LWS_PRE + one frame being written
+    bool refused_ = false;  // a message was too large: the rest of the input is ignored
+    std::string message_;   // the WebSocket message being received
+    std::string framed_;    // LWS_PRE + one frame being written
 };
 
 }  // namespace stampede::broker
