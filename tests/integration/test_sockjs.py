@@ -6,6 +6,7 @@ STOMP between a SockJS session and a plain WebSocket client. Two shards, so cons
 requests of one session land on both."""
 
 import json
+import socket
 import time
 import unittest
 
@@ -309,6 +310,33 @@ class SockjsHttpTest(BrokerTestCase):
         client.subscribe("/topic/raw", "1")
         client.send("/topic/raw", b"plain")
         self.assertEqual(client.expect("MESSAGE").body, b"plain")
+
+
+class SockjsOriginTest(BrokerTestCase):
+    """allowed_origins applies to SockJS as to the plain WebSocket."""
+
+    def config(self):
+        config = sockjs_config(shards=1)
+        config["listeners"][0]["allowed_origins"] = ["https://app.example"]
+        return config
+
+    def test_unlisted_origin_is_refused(self):
+        port = self.broker.ws_port
+        url = new_session_url()
+        status, _, _ = request(port, "POST", url + "/xhr", headers={"Origin": "https://evil"})
+        self.assertEqual(status, 403)
+        status, h, body = request(port, "POST", url + "/xhr",
+                                  headers={"Origin": "https://app.example"})
+        self.assertEqual((status, body), (200, b"o\n"))
+        self.assertEqual(h["access-control-allow-origin"], "https://app.example")
+        self.assertEqual(request(port, "POST", url + "/xhr_send", body='["\\n"]',
+                                 headers={"Origin": "https://evil"})[0], 403)
+        sock = socket.create_connection(("127.0.0.1", port), timeout=deadline_s(10))
+        self.addCleanup(sock.close)
+        sock.sendall((f"GET {url}/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\nOrigin: https://evil\r\n\r\n").encode())
+        self.assertIn(b" 403 ", sock.recv(4096).split(b"\r\n")[0] + b" ")
 
 
 class SockjsOffTest(BrokerTestCase):
