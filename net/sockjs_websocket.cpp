@@ -67,6 +67,9 @@ bool SockjsWebsocket::write_text(lws* wsi, std::string_view text) {
 }
 
 bool SockjsWebsocket::write(lws* wsi, std::string_view stomp, bool closing) {
+    if (close_sent_) {
+        return true;  // nothing follows the close frame (a heart-beat due meanwhile neither)
+    }
     if (!opened_) {
         opened_ = true;
         if (!write_text(wsi, sockjs::kOpenFrame)) {
