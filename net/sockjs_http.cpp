@@ -193,7 +193,9 @@ int SockjsHttp::begin(lws* wsi, const ShardListener& listener, std::string_view 
     if (!origin_allowed(listener.config.allowed_origins, request.origin)) {
         return answer(wsi, request, 403, kPlain, "origin not allowed\n");
     }
-    request.key = std::string(route.session);
+    // Session ids are the client's choice: each listener has its own ("<listener>/<id>" is
+    // unambiguous, an id holds no '/').
+    request.key = listener.config.name + '/' + std::string(route.session);
     request.id = next_request_++;
     id = request.id;
     if (route.target == sockjs::Target::XhrSend) {
