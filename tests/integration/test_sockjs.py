@@ -312,6 +312,55 @@ class SockjsHttpTest(BrokerTestCase):
         self.assertEqual(client.expect("MESSAGE").body, b"plain")
 
 
+class SockjsHostileTest(BrokerTestCase):
+    """Odd and broken requests under the prefix get an answer or a closed connection; the
+    broker serves on."""
+
+    def config(self):
+        return sockjs_config()
+
+    def raw(self, data, timeout=5):
+        sock = socket.create_connection(("127.0.0.1", self.broker.ws_port),
+                                        timeout=deadline_s(timeout))
+        try:
+            sock.sendall(data)
+            out = b""
+            while True:
+                try:
+                    chunk = sock.recv(65536)
+                except (socket.timeout, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+        finally:
+            sock.close()
+
+    def test_odd_requests(self):
+        port = self.broker.ws_port
+        url = new_session_url()
+        for method in ("PUT", "DELETE", "PATCH", "HEAD"):
+            status = request(port, method, url + "/xhr")[0]
+            self.assertIn(status, (400, 404, 405), method)
+        self.assertEqual(request(port, "POST", f"{PREFIX}/0/{'s' * 200}/xhr")[0], 404)
+        answer = self.raw((f"POST {url}/xhr_send HTTP/1.1\r\nHost: x\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\nzz\r\n").encode())
+        self.assertTrue(answer == b"" or b" 400 " in answer.split(b"\r\n")[0] + b" ", answer)
+        # A receiver whose request is cut in its head, and one that goes away at once.
+        self.raw(f"POST {url}/xhr_streaming HTTP/1.1\r\nHost".encode(), timeout=1)
+        self.raw(f"POST {url}/xhr HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode(),
+                 timeout=0.2)
+        # Many sessions' worth of xhr_send to ids that do not exist.
+        for i in range(50):
+            self.assertEqual(request(port, "POST", f"{PREFIX}/0/nope{i}/xhr_send",
+                                     body='["x"]')[0], 404)
+        status, _, body = request(port, "GET", PREFIX + "/info")
+        self.assertEqual(status, 200)
+        s = Session(port)
+        s.open_and_connect()
+
+
 class SockjsOriginTest(BrokerTestCase):
     """allowed_origins applies to SockJS as to the plain WebSocket."""
 

@@ -10,6 +10,7 @@
 import http.client
 import json
 import re
+import socket
 import time
 import unittest
 
@@ -161,6 +162,55 @@ class NodeSessionLimitTest(BrokerTestCase):
         self.assertIn(b"limits.max_connections", body)
         sessions[0].send("CONNECT", [("accept-version", "1.2"), ("host", "x")])
         sessions[0].poll_until(lambda f: any(c[0] == "CONNECTED" for c in f))
+
+
+class SlowStreamingReaderTest(BrokerTestCase):
+    """A receiver that stops reading holds one batch on its shard; the rest waits in the STOMP
+    session's outbound queue, where limits.max_pending_bytes_per_connection applies."""
+
+    def config(self):
+        # No response limit to end the answer early: the reader must stall the session itself.
+        return sockjs_config(limits={"max_pending_bytes_per_connection": 65536},
+                             sockjs={"streaming_limit_bytes": 1 << 30})
+
+    def test_a_stalled_streaming_reader_becomes_a_slow_consumer(self):
+        port = self.broker.ws_port
+        s = Session(port)
+        s.open_and_connect()
+        s.send("SUBSCRIBE", [("destination", "/topic/flood"), ("id", "1"), ("receipt", "r")])
+        s.poll_until(lambda f: any(c[0] == "RECEIPT" for c in f))
+        stalled = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.settimeout(deadline_s(10))
+        stalled.connect(("127.0.0.1", port))
+        self.addCleanup(stalled.close)
+        stalled.sendall(f"POST {s.url}/xhr_streaming HTTP/1.1\r\nHost: x\r\n"
+                        "Content-Length: 0\r\n\r\n".encode())
+        publisher = RawStomp.websocket("127.0.0.1", port)
+        self.addCleanup(publisher.close)
+        publisher.connect()
+        body = b"f" * 4000
+        for i in range(1000):  # 4 MB, far past what the sockets and the limit hold
+            publisher.send("/topic/flood", body)
+            if i % 100 == 99:
+                publisher.sync()
+        # Now the reader reads: what it gets ends with the slow-consumer ERROR and c[3000].
+        stalled.settimeout(deadline_s(10))
+        data = b""
+        while True:
+            try:
+                chunk = stalled.recv(1 << 16)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+        tail = data[-2000:].decode("utf-8", "replace")
+        self.assertIn("message:slow consumer", tail)
+        self.assertTrue(tail.endswith('c[3000,"Go away!"]\n'), tail[-200:])
+        self.assertLess(len(data), 4000 * 1000 // 4, "the broker bounded what it held")
+        # The publisher was never held back.
+        publisher.send("/topic/other", b"x", receipt=True)
 
 
 class IdleSessionTest(SockjsLimitsMixin, BrokerTestCase):
