@@ -182,12 +182,15 @@ int SockjsHttp::begin(lws* wsi, const ShardListener& listener, std::string_view 
         case sockjs::Target::Xhr:
         case sockjs::Target::XhrStreaming:
         case sockjs::Target::XhrSend:
+        case sockjs::Target::EventSource:
             break;
     }
-    if (method == Method::Options) {
+    // EventSource is a GET (the browser's EventSource can do nothing else); the others POST.
+    const Method wanted = route.target == sockjs::Target::EventSource ? Method::Get : Method::Post;
+    if (method == Method::Options && wanted == Method::Post) {
         return options(wsi, request, "OPTIONS, POST");
     }
-    if (method != Method::Post) {
+    if (method != wanted) {
         return answer(wsi, request, 404, kPlain, "Not found.\n");
     }
     if (!origin_allowed(listener.config.allowed_origins, request.origin)) {
@@ -209,8 +212,10 @@ int SockjsHttp::begin(lws* wsi, const ShardListener& listener, std::string_view 
         return 0;  // the body follows
     }
     auto [it, fresh] = requests_.emplace(id, std::move(request));
-    const int result =
-        begin_receive(wsi, listener, it->second, route.target == sockjs::Target::XhrStreaming);
+    const Format format = route.target == sockjs::Target::Xhr            ? Format::Polling
+                          : route.target == sockjs::Target::XhrStreaming ? Format::Streaming
+                                                                         : Format::EventSource;
+    const int result = begin_receive(wsi, listener, it->second, format);
     if (it->second.kind == Kind::Answer) {
         requests_.erase(it);
         id = 0;
@@ -219,7 +224,8 @@ int SockjsHttp::begin(lws* wsi, const ShardListener& listener, std::string_view 
 }
 
 int SockjsHttp::begin_receive(lws* wsi, const ShardListener& listener, Request& request,
-                              bool streaming) {
+                              Format format) {
+    const bool streaming = format != Format::Polling;
     const auto& trusted = shard_.config().auth.trusted_proxies;
     char address[128] = "";
     lws_get_peer_simple(wsi, address, sizeof address);
@@ -244,7 +250,7 @@ int SockjsHttp::begin_receive(lws* wsi, const ShardListener& listener, Request& 
     }
     request.kind = Kind::Receive;
     request.owner = claim.owner;
-    request.streaming = streaming;
+    request.format = format;
     // The answer waits for frames as long as the session has none: lws's wait for the rest
     // of a request must not cut it (the heart-beat frame answers a quiet poll in time, and
     // the kernel's keepalive finds dead peers).
@@ -377,15 +383,32 @@ int SockjsHttp::write_receive(lws* wsi, Request& request) {
         HeaderList headers;
         add_cors(headers, request.origin, request.allow_headers);
         headers.emplace_back("cache-control:", std::string(kNoCache));
-        if (!write_head(wsi, 200, kJavascript, -1, headers)) {
+        const bool events = request.format == Format::EventSource;
+        if (!write_head(wsi, 200, events ? "text/event-stream;charset=UTF-8" : kJavascript, -1,
+                        headers)) {
             return -1;
         }
-        if (request.streaming) {
+        if (request.format == Format::Streaming) {
             bytes.assign(kPreludeBytes, 'h');
             bytes += '\n';
+        } else if (events) {
+            bytes = "\r\n";  // a prelude some browsers need before the first event
         }
     }
-    bytes += request.out;
+    if (request.format == Format::EventSource) {
+        // The owner sends frames one per line (JSON escapes every newline inside a frame);
+        // each becomes one event.
+        std::string_view rest = request.out;
+        while (!rest.empty()) {
+            const auto end = rest.find('\n');
+            bytes += "data: ";
+            bytes.append(rest.substr(0, end));
+            bytes += "\r\n\r\n";
+            rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+        }
+    } else {
+        bytes += request.out;
+    }
     const bool had_frames = !request.out.empty();
     request.out.clear();
     if (!write_body(wsi, bytes, request.finish)) {
@@ -419,7 +442,7 @@ void SockjsHttp::closed(std::uint64_t id) {
     }
     const Request& request = it->second;
     if (request.kind == Kind::Receive && !request.ended) {
-        const SockjsReceiver receiver{shard_.shard_index(), id, request.streaming};
+        const SockjsReceiver receiver{shard_.shard_index(), id, request.format != Format::Polling};
         shard_.run_on(request.owner, [key = request.key, receiver](Shard& shard) {
             shard.sockjs_sessions().receiver_gone(key, receiver);
         });

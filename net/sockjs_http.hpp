@@ -40,6 +40,8 @@ class SockjsHttp {
 
    private:
     enum class Kind { Answer, Send, Receive };
+    /// How a receiving request's answer looks.
+    enum class Format { Polling, Streaming, EventSource };
     struct Request {
         lws* wsi = nullptr;
         std::uint64_t id = 0;
@@ -57,7 +59,7 @@ class SockjsHttp {
         std::string text;
         // Receive
         unsigned owner = 0;
-        bool streaming = false;
+        Format format = Format::Polling;
         bool head_sent = false;
         bool finish = false;
         bool ended = false;     // the answer is complete: its end is no abort
@@ -65,7 +67,7 @@ class SockjsHttp {
         std::string out;
     };
 
-    int begin_receive(lws* wsi, const ShardListener& listener, Request& request, bool streaming);
+    int begin_receive(lws* wsi, const ShardListener& listener, Request& request, Format format);
     int write_receive(lws* wsi, Request& request);
     /// Writes an answer with the SockJS headers (CORS, no caching) and ends the connection.
     int answer(lws* wsi, const Request& request, unsigned status, std::string_view content_type,

@@ -19,6 +19,9 @@ Target session_transport(std::string_view name) {
     if (name == "xhr_streaming") {
         return Target::XhrStreaming;
     }
+    if (name == "eventsource") {
+        return Target::EventSource;
+    }
     return Target::NotFound;
 }
 

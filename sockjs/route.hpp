@@ -14,6 +14,7 @@ enum class Target {
     Xhr,           // .../xhr (polling receiver)
     XhrSend,       // .../xhr_send
     XhrStreaming,  // .../xhr_streaming
+    EventSource,   // .../eventsource (a streaming receiver in text/event-stream)
 };
 
 /// Session ids longer than this are refused (404): they are table keys.

@@ -126,11 +126,13 @@ class Session:
 
 
 class StreamingReceiver:
-    """A POST .../xhr_streaming held open; read() gives each complete line as it arrives."""
+    """A POST .../xhr_streaming (or a GET .../eventsource) held open; read() gives each
+    complete line as it arrives."""
 
-    def __init__(self, port, url, timeout=10):
+    def __init__(self, port, url, timeout=10, transport="xhr_streaming"):
+        method = "GET" if transport == "eventsource" else "POST"
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=deadline_s(timeout))
-        self.sock.sendall((f"POST {url}/xhr_streaming HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        self.sock.sendall((f"{method} {url}/{transport} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                            "Content-Length: 0\r\n\r\n").encode())
         self.buf = b""
         self.eof = False

@@ -1,6 +1,6 @@
 """SockJS on a ws listener (sockjs.prefix), checked over raw HTTP and WebSocket against the
 SockJS protocol: /info, the greeting and 404s, the open/heartbeat/array/close frames, xhr-
-polling, xhr-streaming (prelude, response limit), xhr_send's errors, one receiver per
+polling, xhr-streaming (prelude, response limit), eventsource, xhr_send's errors, one receiver per
 session (2010), the close codes 3000 and 1002, the SockJS and raw websocket transports, and
 STOMP between a SockJS session and a plain WebSocket client. Two shards, so consecutive
 requests of one session land on both."""
@@ -72,7 +72,7 @@ class SockjsHttpTest(BrokerTestCase):
             self.assertEqual(headers["content-type"].replace(" ", ""), "text/plain;charset=UTF-8")
         # ("//" and "///" reach the broker as "/": lws merges repeated slashes in paths.)
         for suffix in ("/a", "/a.html", "/a/a", "/a/a/", "/a/", "/iframe.html",
-                       "/a/a/eventsource", "/a/a/jsonp", "//a/xhr", "/a./a/xhr", "/a/a./xhr",
+                       "/a/a/htmlfile", "/a/a/jsonp", "//a/xhr", "/a./a/xhr", "/a/a./xhr",
                        "/./././xhr"):
             self.assertEqual(self.get(PREFIX + suffix)[0], 404, suffix)
             self.assertEqual(self.post(PREFIX + suffix)[0], 404, suffix)
@@ -212,6 +212,27 @@ class SockjsHttpTest(BrokerTestCase):
         while "after the limit" not in line:
             self.assertTrue(line == "h" or "x" * 500 in line, line)
             line = again.read()
+
+    def test_eventsource_transport(self):
+        url = new_session_url()
+        events = StreamingReceiver(self.broker.ws_port, url, transport="eventsource")
+        self.addCleanup(events.close)
+        self.assertEqual(events.status, 200)
+        self.assertEqual(events.headers["content-type"].replace(" ", ""),
+                         "text/event-stream;charset=UTF-8")
+        self.assertEqual(events.headers["cache-control"], NO_CACHE)
+        self.assertEqual(events.read(), "\r")  # the prelude, "\r\n"
+        self.assertEqual(events.read(), "data: o\r")
+        self.assertEqual(events.read(), "\r")
+        s = Session(self.broker.ws_port, url)
+        s.send("CONNECT", [("accept-version", "1.2"), ("host", "x")])
+        line = events.read()
+        self.assertTrue(line.startswith("data: a["), line)
+        frame = line[len("data: "):].rstrip("\r")
+        self.assertTrue(json.loads(frame[1:])[0].startswith("CONNECTED\n"), frame)
+        self.assertEqual(events.read(), "\r")  # the event's blank line
+        # POST is not how an EventSource asks.
+        self.assertEqual(request(self.broker.ws_port, "POST", url + "/eventsource")[0], 404)
 
     def test_heartbeat_frame_answers_a_quiet_poll(self):
         s = Session(self.broker.ws_port)

@@ -1,6 +1,6 @@
 """The real sockjs-client from npm with @stomp/stompjs 7 against SockJS on the broker
-(tests/interop/sockjs_client.scenario.mjs): websocket, xhr-streaming and xhr-polling forced
-one at a time, on two shards so the xhr requests of one session land on both."""
+(tests/interop/sockjs_client.scenario.mjs): websocket, xhr-streaming, xhr-polling and
+eventsource forced one at a time, on two shards so the xhr requests of one session land on both."""
 
 import unittest
 

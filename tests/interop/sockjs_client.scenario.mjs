@@ -1,7 +1,7 @@
 // The real sockjs-client (npm) with @stomp/stompjs 7 (its webSocketFactory), as a Spring app
 // uses them, against a broker with SockJS under a prefix (run by tests/integration/
 // test_sockjs_interop.py, which sets STAMPEDE_SOCKJS_URL and STAMPEDE_WS_URL). Each transport
-// is forced in turn: connect, subscribe, send, receive, a big message, disconnect; and STOMP
+// is forced in turn (eventsource too): connect, subscribe, send, receive, a big message, disconnect; and STOMP
 // both ways between a SockJS client and a plain WebSocket client.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ function sockjsClient(transport) {
   return client;
 }
 
-for (const transport of ['websocket', 'xhr-streaming', 'xhr-polling']) {
+for (const transport of ['websocket', 'xhr-streaming', 'xhr-polling', 'eventsource']) {
   test(`sockjs-client over ${transport}`, { timeout: ms(60000) }, async () => {
     const sockjs = sockjsClient(transport);
     const plain = makeClient();

@@ -26,6 +26,7 @@ TEST(SockjsRoute, SessionTransports) {
     EXPECT_EQ(target_of("/ws-sockjs/1/s/xhr"), Target::Xhr);
     EXPECT_EQ(target_of("/ws-sockjs/1/s/xhr_send"), Target::XhrSend);
     EXPECT_EQ(target_of("/ws-sockjs/1/s/websocket"), Target::Websocket);
+    EXPECT_EQ(target_of("/ws-sockjs/1/s/eventsource"), Target::EventSource);
 }
 
 TEST(SockjsRoute, NotFound) {
@@ -33,7 +34,7 @@ TEST(SockjsRoute, NotFound) {
          {"/ws-sockjsx", "/ws-sockjs/a", "/ws-sockjs/a.html", "/ws-sockjs//", "/ws-sockjs///",
           "/ws-sockjs/a/a", "/ws-sockjs/a/a/", "/ws-sockjs//a/xhr", "/ws-sockjs/a./a/xhr",
           "/ws-sockjs/a/a./xhr", "/ws-sockjs/./././xhr", "/ws-sockjs/a/a/xhr/x",
-          "/ws-sockjs/a/a/eventsource", "/ws-sockjs/iframe.html", "/other/a/a/xhr", "/"}) {
+          "/ws-sockjs/a/a/htmlfile", "/ws-sockjs/iframe.html", "/other/a/a/xhr", "/"}) {
         EXPECT_EQ(target_of(path), Target::NotFound) << path;
     }
 }
