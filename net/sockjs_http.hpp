@@ -1,9 +1,9 @@
 // SockjsHttp: the HTTP side of SockJS on a shard: routes a request under a listener's sockjs
 // prefix (sockjs/route.hpp), answers /info, the greeting, OPTIONS and errors at once, reads
 // xhr_send bodies and hands their STOMP bytes to the session's owner, and holds receiving
-// requests (xhr, xhr_streaming) open while the owner sends them frames (SockjsSessions).
-// Every answer carries `connection: close`, as all HTTP on the ws port does (http_glue.cpp).
-// Shard thread only.
+// requests (xhr, xhr_streaming, eventsource) open while the owner sends them frames
+// (SockjsSessions). Every answer carries `connection: close`, as all HTTP on the ws port does
+// (http_glue.cpp). Shard thread only.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
-// SockjsSession: a SockJS session of the xhr transports (xhr-polling, xhr-streaming), bound to
-// a STOMP Session through the Transport interface as a WebSocket Connection is. The session
-// outlives the HTTP requests that carry it: at most one receiving request at a time (on any
-// shard; see SockjsSessions) gets its output as SockJS frames, and without one the session
-// ends after sockjs.disconnect_delay_ms. Owning shard's thread only.
+// SockjsSession: a SockJS session of the xhr and eventsource transports (xhr-polling,
+// xhr-streaming, eventsource), bound to a STOMP Session through the Transport interface as a
+// WebSocket Connection is. The session outlives the HTTP requests that carry it: at most one
+// receiving request at a time (on any shard; see SockjsSessions) gets its output as SockJS frames,
+// and without one the session ends after sockjs.disconnect_delay_ms. Owning shard's thread only.
 #pragma once
 
 #include <cstdint>
