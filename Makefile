@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := parser envelope publish_form config jwt
+FUZZ_TARGETS := parser envelope publish_form config jwt sockjs
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps npm-deps build build-asan run test test-release test-asan fuzz clean

@@ -94,6 +94,28 @@ void read_tls(Section s, std::optional<TlsConfig>& out) {
     out = std::move(tls);
 }
 
+void read_sockjs(Section s, const ListenerConfig& l, SockjsConfig& out) {
+    if (!s.present()) {
+        return;
+    }
+    if (Where w = read_string(s, "prefix", out.prefix); w && !out.prefix.empty()) {
+        if (!out.prefix.starts_with('/') || out.prefix.ends_with('/')) {
+            s.diag().error(*w, fmt::format("{} must start with '/' and not end with one, got '{}'",
+                                           s.qualify("prefix"), out.prefix));
+        } else if (l.protocol != ListenerProtocol::Ws) {
+            s.diag().error(
+                *w, fmt::format("{}: SockJS is served on ws listeners only", s.qualify("prefix")));
+        } else if (out.prefix == l.path) {
+            s.diag().error(*w, fmt::format("{} '{}' is the listener's WebSocket path",
+                                           s.qualify("prefix"), out.prefix));
+        }
+    }
+    read_uint(s, "heartbeat_ms", out.heartbeat_ms, 100, 3600000);
+    read_uint(s, "disconnect_delay_ms", out.disconnect_delay_ms, 100, 3600000);
+    read_uint(s, "streaming_limit_bytes", out.streaming_limit_bytes, 4096, 1u << 30);
+    s.check_unknown();
+}
+
 ListenerConfig read_listener(Section& s) {
     ListenerConfig l;
     read_required_string(s, "name", l.name);
@@ -104,6 +126,7 @@ ListenerConfig read_listener(Section& s) {
     read_url_path(s, "path", l.path, false);
     read_optional_bool(s, "anonymous", l.anonymous);
     read_strings(s, "allowed_origins", l.allowed_origins);
+    read_sockjs(s.section("sockjs"), l, l.sockjs);
     read_tls(s.section("tls"), l.tls);
     s.check_unknown();
     return l;

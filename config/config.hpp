@@ -19,6 +19,14 @@ struct TlsConfig {
 
 enum class ListenerProtocol { Ws, Tcp };
 
+/// SockJS on a ws listener (docs/protocol.md, "SockJS"). Restart-only, like the listener.
+struct SockjsConfig {
+    std::string prefix;                            // e.g. /ws-sockjs; empty = off
+    std::uint64_t heartbeat_ms = 25000;            // an 'h' frame this often on an idle session
+    std::uint64_t disconnect_delay_ms = 5000;      // a session with no receiver ends after this
+    std::uint64_t streaming_limit_bytes = 131072;  // an xhr_streaming response ends after this
+};
+
 struct ListenerConfig {
     std::string name;
     ListenerProtocol protocol = ListenerProtocol::Ws;
@@ -27,6 +35,7 @@ struct ListenerConfig {
     std::string path = "/ws";
     std::optional<bool> anonymous;  // null = follow auth.anonymous
     std::vector<std::string> allowed_origins;
+    SockjsConfig sockjs;
     std::optional<TlsConfig> tls;
 };
 

@@ -9,6 +9,7 @@
 
 #include "core/log.hpp"
 #include "core/trusted_proxies.hpp"
+#include "sockjs/framing.hpp"
 
 namespace stampede::broker {
 
@@ -57,8 +58,9 @@ std::string client_address(lws* wsi, bool http, const std::vector<std::string>& 
 }
 
 Connection::Connection(const Where& where, lws* wsi, bool websocket, bool anonymous_allowed,
-                       std::uint64_t id)
-    : writes_(where.writes),
+                       std::uint64_t id, std::uint64_t sockjs_heartbeat_ms)
+    : shard_(where.shard),
+      writes_(where.writes),
       loop_(where.loop),
       log_(where.log),
       wsi_(wsi),
@@ -70,12 +72,42 @@ Connection::Connection(const Where& where, lws* wsi, bool websocket, bool anonym
         reinterpret_cast<void (*)(struct ev_loop*, ev_timer*, int)>(&Connection::on_timer_event),
         0., 0.);
     timer_->watcher.data = this;
+    if (sockjs_heartbeat_ms > 0) {
+        sockjs_ = std::make_unique<SockjsWebsocket>(loop_, sockjs_heartbeat_ms, *this);
+    }
     session_ = std::make_unique<Session>(id, where.shard, *this, anonymous_allowed);
+    if (sockjs_) {
+        request_write();  // the open frame goes first, before the client says anything
+    }
 }
 
 Connection::~Connection() {
     ev_timer_stop(loop_, &timer_->watcher);
     session_.reset();
+}
+
+int Connection::receive_websocket(std::string_view fragment, bool last) {
+    if (!sockjs_) {
+        session_->on_bytes(fragment);
+        return 0;
+    }
+    std::string stomp;
+    const std::size_t max_bytes = sockjs::max_message_bytes(shard_.config().limits.max_frame_bytes);
+    switch (sockjs_->receive(fragment, last, max_bytes, stomp)) {
+        case SockjsWebsocket::Input::Incomplete:
+            return 0;
+        case SockjsWebsocket::Input::Ready:
+            session_->on_bytes(stomp);
+            return 0;
+        case SockjsWebsocket::Input::TooLarge:
+            session_->fail(
+                protocol::CloseReason::FrameTooLarge,
+                fmt::format("a SockJS message may hold at most {} bytes of JSON", max_bytes));
+            return 0;
+        case SockjsWebsocket::Input::Broken:
+            return -1;  // the protocol says: end the connection abruptly
+    }
+    return -1;
 }
 
 void Connection::request_write() {
@@ -104,7 +136,13 @@ int Connection::write_batch(std::string& scratch, std::size_t max_bytes, bool in
                             std::atomic<std::uint64_t>& messages_out) {
     scratch.assign(LWS_PRE, '\0');
     const Session::Batch batch = session_->drain_into(scratch, max_bytes);
-    if (batch.bytes > 0) {
+    if (sockjs_) {
+        if (!sockjs_->write(wsi_, std::string_view(scratch).substr(LWS_PRE, batch.bytes),
+                            batch.close_after)) {
+            return -1;
+        }
+        messages_out.fetch_add(batch.messages, std::memory_order_relaxed);
+    } else if (batch.bytes > 0) {
         const auto mode = !websocket_    ? LWS_WRITE_RAW
                           : batch.binary ? LWS_WRITE_BINARY
                                          : LWS_WRITE_TEXT;

@@ -13,6 +13,7 @@
 
 #include "core/session.hpp"
 #include "core/transport.hpp"
+#include "net/sockjs_websocket.hpp"
 
 struct lws;
 struct ev_loop;
@@ -43,8 +44,10 @@ class Connection final : public Transport {
         struct ev_loop* loop;
         Logger& log;
     };
+    /// `sockjs_heartbeat_ms` > 0: the SockJS websocket transport (SockJS framing around the
+    /// STOMP stream, a heart-beat frame that often).
     Connection(const Where& where, lws* wsi, bool websocket, bool anonymous_allowed,
-               std::uint64_t id);
+               std::uint64_t id, std::uint64_t sockjs_heartbeat_ms = 0);
     ~Connection() override;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -56,6 +59,9 @@ class Connection final : public Transport {
     Session& session() { return *session_; }
     lws* wsi() const { return wsi_; }
     bool websocket() const { return websocket_; }
+    /// A WebSocket message fragment (`last`: the message ends with it). Plain WebSocket: STOMP
+    /// bytes as they come. SockJS: JSON, decoded per message; -1 closes (broken JSON).
+    int receive_websocket(std::string_view fragment, bool last);
 
     /// Writes one batch (at most `max_bytes`) of the session's output, built in `scratch`.
     /// `in_writeable`: called from lws's WRITEABLE callback, where it may close (returns -1);
@@ -69,6 +75,7 @@ class Connection final : public Transport {
    private:
     static void on_timer_event(struct ev_loop* loop, void* watcher, int events);
 
+    ShardServices& shard_;
     WriteScheduler& writes_;
     struct ev_loop* loop_;
     Logger& log_;
@@ -76,6 +83,7 @@ class Connection final : public Transport {
     bool websocket_;
     std::string peer_;
     std::unique_ptr<struct ConnectionTimer> timer_;
+    std::unique_ptr<SockjsWebsocket> sockjs_;  // the SockJS websocket transport, else null
     std::unique_ptr<Session> session_;
 };
 

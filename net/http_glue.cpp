@@ -58,17 +58,6 @@ bool respond(lws* wsi, const HttpResponse& response) {
                      response.body.size(), LWS_WRITE_HTTP_FINAL) >= 0;
 }
 
-// After an answer, the connection ends (respond() made it `connection: close`): at once when
-// the answer is wholly with the kernel, or no answer could be written; otherwise lws sends
-// what it still holds and then closes (it defers the transaction's end until then). lws may
-// also want to wait for a body it was promised or to discard it: nothing more is read.
-int end_transaction(lws* wsi, bool answered) {
-    if (!answered || lws_http_transaction_completed(wsi) != 0) {
-        return -1;
-    }
-    return lws_partial_buffered(wsi) ? 0 : -1;
-}
-
 std::string header_text(lws* wsi, lws_token_indexes token) {
     const int length = lws_hdr_total_length(wsi, token);
     if (length <= 0) {
@@ -84,10 +73,21 @@ std::string header_text(lws* wsi, lws_token_indexes token) {
 int answer_now(Shard& shard, lws* wsi, std::uint64_t request) {
     const auto response = shard.http().take(request);
     shard.forget_http(request);
-    return end_transaction(wsi, response && respond(wsi, *response));
+    return end_http_transaction(wsi, response && respond(wsi, *response));
 }
 
 }  // namespace
+
+// After an answer, the connection ends (respond() made it `connection: close`): at once when
+// the answer is wholly with the kernel, or no answer could be written; otherwise lws sends
+// what it still holds and then closes (it defers the transaction's end until then). lws may
+// also want to wait for a body it was promised or to discard it: nothing more is read.
+int end_http_transaction(lws* wsi, bool answered) {
+    if (!answered || lws_http_transaction_completed(wsi) != 0) {
+        return -1;
+    }
+    return lws_partial_buffered(wsi) ? 0 : -1;
+}
 
 int http_begin(Shard& shard, lws* wsi, std::string_view uri, std::uint64_t& request) {
     HttpHead head;
@@ -142,7 +142,7 @@ int http_writeable(Shard& shard, lws* wsi, std::uint64_t& request) {
     }
     shard.forget_http(request);
     request = 0;
-    return end_transaction(wsi, respond(wsi, *response));
+    return end_http_transaction(wsi, respond(wsi, *response));
 }
 
 void http_closed(Shard& shard, std::uint64_t request) {

@@ -20,4 +20,8 @@ int http_body_complete(Shard& shard, lws* wsi, std::uint64_t request);
 int http_writeable(Shard& shard, lws* wsi, std::uint64_t& request);
 void http_closed(Shard& shard, std::uint64_t request);
 
+/// After an answer (made `connection: close`): ends the connection, at once or once lws has
+/// sent what it still holds. `answered` false: no answer could be written, close now.
+int end_http_transaction(lws* wsi, bool answered);
+
 }  // namespace stampede::broker

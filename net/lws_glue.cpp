@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "net/http_glue.hpp"
 #include "net/shard.hpp"
+#include "sockjs/route.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -19,6 +20,7 @@ namespace {
 struct PerSession {
     Connection* connection;  // lws zeroes this memory; null until ESTABLISHED / RAW_ADOPT
     std::uint64_t http;      // the HTTP request being answered (HttpApi's id); 0 = none
+    std::uint64_t sockjs;    // the SockJS HTTP request being answered (SockjsHttp's id)
     bool handshake_done;     // stomp+ssl: TLS handshake done before RAW_ADOPT
 };
 
@@ -45,10 +47,84 @@ bool origin_allowed(lws* wsi, const ShardListener& listener) {
     return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
 
-bool path_matches(lws* wsi, const ShardListener& listener) {
+std::string request_path(lws* wsi) {
     char uri[512];
     const int length = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
-    return length > 0 && listener.config.path == std::string_view(uri, length);
+    return length > 0 ? std::string(uri, static_cast<std::size_t>(length)) : std::string();
+}
+
+// What a WebSocket upgrade on this path is: the listener's STOMP path and SockJS's raw
+// websocket are plain STOMP over WebSocket; a SockJS session's websocket carries SockJS frames.
+sockjs::Target websocket_target(const std::string& path, const ShardListener& listener) {
+    if (path == listener.config.path) {
+        return sockjs::Target::RawWebsocket;
+    }
+    const std::string& prefix = listener.config.sockjs.prefix;
+    if (prefix.empty()) {
+        return sockjs::Target::NotFound;
+    }
+    const sockjs::Target target = sockjs::route(path, prefix).target;
+    return target == sockjs::Target::RawWebsocket || target == sockjs::Target::Websocket
+               ? target
+               : sockjs::Target::NotFound;
+}
+
+bool path_matches(lws* wsi, const ShardListener& listener) {
+    return websocket_target(request_path(wsi), listener) != sockjs::Target::NotFound;
+}
+
+// Under the listener's SockJS prefix (the prefix itself, or below it).
+bool is_sockjs_path(std::string_view uri, const ShardListener& listener) {
+    const std::string& prefix = listener.config.sockjs.prefix;
+    if (prefix.empty() || !uri.starts_with(prefix)) {
+        return false;
+    }
+    const std::string_view rest = uri.substr(prefix.size());
+    return rest.empty() || rest.front() == '/' || rest.front() == '?';
+}
+
+int established(lws* wsi, PerSession* pss) {
+    const ShardListener& listener = listener_of(wsi);
+    const bool sockjs = websocket_target(request_path(wsi), listener) == sockjs::Target::Websocket;
+    pss->connection = shard_of(wsi).open_connection(
+        wsi, listener, sockjs ? listener.config.sockjs.heartbeat_ms : 0);
+    return 0;
+}
+
+int received_websocket(lws* wsi, PerSession* pss, void* in, size_t len) {
+    if (pss->connection == nullptr) {
+        return 0;
+    }
+    const bool last = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0;
+    return pss->connection->receive_websocket(std::string_view(static_cast<const char*>(in), len),
+                                              last);
+}
+
+int http_request(lws* wsi, PerSession* pss, void* in, size_t len) {
+    const std::string_view uri(static_cast<const char*>(in), len);
+    if (is_sockjs_path(uri, listener_of(wsi))) {
+        return shard_of(wsi).sockjs_http().begin(wsi, listener_of(wsi), uri, pss->sockjs);
+    }
+    return http_begin(shard_of(wsi), wsi, uri, pss->http);
+}
+
+int sockjs_http_event(lws* wsi, lws_callback_reasons reason, PerSession* pss, void* in,
+                      size_t len) {
+    SockjsHttp& sockjs = shard_of(wsi).sockjs_http();
+    switch (reason) {
+        case LWS_CALLBACK_HTTP_BODY:
+            return sockjs.body(pss->sockjs, std::string_view(static_cast<const char*>(in), len));
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return sockjs.body_complete(wsi, pss->sockjs);
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return sockjs.writeable(wsi, pss->sockjs);
+        case LWS_CALLBACK_CLOSED_HTTP:
+            sockjs.closed(pss->sockjs);
+            pss->sockjs = 0;
+            return 0;
+        default:
+            return 0;
+    }
 }
 
 // The same for WebSocket and raw TCP once a connection exists. A closing session ignores
@@ -78,10 +154,14 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
         // after its handshake, before any HTTP, gets CLOSED_HTTP with none.
         return 0;
     }
+    if (pss != nullptr && pss->sockjs != 0 &&
+        (reason == LWS_CALLBACK_HTTP_BODY || reason == LWS_CALLBACK_HTTP_BODY_COMPLETION ||
+         reason == LWS_CALLBACK_HTTP_WRITEABLE || reason == LWS_CALLBACK_CLOSED_HTTP)) {
+        return sockjs_http_event(wsi, reason, pss, in, len);
+    }
     switch (reason) {
         case LWS_CALLBACK_HTTP:
-            return http_begin(shard_of(wsi), wsi,
-                              std::string_view(static_cast<const char*>(in), len), pss->http);
+            return http_request(wsi, pss, in, len);
         case LWS_CALLBACK_HTTP_BODY:
             return pss->http != 0 ? http_body(shard_of(wsi), pss->http,
                                               std::string_view(static_cast<const char*>(in), len))
@@ -104,10 +184,9 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
             }
             return path_matches(wsi, listener_of(wsi)) && !shard_of(wsi).draining() ? 0 : 1;
         case LWS_CALLBACK_ESTABLISHED:
-            pss->connection = shard_of(wsi).open_connection(wsi, listener_of(wsi));
-            return 0;
+            return established(wsi, pss);
         case LWS_CALLBACK_RECEIVE:
-            return received(pss, in, len);
+            return received_websocket(wsi, pss, in, len);
         case LWS_CALLBACK_SERVER_WRITEABLE:
             return writeable(wsi, pss);
         case LWS_CALLBACK_CLOSED:

@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/worker.hpp"
 #include "net/connection_gate.hpp"
+#include "net/sockjs_directory.hpp"
 #include "queues/queue_manager.hpp"
 #include "rooms/room_registry.hpp"
 
@@ -26,7 +27,8 @@ struct NodeContext {
     std::string node_id;
     Logger& log;
     QueueManager& queues;
-    ConnectionGate& gate;  // limits.max_connections and max_connections_per_ip
+    ConnectionGate& gate;     // limits.max_connections and max_connections_per_ip
+    SockjsDirectory& sockjs;  // SockJS xhr sessions: their owner shards and their limits
     rooms::RoomRegistry& rooms;
     FailureTracker& failures;
     Worker& worker;

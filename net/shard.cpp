@@ -68,6 +68,7 @@ Shard::Shard(unsigned index, NodeContext& node, config::ConfigPtr config, Securi
             auto* shard = static_cast<Shard*>(watcher->data);
             shard->clear_handshake_timeouts();
             shard->writes().flush();
+            shard->sockjs_sessions().flush(shard->config().limits.write_batch_bytes);
         });
         watchers_->flush.data = this;
         ev_prepare_start(loop_, &watchers_->flush);
@@ -228,6 +229,7 @@ void Shard::teardown() {
     for (auto& watcher : watchers_->listeners) {
         ev_io_stop(loop_, &watcher);
     }
+    sockjs_sessions_.clear();  // their timers are on the loop
     if (context_ != nullptr) {
         lws_context_destroy(context_);  // closes every wsi; CLOSED callbacks free connections
         context_ = nullptr;
@@ -250,15 +252,17 @@ void Shard::teardown() {
 // ---------------------------------------------------------------------------------------
 // Connections
 
-Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
+Connection* Shard::open_connection(lws* wsi, const ShardListener& listener,
+                                   std::uint64_t sockjs_heartbeat_ms) {
     const std::uint64_t id = next_connection_id_++;
     const bool websocket = listener.config.protocol == config::ListenerProtocol::Ws;
     const bool anonymous = listener.config.anonymous.value_or(config_->auth.anonymous);
-    auto connection = std::make_unique<Connection>(
-        Connection::Where{*this, writes_, loop_, node_.log}, wsi, websocket, anonymous, id);
+    auto connection =
+        std::make_unique<Connection>(Connection::Where{*this, writes_, loop_, node_.log}, wsi,
+                                     websocket, anonymous, id, sockjs_heartbeat_ms);
     Connection* raw = connection.get();
     connections_.emplace(id, std::move(connection));
-    connection_count_ = connections_.size();
+    count_connections();
     if (draining_) {
         raw->session().fail(protocol::CloseReason::ServerShuttingDown, "the broker is draining");
     }
@@ -267,7 +271,7 @@ Connection* Shard::open_connection(lws* wsi, const ShardListener& listener) {
 
 void Shard::close_connection(Connection* connection) {
     connections_.erase(connection->session().id());
-    connection_count_ = connections_.size();
+    count_connections();
 }
 
 // lws 4.1.6 gives a raw TLS connection 5 s (PENDING_TIMEOUT_ESTABLISH_WITH_SERVER, the
@@ -338,9 +342,8 @@ bool Shard::handle(InboxItem& item) {
             publisher_.deliver_from_shard(item.message, item.prefix_length);
             break;
         case InboxItem::Kind::QueueDeliver: {
-            const auto it = connections_.find(item.session_id);
-            if (it == connections_.end() ||
-                !it->second->session().deliver_queue(item.message, item.subscription_id)) {
+            Session* session = find_session(item.session_id);
+            if (session == nullptr || !session->deliver_queue(item.message, item.subscription_id)) {
                 node_.queues.requeue(item.message);
             }
             break;
@@ -362,10 +365,10 @@ bool Shard::handle(InboxItem& item) {
             max_inbox_items_ = config_->limits.max_inbox_items;
             writes_.set_max_batch_bytes(config_->limits.write_batch_bytes);
             reload_certificates();
-            for (auto& [id, connection] : connections_) {
-                connection->session().apply_config();
-                connection->session().on_security_reloaded();
-            }
+            for_each_session([](Session& session) {
+                session.apply_config();
+                session.on_security_reloaded();
+            });
             break;
         case InboxItem::Kind::Drain:
             begin_drain();
@@ -386,10 +389,9 @@ void Shard::begin_drain() {
             ev_io_stop(loop_, &watchers_->listeners[i]);
         }
     }
-    for (auto& [id, connection] : connections_) {
-        connection->session().fail(protocol::CloseReason::ServerShuttingDown,
-                                   "the broker is draining");
-    }
+    for_each_session([](Session& session) {
+        session.fail(protocol::CloseReason::ServerShuttingDown, "the broker is draining");
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -416,7 +418,17 @@ std::uint64_t Shard::track_http(lws* wsi) {
 
 Session* Shard::find_session(std::uint64_t id) {
     const auto it = connections_.find(id);
-    return it != connections_.end() ? &it->second->session() : nullptr;
+    return it != connections_.end() ? &it->second->session() : sockjs_sessions_.find_session(id);
+}
+
+void Shard::run_on(unsigned index, std::function<void(Shard&)> task) {
+    if (index >= node_.shards.size()) {
+        return;
+    }
+    InboxItem item;
+    item.kind = InboxItem::Kind::Run;
+    item.task = std::move(task);
+    node_.shards[index]->post(std::move(item));
 }
 
 void Shard::relay(const protocol::MessagePtr& message) {

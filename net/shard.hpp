@@ -25,6 +25,8 @@
 #include "net/connection.hpp"
 #include "net/listeners.hpp"
 #include "net/node_context.hpp"
+#include "net/sockjs_http.hpp"
+#include "net/sockjs_sessions.hpp"
 #include "net/write_batches.hpp"
 #include "protocol/close_reason.hpp"
 
@@ -123,7 +125,9 @@ class Shard final : public ShardServices, public ConnectionSlots {
     }
 
     // Called by lws_glue.cpp on the shard thread.
-    Connection* open_connection(lws* wsi, const ShardListener& listener);
+    /// `sockjs_heartbeat_ms` > 0: the SockJS websocket transport (see Connection).
+    Connection* open_connection(lws* wsi, const ShardListener& listener,
+                                std::uint64_t sockjs_heartbeat_ms = 0);
     void close_connection(Connection* connection);
     WriteBatches& writes() { return writes_; }
     /// A stomp+ssl connection finished its TLS handshake (LWS_CALLBACK_SSL_INFO): the end of
@@ -131,6 +135,24 @@ class Shard final : public ShardServices, public ConnectionSlots {
     void tls_handshake_done(Connection& connection);
     void clear_handshake_timeouts();
     HttpApi& http() { return http_api_; }
+    SockjsHttp& sockjs_http() { return sockjs_http_; }
+    SockjsSessions& sockjs_sessions() { return sockjs_sessions_; }
+    /// The next session id of this shard (WebSocket, TCP and SockJS sessions alike).
+    std::uint64_t next_session_id() { return next_connection_id_++; }
+    /// Runs `task` on shard `index` through its inbox (this shard's own too: never re-entered).
+    void run_on(unsigned index, std::function<void(Shard&)> task);
+    /// Recounts the sessions this shard holds (connections and SockJS sessions).
+    void count_connections() { connection_count_ = connections_.size() + sockjs_sessions_.size(); }
+    /// Every live STOMP session of this shard (reload, drain, revocations).
+    template <typename F>
+    void for_each_session(F&& f) {
+        for (auto& [id, connection] : connections_) {
+            f(connection->session());
+        }
+        for (Session* session : sockjs_sessions_.sessions()) {
+            f(*session);
+        }
+    }
     /// HTTP requests in flight on this shard, by id, so an answer that comes later (from the
     /// worker) finds its connection, or that it is gone.
     std::uint64_t track_http(lws* wsi);
@@ -201,6 +223,8 @@ class Shard final : public ShardServices, public ConnectionSlots {
     Counters counters_;
     WriteBatches writes_{connections_, counters_.messages_out};
     std::unique_ptr<Relay> relay_;  // home shard only, with a cluster configured
+    SockjsSessions sockjs_sessions_{*this};
+    SockjsHttp sockjs_http_{*this};
 
     std::mutex start_mutex_;
     bool started_ = false;

@@ -73,9 +73,8 @@ void Shard::start_relay() {
     };
     auto receipt = [this](const ReceiptWaiter& waiter) {
         auto send = [waiter](Shard& shard) {
-            if (const auto it = shard.connections_.find(waiter.session_id);
-                it != shard.connections_.end()) {
-                it->second->session().send_receipt_id(waiter.receipt);
+            if (Session* session = shard.find_session(waiter.session_id)) {
+                session->send_receipt_id(waiter.receipt);
             }
         };
         if (waiter.shard == index_) {
@@ -102,9 +101,7 @@ void Shard::start_relay() {
             item.kind = InboxItem::Kind::Run;
             item.task = [revoked](Shard& target) {
                 target.cluster_revoked_ = revoked;
-                for (auto& [id, connection] : target.connections_) {
-                    connection->session().on_security_reloaded();
-                }
+                target.for_each_session([](Session& session) { session.on_security_reloaded(); });
             };
             shard->post(std::move(item));
         }

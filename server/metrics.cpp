@@ -65,6 +65,9 @@ std::string render_metrics(const NodeContext& node, const OfflineWebhook* webhoo
     }
     std::string text;
     metric(text, "stampede_connections", "gauge", "Open client connections.", connections);
+    metric(text, "stampede_sockjs_sessions", "gauge",
+           "Open SockJS xhr sessions (they also count in stampede_connections).",
+           node.sockjs.open());
     metric(
         text, "stampede_messages_in_total", "counter",
         "Messages accepted for publishing (STOMP SEND, HTTP publish, backend publishes on Redis).",

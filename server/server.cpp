@@ -106,6 +106,7 @@ Server::Server(config::ConfigPtr config)
             log_,
             queues_,
             gate_,
+            sockjs_,
             *rooms_,
             failures_,
             worker_,

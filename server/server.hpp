@@ -74,6 +74,7 @@ class Server {
     std::string node_id_;
     QueueManager queues_;
     ConnectionGate gate_;
+    SockjsDirectory sockjs_;
     // The rooms and their history; rooms_error_ when the storage backend could not be opened
     // (run() then refuses to start, and rooms_ is an empty memory registry meanwhile).
     std::string rooms_error_;
