@@ -294,25 +294,14 @@ std::string_view queue_prefix_of(std::string_view name, const DestinationsConfig
     return best;
 }
 
-// The '.'-separated segments of a queue name (protocol/destination.hpp's wildcard syntax).
-std::vector<std::string_view> segments_of(std::string_view name) {
-    std::vector<std::string_view> out;
-    std::size_t from = 0;
-    for (std::size_t dot; (dot = name.find('.', from)) != std::string_view::npos; from = dot + 1) {
-        out.push_back(name.substr(from, dot - from));
-    }
-    out.push_back(name.substr(from));
-    return out;
-}
-
 bool has_empty_segment(std::string_view name) {
-    const auto segments = segments_of(name);
+    const auto segments = protocol::split_segments(name);
     return std::any_of(segments.begin(), segments.end(),
                        [](std::string_view segment) { return segment.empty(); });
 }
 
 bool has_wildcard(std::string_view name) {
-    const auto segments = segments_of(name);
+    const auto segments = protocol::split_segments(name);
     return std::any_of(segments.begin(), segments.end(),
                        [](std::string_view segment) { return segment == "*" || segment == "#"; });
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/destination.hpp"
+
 namespace stampede::protocol {
 
 namespace {
@@ -21,16 +23,6 @@ bool valid_name(std::string_view name) {
     });
 }
 
-std::vector<std::string_view> split_dots(std::string_view text) {
-    std::vector<std::string_view> out;
-    std::size_t from = 0;
-    for (std::size_t at; (at = text.find('.', from)) != std::string_view::npos; from = at + 1) {
-        out.push_back(text.substr(from, at - from));
-    }
-    out.push_back(text.substr(from));
-    return out;
-}
-
 }  // namespace
 
 std::optional<ChannelPattern> ChannelPattern::compile(std::string_view pattern,
@@ -38,7 +30,7 @@ std::optional<ChannelPattern> ChannelPattern::compile(std::string_view pattern,
     ChannelPattern out;
     out.text_ = std::string(pattern);
     std::vector<std::string> names;
-    for (std::string_view segment : split_dots(pattern)) {
+    for (std::string_view segment : split_segments(pattern)) {
         if (segment.empty()) {
             error = "a channel pattern has no empty segments ('..', or a leading or trailing '.')";
             return std::nullopt;
@@ -81,7 +73,7 @@ std::string ChannelPattern::glob(std::string_view prefix) const {
 }
 
 std::optional<Captures> ChannelPattern::match(std::string_view channel) const {
-    const std::vector<std::string_view> parts = split_dots(channel);
+    const std::vector<std::string_view> parts = split_segments(channel);
     if (parts.size() != segments_.size()) {
         return std::nullopt;
     }
