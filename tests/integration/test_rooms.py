@@ -169,7 +169,9 @@ class RoomContract:
         sub = self.client()
         sub.subscribe("/topic/room.http", "s")
         pub = self.client()
-        pub.send("/topic/room.http", b"by stomp")
+        # with a receipt: the STOMP message is numbered before the HTTP one is sent (two
+        # connections, possibly two shards: nothing else orders them)
+        pub.send("/topic/room.http", b"by stomp", receipt=True)
         creds = base64.b64encode(b"backend:pw").decode()
         conn = http.client.HTTPConnection("127.0.0.1", self.broker.ws_port, timeout=deadline_s(10))
         try:
