@@ -12,6 +12,7 @@
 #include "core/publish.hpp"
 #include "core/publish_form.hpp"
 #include "core/shard_services.hpp"
+#include "http/chunked_body.hpp"
 
 namespace stampede::broker {
 namespace {
@@ -68,6 +69,9 @@ struct HttpApi::Publish {
     bool json = false;       // Content-Type: application/json
     bool too_large = false;  // the body crossed limits.max_frame_bytes
     std::string body;
+    // Transfer-Encoding: chunked. lws passes such a body on with its framing and never says
+    // where it ends: it is decoded here, and its last chunk ends it.
+    std::unique_ptr<ChunkedBody> chunked;
     PublishForm form;  // read from the body
 };
 
@@ -101,9 +105,13 @@ HttpNext HttpApi::begin(std::uint64_t request, const HttpHead& head) {
         publish->peer = head.peer;
         publish->json = head.content_type.rfind("application/json", 0) == 0;
         publish->too_large = declared > shard_.config().limits.max_frame_bytes;
+        if (head.chunked) {
+            publish->chunked =
+                std::make_unique<ChunkedBody>(shard_.config().limits.max_frame_bytes);
+        }
         Publish& pending = *publish;
         publishes_[request] = std::move(publish);
-        return declared == 0 ? answer_publish(pending) : HttpNext::ReadBody;
+        return declared == 0 && !head.chunked ? answer_publish(pending) : HttpNext::ReadBody;
     }
     if (head.uri == http.health && !http.health.empty()) {
         answers_[request] = shard_.draining() ? HttpResponse{kUnavailable, "text/plain", "draining"}
@@ -116,23 +124,44 @@ HttpNext HttpApi::begin(std::uint64_t request, const HttpHead& head) {
     return HttpNext::Answer;
 }
 
-void HttpApi::body(std::uint64_t request, std::string_view chunk) {
+HttpNext HttpApi::body(std::uint64_t request, std::string_view chunk) {
     const auto it = publishes_.find(request);
     if (it == publishes_.end()) {
-        return;
+        return HttpNext::ReadBody;
     }
     Publish& publish = *it->second;
+    if (publish.chunked) {
+        switch (publish.chunked->feed(chunk, publish.body)) {
+            case ChunkedBody::Status::More:
+                return HttpNext::ReadBody;
+            case ChunkedBody::Status::Done:
+                publish.too_large = publish.too_large || publish.chunked->overflowed();
+                publish.chunked.reset();
+                if (publish.too_large) {
+                    publish.body.clear();
+                }
+                return answer_publish(publish);
+            case ChunkedBody::Status::Broken:
+                publish.chunked.reset();
+                finish(publish, kBadRequest, "error", "bad chunked encoding");
+                return HttpNext::Answer;
+        }
+    }
     if (publish.too_large ||
         publish.body.size() + chunk.size() > shard_.config().limits.max_frame_bytes) {
         publish.too_large = true;  // read and dropped: the answer is 413
         publish.body.clear();
-        return;
+        return HttpNext::ReadBody;
     }
     publish.body.append(chunk);
+    return HttpNext::ReadBody;
 }
 
 HttpNext HttpApi::end_body(std::uint64_t request) {
     const auto it = publishes_.find(request);
+    if (it != publishes_.end() && it->second->chunked) {
+        return HttpNext::Wait;  // lws does not know where a chunked body ends; its last chunk will
+    }
     return it == publishes_.end() ? HttpNext::Answer : answer_publish(*it->second);
 }
 

@@ -24,6 +24,7 @@ struct HttpHead {
     std::string authorization;
     std::string content_type;
     std::string content_length;  // as sent; empty when absent
+    bool chunked = false;        // Transfer-Encoding: chunked (the body's end is in the body)
     std::string peer;            // client IP (X-Forwarded-For from a trusted proxy)
 };
 
@@ -53,7 +54,8 @@ class HttpApi {
     HttpApi& operator=(const HttpApi&) = delete;
 
     HttpNext begin(std::uint64_t request, const HttpHead& head);
-    void body(std::uint64_t request, std::string_view chunk);
+    /// ReadBody while more is expected; Answer (or Wait) once a chunked body is complete.
+    HttpNext body(std::uint64_t request, std::string_view chunk);
     HttpNext end_body(std::uint64_t request);
     /// The answer, once there is one (the request is then done).
     std::optional<HttpResponse> take(std::uint64_t request);

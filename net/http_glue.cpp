@@ -96,6 +96,8 @@ int http_begin(Shard& shard, lws* wsi, std::string_view uri, std::uint64_t& requ
     head.authorization = header_text(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     head.content_type = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     head.content_length = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    head.chunked =
+        header_text(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING).find("chunked") != std::string::npos;
     head.peer = client_address(wsi, true, shard.config().auth.trusted_proxies);
     request = shard.track_http(wsi);
     switch (shard.http().begin(request, head)) {
@@ -123,8 +125,10 @@ int http_begin(Shard& shard, lws* wsi, std::string_view uri, std::uint64_t& requ
     return -1;
 }
 
-int http_body(Shard& shard, std::uint64_t request, std::string_view chunk) {
-    shard.http().body(request, chunk);
+int http_body(Shard& shard, lws* wsi, std::uint64_t request, std::string_view chunk) {
+    if (shard.http().body(request, chunk) == HttpNext::Answer) {
+        lws_callback_on_writable(wsi);
+    }
     return 0;
 }
 

@@ -15,7 +15,7 @@ class Shard;
 /// LWS_CALLBACK_HTTP with the request's URI (lws passes it for every method: GET, POST,
 /// HEAD, OPTIONS, PUT, ...). `request` receives the id the later calls need (0 = none).
 int http_begin(Shard& shard, lws* wsi, std::string_view uri, std::uint64_t& request);
-int http_body(Shard& shard, std::uint64_t request, std::string_view chunk);
+int http_body(Shard& shard, lws* wsi, std::uint64_t request, std::string_view chunk);
 int http_body_complete(Shard& shard, lws* wsi, std::uint64_t request);
 int http_writeable(Shard& shard, lws* wsi, std::uint64_t& request);
 void http_closed(Shard& shard, std::uint64_t request);

@@ -163,7 +163,7 @@ int handle_websocket(lws* wsi, lws_callback_reasons reason, PerSession* pss, voi
         case LWS_CALLBACK_HTTP:
             return http_request(wsi, pss, in, len);
         case LWS_CALLBACK_HTTP_BODY:
-            return pss->http != 0 ? http_body(shard_of(wsi), pss->http,
+            return pss->http != 0 ? http_body(shard_of(wsi), wsi, pss->http,
                                               std::string_view(static_cast<const char*>(in), len))
                                   : 0;
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:

@@ -7,6 +7,7 @@ import base64
 import http.client
 import json
 import shutil
+import socket
 import unittest
 
 from auth_support import HMAC_SECRET, OTHER_SECRET, AuthCase, hmac_issuer, mint
@@ -249,6 +250,48 @@ class HttpPublishTest(AuthCase):
         self.assert_error(413, {"destination": "/topic/news.today", "body": "z" * (MAX_FRAME + 1)})
         self.assert_error(413, {"destination": "/topic/news.today",
                                 "body_base64": base64.b64encode(b"z" * (MAX_FRAME * 2)).decode()})
+        self.assert_nothing_published(sub)
+
+    # -- chunked bodies (Node's http client sends every POST so)
+
+    def post_chunked(self, pieces):
+        """POSTs `pieces` as a Transfer-Encoding: chunked body; (status, parsed JSON)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.broker.ws_port,
+                                          timeout=deadline_s(10))
+        try:
+            conn.request("POST", PATH, body=iter(pieces), encode_chunked=True,
+                         headers={"Content-Type": "application/json",
+                                  "Authorization": f"Bearer {self.tokens['editor']}"})
+            response = conn.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            conn.close()
+
+    def test_chunked_body(self):
+        sub = self.subscriber()
+        data = json.dumps({"destination": "/topic/news.today", "body": "in pieces"}).encode()
+        status, body = self.post_chunked([data[:10], data[10:25], data[25:]])
+        self.assertEqual(status, 202, body)
+        self.assertEqual(sub.expect("MESSAGE", timeout=10).body, b"in pieces")
+        big = json.dumps({"destination": "/topic/news.today", "body": "z" * (MAX_FRAME + 1)})
+        big = big.encode()
+        status, body = self.post_chunked([big[i:i + 4096] for i in range(0, len(big), 4096)])
+        self.assertEqual((status, body.get("error")), (413, "body exceeds max_frame_bytes"))
+        self.assert_nothing_published(sub)
+
+    def test_broken_chunked_body(self):
+        sub = self.subscriber()
+        with socket.create_connection(("127.0.0.1", self.broker.ws_port),
+                                      timeout=deadline_s(10)) as sock:
+            sock.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: a\r\n"
+                         b"Content-Type: application/json\r\nAuthorization: Bearer " +
+                         self.tokens["editor"].encode() +
+                         b"\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400"), answer)
+        self.assertIn(b"bad chunked encoding", answer)
         self.assert_nothing_published(sub)
 
     # -- 415
