@@ -16,7 +16,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := parser envelope publish_form config jwt sockjs
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
-.PHONY: all deps npm-deps build build-asan run test test-release test-asan fuzz clean
+.PHONY: all deps npm-deps build build-asan run test test-release test-asan fuzz install deb clean
 
 all: build
 
@@ -53,6 +53,16 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 run: build
 	./$(BUILD)/stampede --config $(CONFIG)
+
+# The binary, /etc/stampede/stampede.yaml, the systemd unit and the docs (PREFIX, DESTDIR as
+# usual); then `systemctl daemon-reload && systemctl enable --now stampede` (docs/operations.md).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian package in $(BUILD)/ (systemd unit, conffile config, a `stampede` system user).
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 # Runs every test twice: on the release build and on the ASan+UBSan build.
 test: deps npm-deps build build-asan
