@@ -107,9 +107,13 @@ bool Session::subscribe_special(const Frame& frame, std::string_view destination
     sub->own_user_queue = true;
     Subscription* raw = sub.get();
     subscriptions_.emplace(raw->id, std::move(sub));
-    send_receipt(frame);  // before the backlog, so the client knows it is subscribed
+    // On one node the RECEIPT goes before the backlog, so the client knows it is subscribed;
+    // on a cluster once the node listens and has taken what waited in Redis.
+    const auto receipt = frame.header("receipt");
+    if (!host_.watch_user_queue(*raw, true, receipt.value_or(std::string_view()))) {
+        send_receipt(frame);
+    }
     host_.queues().add_consumer(raw->destination, {host_.shard_index(), id_, raw->id}, 0);
-    host_.watch_user_queue(raw->destination, true);
     return true;
 }
 

@@ -169,7 +169,7 @@ void Session::remove_subscription(Subscription& sub) {
     if (is_queue) {
         host_.queues().remove_consumer(sub.destination, {host_.shard_index(), id_, sub.id});
         if (sub.own_user_queue) {
-            host_.watch_user_queue(sub.destination, false);
+            host_.watch_user_queue(sub, false, {});
         }
     } else if (sub.unread_watch) {
         host_.publisher().unread().remove(&sub);

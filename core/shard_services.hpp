@@ -89,11 +89,14 @@ class ShardServices {
         (void)message, (void)max_messages, (void)drop_oldest, (void)dedupe;
         done(std::nullopt);
     }
-    /// A subscription to user queue `queue` began (`watch`) or ended on this shard: on a
+    /// Subscription `sub` to a user queue began (`watch`) or ended on this shard: on a
     /// cluster the node listens on the queue's channel while it has one, and takes what
-    /// waited in Redis once it listens.
-    virtual void watch_user_queue(const std::string& queue, bool watch) {
-        (void)queue, (void)watch;
+    /// waited in Redis once it listens. A SUBSCRIBE's `receipt` (non-empty) is then sent once
+    /// that is done, so a RECEIPT means every node's sends reach the subscriber: true when
+    /// the host took it over (the caller sends it otherwise).
+    virtual bool watch_user_queue(const Subscription& sub, bool watch, std::string_view receipt) {
+        (void)sub, (void)watch, (void)receipt;
+        return false;
     }
     /// A replay read from Redis, once this node listens on the room's channel; `done` runs on
     /// this shard, with nullopt when Redis could not answer.

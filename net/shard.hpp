@@ -102,7 +102,7 @@ class Shard final : public ShardServices, public ConnectionSlots {
     bool cluster_configured() const override { return clustered(); }
     void publish_user_in_redis(const protocol::MessagePtr& message, std::uint64_t max_messages,
                                bool drop_oldest, std::string dedupe, UserSendDone done) override;
-    void watch_user_queue(const std::string& queue, bool watch) override;
+    bool watch_user_queue(const Subscription& sub, bool watch, std::string_view receipt) override;
     FailureTracker& failures() override;
     bool revoked_in_cluster(std::string_view jti) const override;
     bool run_on_worker(std::function<void()> task) override;
@@ -180,6 +180,8 @@ class Shard final : public ShardServices, public ConnectionSlots {
     /// Runs `task` on the home shard (the relay's), at once when this is it.
     void run_on_home(std::function<void(Shard&)> task);
     void start_relay();
+    /// Sends a deferred SUBSCRIBE receipt on the waiter's shard (through its inbox if not here).
+    void send_receipt_to(const ReceiptWaiter& waiter);
     void reload_certificates();
     /// Null once teardown has stopped the relay: sessions destroyed after it (their
     /// subscriptions going away) must find nothing to tell.

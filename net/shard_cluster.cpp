@@ -36,6 +36,22 @@ void Shard::run_on_home(std::function<void(Shard&)> task) {
     home.post(std::move(item));
 }
 
+void Shard::send_receipt_to(const ReceiptWaiter& waiter) {
+    auto send = [waiter](Shard& shard) {
+        if (Session* session = shard.find_session(waiter.session_id)) {
+            session->send_receipt_id(waiter.receipt);
+        }
+    };
+    if (waiter.shard == index_) {
+        send(*this);
+        return;
+    }
+    InboxItem item;
+    item.kind = InboxItem::Kind::Run;
+    item.task = send;
+    node_.shards.at(waiter.shard)->post(std::move(item));
+}
+
 void Shard::start_relay() {
     auto deliver = [this](const protocol::MessagePtr& message, const std::string& glob) {
         // A user-queue message goes into the node's queue once; it fans out to the
@@ -71,21 +87,7 @@ void Shard::start_relay() {
         }
         return result.error == PublishError::None;
     };
-    auto receipt = [this](const ReceiptWaiter& waiter) {
-        auto send = [waiter](Shard& shard) {
-            if (Session* session = shard.find_session(waiter.session_id)) {
-                session->send_receipt_id(waiter.receipt);
-            }
-        };
-        if (waiter.shard == index_) {
-            send(*this);
-            return;
-        }
-        InboxItem item;
-        item.kind = InboxItem::Kind::Run;
-        item.task = send;
-        node_.shards.at(waiter.shard)->post(std::move(item));
-    };
+    auto receipt = [this](const ReceiptWaiter& waiter) { send_receipt_to(waiter); };
     auto post_home = [this](std::function<void()> task) {
         InboxItem item;
         item.kind = InboxItem::Kind::Run;
@@ -221,29 +223,42 @@ void Shard::publish_user_in_redis(const protocol::MessagePtr& message, std::uint
     });
 }
 
-void Shard::watch_user_queue(const std::string& queue, bool watch) {
+bool Shard::watch_user_queue(const Subscription& sub, bool watch, std::string_view receipt) {
     if (!clustered()) {
-        return;
+        return false;
     }
-    run_on_home(
-        [queue, watch, channel = relay_channel(config_->redis.channel_prefix, queue)](Shard& home) {
-            Relay* relay = home.relay_link();
-            if (relay == nullptr) {
-                return;
+    std::optional<ReceiptWaiter> waiter;
+    if (watch && !receipt.empty()) {
+        waiter = ReceiptWaiter{index_, sub.session->id(), std::string(receipt), nullptr};
+    }
+    const bool deferred = waiter.has_value();
+    run_on_home([queue = sub.destination, watch, waiter = std::move(waiter),
+                 channel = relay_channel(config_->redis.channel_prefix, sub.destination)](
+                    Shard& home) mutable {
+        Relay* relay = home.relay_link();
+        if (relay == nullptr) {
+            if (waiter) {
+                home.send_receipt_to(*waiter);
             }
-            if (!watch) {
-                return relay->remove_interest(channel, false);
+            return;
+        }
+        if (!watch) {
+            return relay->remove_interest(channel, false);
+        }
+        relay->add_interest(channel, false);
+        // What waited in Redis while nobody listened joins the node's queue, which hands it
+        // to the subscribed sessions (through their shards' inboxes, ahead of the RECEIPT).
+        relay->drain_user_queue(queue, [&home, waiter = std::move(waiter)](auto messages) {
+            for (const protocol::MessagePtr& message :
+                 messages.value_or(std::vector<protocol::MessagePtr>{})) {
+                home.node_.queues.enqueue(message);
             }
-            relay->add_interest(channel, false);
-            // What waited in Redis while nobody listened joins the node's queue, which hands it
-            // to the subscribed sessions.
-            relay->drain_user_queue(queue, [&queues = home.node_.queues](auto messages) {
-                for (const protocol::MessagePtr& message :
-                     messages.value_or(std::vector<protocol::MessagePtr>{})) {
-                    queues.enqueue(message);
-                }
-            });
+            if (waiter) {
+                home.send_receipt_to(*waiter);
+            }
         });
+    });
+    return deferred;
 }
 
 }  // namespace stampede::broker
