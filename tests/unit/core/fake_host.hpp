@@ -55,6 +55,9 @@ class FakeHost final : public ShardServices {
     Publisher& publisher() override { return publisher_; }
     Authenticator& authenticator() override { return authenticator_; }
     Session* find_session(std::uint64_t) override { return nullptr; }
+    void visit_sessions(const std::function<void(Session&)>&) override {}  // it holds none
+    void audit(std::string_view line) override { audit_lines.emplace_back(line); }
+    std::vector<std::string> audit_lines;
     Subscriber* find_subscriber(std::uint64_t) override { return nullptr; }
     void add_topic_subscription(Subscription* sub) override { publisher_.router().add(sub); }
     void remove_topic_subscription(Subscription* sub) override { publisher_.router().remove(sub); }
