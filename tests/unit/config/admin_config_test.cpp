@@ -47,13 +47,13 @@ listeners: [ { name: web } ]
 http:
   admin: api/admin
 )"),
-                ElementsAre("t.yaml:4: http.admin must start with '/', got 'api/admin'"));
+                ElementsAre("t.yaml:3: http.admin must start with '/', got 'api/admin'"));
     EXPECT_THAT(errors_of(R"(
 listeners: [ { name: web } ]
 http:
   admin: /api/admin/
 )"),
-                ElementsAre("t.yaml:4: http.admin must not end with '/', got '/api/admin/'"));
+                ElementsAre("t.yaml:3: http.admin must not end with '/', got '/api/admin/'"));
 }
 
 }  // namespace
