@@ -30,6 +30,7 @@ SessionReport Session::report() const {
         report.version = protocol::version_name(version_);
     }
     report.peer = transport_.peer();
+    report.transport = transport_.kind();
     report.state = state_name(state_);
     report.pending_bytes = outbound_.pending_bytes();
     report.subscriptions.reserve(subscriptions_.size());

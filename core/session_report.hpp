@@ -20,6 +20,7 @@ struct SessionReport {
     std::string id;         // "<shard>-<session>", the CONNECTED session header
     std::string principal;  // "" before CONNECT completed
     std::string peer;       // the client's address
+    std::string transport;  // Transport::kind(): "tcp", "websocket", "sockjs", ...
     std::string version;    // "1.0", "1.1", "1.2"
     std::string state;      // "connecting", "authenticating", "connected", "closing"
     std::size_t pending_bytes = 0;

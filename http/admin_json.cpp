@@ -44,6 +44,7 @@ std::string render_connections(const std::vector<SessionReport>& sessions) {
         write_field(writer, "id", session.id);
         write_field(writer, "principal", session.principal);
         write_field(writer, "peer", session.peer);
+        write_field(writer, "transport", session.transport);
         write_field(writer, "version", session.version);
         write_field(writer, "state", session.state);
         write_string(writer, "pending_bytes");

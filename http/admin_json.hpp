@@ -18,7 +18,7 @@ struct DestinationReport {
     std::optional<std::size_t> depth;  // queues: the messages waiting
 };
 
-/// [{"id","principal","peer","version","state","pending_bytes","subscriptions":[{"id",
+/// [{"id","principal","peer","transport","version","state","pending_bytes","subscriptions":[{"id",
 /// "destination","kind"}]}...], in the order given.
 std::string render_connections(const std::vector<SessionReport>& sessions);
 

@@ -111,6 +111,7 @@ class AdminApiTest(AdminCase):
             self.assertEqual(entry["version"], "1.2")
             self.assertEqual(entry["state"], "connected")
             self.assertEqual(entry["peer"], "127.0.0.1")
+            self.assertEqual(entry["transport"], "tcp")
             self.assertIsInstance(entry["pending_bytes"], int)
         self.assertEqual([s["destination"] for s in listed[on0.session]["subscriptions"]],
                          ["/topic/news"])

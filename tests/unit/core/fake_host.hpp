@@ -24,6 +24,7 @@ class FakeTransport final : public Transport {
     void request_write() override { ++write_requests; }
     void schedule_timer(std::uint32_t delay_ms) override { timer_ms = delay_ms; }
     std::string_view peer() const override { return "test"; }
+    std::string_view kind() const override { return "test"; }
     int write_requests = 0;
     std::uint32_t timer_ms = 0;
 };

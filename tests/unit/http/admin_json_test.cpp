@@ -13,6 +13,7 @@ SessionReport session(std::string id, std::vector<SubscriptionReport> subs) {
     report.id = std::move(id);
     report.principal = "al\"ice";
     report.peer = "127.0.0.1";
+    report.transport = "websocket";
     report.version = "1.2";
     report.state = "connected";
     report.pending_bytes = 12;
@@ -23,9 +24,11 @@ SessionReport session(std::string id, std::vector<SubscriptionReport> subs) {
 TEST(AdminJson, RendersConnectionsWithEscapes) {
     const std::string json =
         render_connections({session("0-1", {{"s1", "/topic/a", DestinationKind::Topic}})});
-    EXPECT_EQ(json, R"([{"id":"0-1","principal":"al\"ice","peer":"127.0.0.1","version":"1.2",)"
-                    R"("state":"connected","pending_bytes":12,"subscriptions":[{"id":"s1",)"
-                    R"("destination":"/topic/a","kind":"topic"}]}])");
+    EXPECT_EQ(json,
+              R"([{"id":"0-1","principal":"al\"ice","peer":"127.0.0.1","transport":"websocket",)"
+              R"("version":"1.2",)"
+              R"("state":"connected","pending_bytes":12,"subscriptions":[{"id":"s1",)"
+              R"("destination":"/topic/a","kind":"topic"}]}])");
     EXPECT_EQ(render_connections({}), "[]");
 }
 
