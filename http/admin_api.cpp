@@ -118,16 +118,16 @@ std::optional<HttpResponse> AdminApi::begin(std::uint64_t request, const HttpHea
 void AdminApi::closed(std::uint64_t request) { calls_.erase(request); }
 
 void AdminApi::answer(Call& call, unsigned status, std::string body, std::string_view outcome) {
-    if (!call.who.empty()) {
-        std::string target;
-        if (call.route.kind == AdminRoute::Kind::Connection) {
-            target = " " + call.route.connection;
-        } else if (call.route.kind == AdminRoute::Kind::RoomMember) {
-            target = fmt::format(" {} from {}", call.route.principal, call.route.room);
-        }
-        shard_.audit(fmt::format("admin {} from {}: {}{}: {} ({})", call.who, call.peer,
-                                 action_name(call.route.kind), target, outcome, status));
+    // Refused logins too: an audit trail that shows only successes hides the probing.
+    std::string target;
+    if (call.route.kind == AdminRoute::Kind::Connection) {
+        target = " " + call.route.connection;
+    } else if (call.route.kind == AdminRoute::Kind::RoomMember) {
+        target = fmt::format(" {} from {}", call.route.principal, call.route.room);
     }
+    shard_.audit(fmt::format("admin {} from {}: {}{}: {} ({})",
+                             call.who.empty() ? "(not authenticated)" : call.who, call.peer,
+                             action_name(call.route.kind), target, outcome, status));
     HttpResponse response{status, "application/json", std::move(body), status == kUnauthorized};
     const std::uint64_t id = call.id;
     calls_.erase(id);  // `call` is gone from here on
@@ -141,11 +141,14 @@ void AdminApi::answer(Call& call, unsigned status, std::string body, std::string
 void AdminApi::authenticated(Call& call, const AuthOutcome& outcome) {
     switch (outcome.status) {
         case AuthOutcome::Status::Blocked:
-            return answer(call, kTooManyRequests, error_body("too many failed logins"), "");
+            return answer(call, kTooManyRequests, error_body("too many failed logins"), "blocked");
         case AuthOutcome::Status::Busy:
-            return answer(call, kUnavailable, error_body("too busy"), "");
+            return answer(call, kUnavailable, error_body("too busy"), "busy");
         case AuthOutcome::Status::Refused:
-            return answer(call, kUnauthorized, error_body(auth::to_text(outcome.error)), "");
+            return answer(call, kUnauthorized, error_body(auth::to_text(outcome.error)),
+                          fmt::format("refused: {}", outcome.detail.empty()
+                                                         ? auth::to_text(outcome.error)
+                                                         : std::string_view(outcome.detail)));
         case AuthOutcome::Status::Accepted:
             break;
     }

@@ -206,6 +206,8 @@ class AdminApiTest(AdminCase):
             self.assertEqual(status, 401, (auth, body))
             self.assertIn("www-authenticate", headers)
             self.assertIsInstance(body.get("error"), str)
+        self.audit_lines(3, r"admin \(not authenticated\) from 127\.0\.0\.1: list connections: "
+                            r"refused: .* \(401\)")
         for auth in (basic("alice", "pw"),
                      "Bearer " + mint_hs({"sub": "eve", "iss": ISS, "roles": ["member"]})):
             status, _, body = self.call("DELETE", "/connections/0-1", auth)
