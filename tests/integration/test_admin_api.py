@@ -165,6 +165,14 @@ class AdminApiTest(AdminCase):
             self.assertEqual(status, 404, (gone, body))
             self.assertIsInstance(body.get("error"), str)
 
+    def test_delete_websocket_connection(self):
+        ws = self.broker.ws_client(self)
+        session = ws.connect(extra={"login": "bob", "passcode": "pw"}).headers["session"]
+        listed = {c["id"]: c for c in self.ok("GET", "/connections")}
+        self.assertEqual(listed[session]["transport"], "websocket")
+        self.assertEqual(self.ok("DELETE", f"/connections/{session}"), {"closed": session})
+        ws.expect_error("closed by an administrator", timeout=10)
+
     # -- room members
 
     def unread(self, client, sub_id="u"):
