@@ -169,6 +169,14 @@ void read_http(Section s, HttpConfig& h) {
     read_url_path(s, "health", h.health, true);
     read_url_path(s, "metrics", h.metrics, true);
     read_url_path(s, "publish", h.publish, true);
+    // The admin API's routes are "<admin>/connections" and so on: a trailing '/' would double it.
+    read_url_path(s, "admin", h.admin, true);
+    if (const auto where = s.where("admin");
+        where && h.admin.size() > 1 && h.admin.ends_with('/')) {
+        s.diag().error(
+            *where, fmt::format("{} must not end with '/', got '{}'", s.qualify("admin"), h.admin));
+    }
+    read_strings(s, "admin_roles", h.admin_roles);
     if (Where w = read_string(s, "static_dir", h.static_dir); w && !h.static_dir.empty()) {
         refuse_unsupported(s.diag(), *w, s.qualify("static_dir"), "the demo chat page");
     }

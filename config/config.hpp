@@ -44,6 +44,8 @@ struct HttpConfig {
     std::string metrics = "/metrics";
     std::string publish = "/api/v1/publish";
     std::string static_dir;  // planned (the demo page): anything but "" is refused today
+    std::string admin = "/api/v1/admin";               // the admin API's prefix; "" = off
+    std::vector<std::string> admin_roles = {"admin"};  // any one of them opens the admin API
 };
 
 enum class SlowConsumerPolicy { Disconnect, DropOldest };

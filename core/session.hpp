@@ -21,6 +21,7 @@
 #include "core/outbound.hpp"
 #include "core/publish_request.hpp"
 #include "core/reply_subscriptions.hpp"
+#include "core/session_report.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
 #include "core/subscription.hpp"
@@ -89,6 +90,8 @@ class Session final : public Subscriber, private protocol::FrameSink {
     /// SIGHUP: a revoked token or a subscription the new ACL denies ends the session.
     void on_security_reloaded();
     const auth::Principal& principal() const { return principal_; }
+    /// This session as the admin API lists it (session_report.cpp).
+    SessionReport report() const;
     static std::int64_t unix_now();
     static std::int64_t unix_now_ms();
     /// Sends RECEIPT for a frame whose receipt was deferred (cluster SUBSCRIBE).

@@ -58,17 +58,7 @@ void Session::join_room(const std::string& room) {
 }
 
 void Session::announce_member_change(const std::string& room) {
-    // Every shard, this one too, through its inbox: after the registry changed, so each
-    // watcher reads the new value whenever its announcement arrives.
-    for (unsigned index = 0;; ++index) {
-        const bool posted =
-            host_.post_to_shard(index, [principal = principal_.name, room](ShardServices& shard) {
-                shard.publisher().unread().member_changed(principal, room, shard.rooms());
-            });
-        if (!posted) {
-            break;
-        }
-    }
+    broker::announce_member_change(host_, principal_.name, room);
 }
 
 bool Session::handle_cursor_send(const Frame& frame, std::string_view destination) {

@@ -124,6 +124,12 @@ class ShardServices {
         return true;
     }
 
+    /// The admin API (http/admin_api.hpp): visits every live session of this shard (its
+    /// connections and SockJS sessions alike), and writes an administrator's action to the
+    /// log as one audit line.
+    virtual void visit_sessions(const std::function<void(Session&)>& visit) = 0;
+    virtual void audit(std::string_view line) = 0;
+
     /// Metrics: an accepted publish; messages dropped by the drop_oldest slow-consumer policy;
     /// a connection closed with an ERROR, by reason (a no-op unless the host keeps metrics).
     virtual void count_message_in() = 0;

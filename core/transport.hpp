@@ -17,6 +17,9 @@ class Transport {
     virtual void schedule_timer(std::uint32_t delay_ms) = 0;
     /// The client's address, for logs.
     virtual std::string_view peer() const = 0;
+    /// How the client is connected, for the admin API: "tcp", "websocket", "sockjs" (a SockJS
+    /// session over HTTP requests) or "sockjs-websocket".
+    virtual std::string_view kind() const = 0;
 };
 
 }  // namespace stampede::broker

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "core/publish.hpp"
+#include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
 #include "core/subscription.hpp"
 #include "protocol/notice_template.hpp"
@@ -149,6 +151,18 @@ std::string UnreadWatchers::take_update(const Subscription* sub, const rooms::Ro
     }
     watch.dirty.clear();
     return body.size() > 1 ? body + "}" : std::string();
+}
+
+void announce_member_change(ShardServices& host, const std::string& principal,
+                            const std::string& room) {
+    for (unsigned index = 0;; ++index) {
+        const bool posted = host.post_to_shard(index, [principal, room](ShardServices& shard) {
+            shard.publisher().unread().member_changed(principal, room, shard.rooms());
+        });
+        if (!posted) {
+            break;
+        }
+    }
 }
 
 }  // namespace stampede::broker

@@ -12,6 +12,7 @@
 #include "core/publish.hpp"
 #include "core/publish_form.hpp"
 #include "core/shard_services.hpp"
+#include "http/admin_api.hpp"
 #include "http/chunked_body.hpp"
 
 namespace stampede::broker {
@@ -76,12 +77,27 @@ struct HttpApi::Publish {
 };
 
 HttpApi::HttpApi(ShardServices& shard, MetricsFn metrics, ReadyFn ready)
-    : shard_(shard), metrics_(std::move(metrics)), ready_(std::move(ready)) {}
+    : shard_(shard),
+      metrics_(std::move(metrics)),
+      ready_(std::move(ready)),
+      admin_(
+          std::make_unique<AdminApi>(shard, [this](std::uint64_t request, HttpResponse response) {
+              answers_[request] = std::move(response);
+              ready_(request);
+          })) {}
 
 HttpApi::~HttpApi() = default;
 
 HttpNext HttpApi::begin(std::uint64_t request, const HttpHead& head) {
     const auto& http = shard_.config().http;
+    if (admin_->owns(head.uri)) {
+        // No body is read (DELETE and GET carry none): one that comes is discarded by lws.
+        if (auto response = admin_->begin(request, head)) {
+            answers_[request] = std::move(*response);
+            return HttpNext::Answer;
+        }
+        return HttpNext::Wait;
+    }
     if (head.uri == http.publish && !http.publish.empty()) {
         if (!head.post) {
             answers_[request] = json_answer(kMethodNotAllowed, "error", "use POST");
@@ -176,6 +192,7 @@ std::optional<HttpResponse> HttpApi::take(std::uint64_t request) {
 }
 
 void HttpApi::closed(std::uint64_t request) {
+    admin_->closed(request);
     publishes_.erase(request);
     answers_.erase(request);
 }

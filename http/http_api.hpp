@@ -1,8 +1,8 @@
-// HttpApi: HTTP on the ws listener's port (DESIGN.md "HTTP"): GET /health, GET /metrics and
-// POST /api/v1/publish. Values in, values out: the lws side (lws_glue.cpp, http_glue.cpp)
-// reads a request's head and body into these calls and writes the HttpResponse it gets back;
-// nothing here knows lws. Publishing goes through the shard's Publisher, credentials through
-// its Authenticator, like a STOMP SEND's. Shard thread only.
+// HttpApi: HTTP on the ws listener's port (DESIGN.md "HTTP"): GET /health, GET /metrics,
+// POST /api/v1/publish and the admin API (admin_api.hpp). Values in, values out: the lws side
+// (lws_glue.cpp, http_glue.cpp) reads a request's head and body into these calls and writes the
+// HttpResponse it gets back; nothing here knows lws. Publishing goes through the shard's Publisher,
+// credentials through its Authenticator, like a STOMP SEND's. Shard thread only.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +15,13 @@
 
 namespace stampede::broker {
 
+class AdminApi;
 class ShardServices;
 struct AuthOutcome;
 
 struct HttpHead {
     bool post = false;
+    std::string method;  // "GET", "POST", "DELETE", ...: the admin API's routes need it
     std::string uri;
     std::string authorization;
     std::string content_type;
@@ -73,6 +75,7 @@ class HttpApi {
     ReadyFn ready_;
     std::unordered_map<std::uint64_t, std::unique_ptr<Publish>> publishes_;
     std::unordered_map<std::uint64_t, HttpResponse> answers_;
+    std::unique_ptr<AdminApi> admin_;  // http.admin: the admin API
 };
 
 }  // namespace stampede::broker

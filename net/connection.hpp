@@ -55,6 +55,9 @@ class Connection final : public Transport {
     void request_write() override;
     void schedule_timer(std::uint32_t delay_ms) override;
     std::string_view peer() const override { return peer_; }
+    std::string_view kind() const override {
+        return !websocket_ ? "tcp" : sockjs_ ? "sockjs-websocket" : "websocket";
+    }
 
     Session& session() { return *session_; }
     lws* wsi() const { return wsi_; }

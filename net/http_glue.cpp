@@ -4,6 +4,7 @@
 #include <libwebsockets.h>
 
 #include <string>
+#include <utility>
 
 #include "http/http_api.hpp"
 #include "net/shard.hpp"
@@ -69,6 +70,22 @@ std::string header_text(lws* wsi, lws_token_indexes token) {
     return value;
 }
 
+// lws keeps the URI under a token named for the method; that one is present.
+std::string request_method(lws* wsi) {
+    constexpr std::pair<lws_token_indexes, const char*> kMethods[] = {
+        {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+        {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_PUT_URI, "PUT"},
+        {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+        {WSI_TOKEN_HEAD_URI, "HEAD"},
+    };
+    for (const auto& [token, name] : kMethods) {
+        if (lws_hdr_total_length(wsi, token) > 0) {
+            return name;
+        }
+    }
+    return {};
+}
+
 // Writes request's answer now and ends the connection behind it.
 int answer_now(Shard& shard, lws* wsi, std::uint64_t request) {
     const auto response = shard.http().take(request);
@@ -92,6 +109,7 @@ int end_http_transaction(lws* wsi, bool answered) {
 int http_begin(Shard& shard, lws* wsi, std::string_view uri, std::uint64_t& request) {
     HttpHead head;
     head.post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    head.method = request_method(wsi);
     head.uri = uri;
     head.authorization = header_text(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     head.content_type = header_text(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);

@@ -399,6 +399,8 @@ void Shard::begin_drain() {
 
 const std::string& Shard::node_id() const { return node_.node_id; }
 
+void Shard::audit(std::string_view line) { node_.log.info("audit: {}", line); }
+
 QueueManager& Shard::queues() { return node_.queues; }
 rooms::RoomRegistry& Shard::rooms() { return node_.rooms; }
 

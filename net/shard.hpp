@@ -120,6 +120,10 @@ class Shard final : public ShardServices, public ConnectionSlots {
     void count_dropped(std::size_t messages) override {
         counters_.slow_consumer_dropped.fetch_add(messages, std::memory_order_relaxed);
     }
+    void visit_sessions(const std::function<void(Session&)>& visit) override {
+        for_each_session(visit);
+    }
+    void audit(std::string_view line) override;
     void count_closed(protocol::CloseReason reason) override {
         counters_.closed[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
     }

@@ -60,6 +60,7 @@ class SockjsSession final : public Transport {
     void request_write() override;
     void schedule_timer(std::uint32_t delay_ms) override;
     std::string_view peer() const override { return peer_; }
+    std::string_view kind() const override { return "sockjs"; }
 
     const std::string& key() const { return key_; }
     std::uint64_t id() const { return id_; }

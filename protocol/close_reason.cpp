@@ -109,6 +109,8 @@ std::string_view close_reason_text(CloseReason reason) {
             return "connect timeout";
         case CloseReason::HeartBeatTimeout:
             return "heart-beat timeout";
+        case CloseReason::ClosedByAdmin:
+            return "closed by an administrator";
         case CloseReason::ServerShuttingDown:
             return "server shutting down";
     }

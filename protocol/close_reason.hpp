@@ -71,6 +71,7 @@ enum class CloseReason : std::uint8_t {
     // Time and the node
     ConnectTimeout,      // connect timeout
     HeartBeatTimeout,    // heart-beat timeout
+    ClosedByAdmin,       // closed by an administrator (the admin API's DELETE)
     ServerShuttingDown,  // server shutting down: keep it last (kCloseReasonCount)
 };
 

@@ -24,6 +24,7 @@ class FakeTransport final : public Transport {
     void request_write() override { ++write_requests; }
     void schedule_timer(std::uint32_t delay_ms) override { timer_ms = delay_ms; }
     std::string_view peer() const override { return "test"; }
+    std::string_view kind() const override { return "test"; }
     int write_requests = 0;
     std::uint32_t timer_ms = 0;
 };
@@ -55,6 +56,9 @@ class FakeHost final : public ShardServices {
     Publisher& publisher() override { return publisher_; }
     Authenticator& authenticator() override { return authenticator_; }
     Session* find_session(std::uint64_t) override { return nullptr; }
+    void visit_sessions(const std::function<void(Session&)>&) override {}  // it holds none
+    void audit(std::string_view line) override { audit_lines.emplace_back(line); }
+    std::vector<std::string> audit_lines;
     Subscriber* find_subscriber(std::uint64_t) override { return nullptr; }
     void add_topic_subscription(Subscription* sub) override { publisher_.router().add(sub); }
     void remove_topic_subscription(Subscription* sub) override { publisher_.router().remove(sub); }
