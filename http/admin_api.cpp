@@ -14,32 +14,16 @@
 #include "core/shard_services.hpp"
 #include "core/unread_watchers.hpp"
 #include "http/admin_json.hpp"
+#include "http/http_values.hpp"
 #include "protocol/destination.hpp"
 #include "queues/queue_manager.hpp"
 
 namespace stampede::broker {
 namespace {
 
-constexpr unsigned kOk = 200;
-constexpr unsigned kUnauthorized = 401;
-constexpr unsigned kForbidden = 403;
-constexpr unsigned kNotFound = 404;
-constexpr unsigned kMethodNotAllowed = 405;
-constexpr unsigned kConflict = 409;
-constexpr unsigned kTooManyRequests = 429;
-constexpr unsigned kUnavailable = 503;
+using namespace http_status;
 
-std::string json_field(std::string_view key, std::string_view value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    writer.StartObject();
-    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    writer.EndObject();
-    return buffer.GetString();
-}
-
-std::string error_body(std::string_view text) { return json_field("error", text); }
+std::string error_body(std::string_view text) { return json_object("error", text); }
 
 std::string_view action_name(AdminRoute::Kind kind) {
     switch (kind) {
@@ -240,7 +224,7 @@ void AdminApi::close_connection(Call& call) {
         shard.post_to_shard(origin, [this, request, found](ShardServices&) {
             if (const auto it = calls_.find(request); it != calls_.end()) {
                 if (found) {
-                    answer(*it->second, kOk, json_field("closed", it->second->route.connection),
+                    answer(*it->second, kOk, json_object("closed", it->second->route.connection),
                            "closed");
                 } else {
                     answer(*it->second, kNotFound, error_body("no such connection"), "not found");
@@ -278,7 +262,7 @@ void AdminApi::remove_member(Call& call) {
                       "not a member");
     }
     announce_member_change(shard_, call.route.principal, call.route.room);
-    answer(call, kOk, json_field("removed", call.route.principal), "removed");
+    answer(call, kOk, json_object("removed", call.route.principal), "removed");
 }
 
 }  // namespace stampede::broker

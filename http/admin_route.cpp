@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "http/http_values.hpp"
+
 namespace stampede::broker {
 namespace {
 
@@ -10,19 +12,6 @@ constexpr std::string_view kConnections = "/connections";
 constexpr std::string_view kDestinations = "/destinations";
 constexpr std::string_view kRooms = "/rooms/";
 constexpr std::string_view kMembers = "/members/";
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {

@@ -3,21 +3,10 @@
 
 #include <algorithm>
 
+#include "http/http_values.hpp"
+
 namespace stampede::broker {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 constexpr unsigned kMaxSizeDigits = 15;  // a chunk of up to 2^60 bytes: no overflow
 constexpr std::size_t kMaxTrailerLine = 8192;

@@ -14,31 +14,12 @@
 #include "core/shard_services.hpp"
 #include "http/admin_api.hpp"
 #include "http/chunked_body.hpp"
+#include "http/http_values.hpp"
 
 namespace stampede::broker {
 namespace {
 
-constexpr unsigned kOk = 200;
-constexpr unsigned kAccepted = 202;
-constexpr unsigned kBadRequest = 400;
-constexpr unsigned kUnauthorized = 401;
-constexpr unsigned kForbidden = 403;
-constexpr unsigned kNotFound = 404;
-constexpr unsigned kMethodNotAllowed = 405;
-constexpr unsigned kTooLarge = 413;
-constexpr unsigned kUnsupportedMediaType = 415;
-constexpr unsigned kTooManyRequests = 429;
-constexpr unsigned kUnavailable = 503;
-
-std::string json_object(std::string_view key, std::string_view value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    writer.StartObject();
-    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    writer.EndObject();
-    return buffer.GetString();
-}
+using namespace http_status;
 
 HttpResponse json_answer(unsigned status, std::string_view key, std::string_view text) {
     return {status, "application/json", json_object(key, text), status == kUnauthorized};
