@@ -356,4 +356,16 @@ void Publisher::deliver_relayed(const protocol::MessagePtr& message, const std::
     }
 }
 
+void announce_member_change(ShardServices& host, const std::string& principal,
+                            const std::string& room) {
+    for (unsigned index = 0;; ++index) {
+        const bool posted = host.post_to_shard(index, [principal, room](ShardServices& shard) {
+            shard.publisher().unread().member_changed(principal, room, shard.rooms());
+        });
+        if (!posted) {
+            break;
+        }
+    }
+}
+
 }  // namespace stampede::broker

@@ -85,4 +85,10 @@ class Publisher {
     std::vector<Subscription*> matches_;  // reused by every fan-out
 };
 
+/// Tells every shard of the node (this one too, through its inbox) that `principal`'s
+/// membership or cursor of `room` changed, after the registry has the change: the
+/// UnreadWatchers there re-read it (a session's own read or leave, the admin API's DELETE).
+void announce_member_change(ShardServices& host, const std::string& principal,
+                            const std::string& room);
+
 }  // namespace stampede::broker

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "core/publish.hpp"
 #include "core/shard_services.hpp"
 #include "core/subscriber.hpp"
 #include "core/subscription.hpp"
@@ -151,18 +150,6 @@ std::string UnreadWatchers::take_update(const Subscription* sub, const rooms::Ro
     }
     watch.dirty.clear();
     return body.size() > 1 ? body + "}" : std::string();
-}
-
-void announce_member_change(ShardServices& host, const std::string& principal,
-                            const std::string& room) {
-    for (unsigned index = 0;; ++index) {
-        const bool posted = host.post_to_shard(index, [principal, room](ShardServices& shard) {
-            shard.publisher().unread().member_changed(principal, room, shard.rooms());
-        });
-        if (!posted) {
-            break;
-        }
-    }
 }
 
 }  // namespace stampede::broker

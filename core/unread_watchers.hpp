@@ -31,12 +31,6 @@ inline constexpr std::string_view kUnreadDestination = "/stampede/unread";
 inline constexpr std::string_view kReadPrefix = "/stampede/read/";
 inline constexpr std::string_view kLeavePrefix = "/stampede/leave/";
 
-/// Tells every shard of the node (this one too, through its inbox) that `principal`'s
-/// membership or cursor of `room` changed, after the registry has the change: the
-/// UnreadWatchers there re-read it (a session's own read or leave, the admin API's DELETE).
-void announce_member_change(ShardServices& host, const std::string& principal,
-                            const std::string& room);
-
 class UnreadWatchers {
    public:
     /// A new watcher of `principal`'s unread counts. Returns the snapshot body:

@@ -10,6 +10,7 @@
 
 #include "core/authenticator.hpp"
 #include "core/credentials.hpp"
+#include "core/publish.hpp"
 #include "core/session.hpp"
 #include "core/shard_services.hpp"
 #include "core/unread_watchers.hpp"

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@
 #include <vector>
 
 #include "http/admin_route.hpp"
-#include "http/http_api.hpp"
+#include "http/http_exchange.hpp"
 
 namespace stampede::broker {
 

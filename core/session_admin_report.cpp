@@ -1,5 +1,5 @@
-// Session: its description for the admin API's connection list (core/session_report.hpp).
-// Shard thread only.
+// Session: its description for the admin API's connection list (the values are in
+// core/session_report.hpp). Shard thread only.
 #include "core/session.hpp"
 #include "core/shard_services.hpp"
 
