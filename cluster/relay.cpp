@@ -19,6 +19,10 @@
 namespace stampede::broker {
 namespace {
 
+// Presence on a cluster: how often a node says it is alive and looks for silent ones
+// (a dead node's members leave at most this long after its node_ttl_s is up).
+constexpr double kPresenceTickS = 0.25;
+
 // cluster.redis.ping_interval_ms, ping_timeout_ms, max_backoff_ms, as libev wants them.
 double seconds_of(std::uint32_t ms) { return ms / 1000.0; }
 
@@ -27,6 +31,7 @@ double seconds_of(std::uint32_t ms) { return ms / 1000.0; }
 struct Relay::Timers {
     ev_timer tick;
     ev_timer reconnect;
+    ev_timer presence;  // heartbeat and reaping (presence on a cluster)
 };
 
 Relay::Relay(const config::Config& config, const std::string& node_id, Logger& log,
@@ -80,6 +85,16 @@ void Relay::start(struct ev_loop* loop) {
         },
         0., 0.);
     timers_->reconnect.data = this;
+    if (presence_rooms_ != nullptr) {
+        ev_timer_init(
+            &timers_->presence,
+            [](struct ev_loop*, ev_timer* w, int) {
+                static_cast<Relay*>(w->data)->presence_tick();
+            },
+            kPresenceTickS, kPresenceTickS);
+        timers_->presence.data = this;
+        ev_timer_start(loop_, &timers_->presence);
+    }
     resolve_and_connect();
 }
 
@@ -90,6 +105,9 @@ void Relay::stop() {
     stopping_ = true;
     ev_timer_stop(loop_, &timers_->tick);
     ev_timer_stop(loop_, &timers_->reconnect);
+    if (presence_rooms_ != nullptr) {
+        ev_timer_stop(loop_, &timers_->presence);
+    }
     if (resolver_.joinable()) {
         resolver_.join();
     }
@@ -190,9 +208,11 @@ void Relay::on_publisher_state(storage::RedisConnection::State state, std::strin
     if (state == storage::RedisConnection::State::Disconnected) {
         counters_.connected = 0;
         log_.debug("redis publisher: {}", why);
+        presence_lost();
         schedule_reconnect();
     } else if (state == storage::RedisConnection::State::Connected) {
         update_connected();
+        presence_try_sync();
     }
 }
 
@@ -200,6 +220,8 @@ void Relay::on_subscriber_state(storage::RedisConnection::State state, std::stri
     if (state == storage::RedisConnection::State::Disconnected) {
         counters_.connected = 0;
         log_.debug("redis subscriber: {}", why);
+        presence_listening_ = false;
+        presence_lost();
         for (auto* table : {&channels_, &patterns_}) {
             for (auto& [name, interest] : *table) {
                 interest.confirmed = false;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,8 +21,10 @@
 #include "config/config.hpp"
 #include "core/publish_form.hpp"
 #include "protocol/message.hpp"
+#include "rooms/room_registry.hpp"
 #include "storage/redis_conn.hpp"
 #include "storage/redis_history.hpp"
+#include "storage/redis_presence.hpp"
 #include "storage/redis_user_queue.hpp"
 
 struct ev_loop;
@@ -71,6 +74,9 @@ class Relay {
     using UserDrainFn = std::function<void(std::optional<std::vector<protocol::MessagePtr>>)>;
     using ReceiptFn = std::function<void(const ReceiptWaiter&)>;
     using PostFn = std::function<void(std::function<void()>)>;  // run on the home shard
+    /// A change of a room's members in the cluster's presence (rooms/presence_mirror.hpp),
+    /// applied to the mirror: the home shard announces it to every shard.
+    using PresenceFn = std::function<void(const rooms::PresenceMirror::Change&)>;
     /// The cluster-wide revoked jti set (<prefix>:revoked) changed.
     using RevokedFn = std::function<void(std::shared_ptr<const std::vector<std::string>>)>;
 
@@ -110,6 +116,14 @@ class Relay {
     void await_confirmation(const std::string& name, bool pattern, ReceiptWaiter waiter);
     void on_revoked(RevokedFn callback) { revocations_.on_change(std::move(callback)); }
 
+    /// Presence on a cluster (storage/redis_presence.hpp), before start(): this node reports
+    /// what `rooms.presence()` holds to Redis, keeps `rooms.mirror()` current from Redis, and
+    /// calls `announce` with each change the mirror makes. (relay_presence.cpp)
+    void enable_presence(rooms::RoomRegistry& rooms, PresenceFn announce);
+    /// `member`'s subscriptions to `room` on this node began or ended: reported to Redis with
+    /// the next changes script (several changes coalesce while one is in flight).
+    void presence_changed(const std::string& room, const std::string& member);
+
    private:
     struct Interest {
         std::size_t count = 0;
@@ -134,6 +148,14 @@ class Relay {
     void release_waiters(Interest& interest);
     void update_connected();
     void handle_backend_publish(std::string_view json);
+    // Presence (relay_presence.cpp).
+    void presence_try_sync();
+    void presence_flush();
+    void presence_load();
+    void presence_tick();
+    void presence_lost();
+    void on_presence_notice(std::string_view payload);
+    std::uint32_t presence_ttl(std::string_view room) const;
     /// A broadcast of the Laravel app on `channel` (cluster.redis.laravel).
     void handle_laravel(std::string_view channel, std::string_view payload);
     std::unordered_map<std::string, Interest>& table(bool pattern) {
@@ -159,6 +181,16 @@ class Relay {
     struct ev_loop* loop_ = nullptr;
     std::thread resolver_;
     bool stopping_ = false;
+
+    // Presence: what changed here and is not reported yet, and where the link stands.
+    rooms::RoomRegistry* presence_rooms_ = nullptr;
+    PresenceFn announce_presence_;
+    std::string presence_channel_;                                  // <prefix>:presence
+    std::set<std::pair<std::string, std::string>> presence_dirty_;  // (room, member)
+    bool presence_listening_ = false;  // the channel's subscription confirmed
+    bool presence_synced_ = false;     // this connection reported everything (sync script)
+    bool presence_busy_ = false;       // a sync or changes script in flight
+    bool presence_reaping_ = false;    // a reap script in flight
 
     std::unordered_map<std::string, Interest> channels_;
     std::unordered_map<std::string, Interest> patterns_;

@@ -14,6 +14,11 @@ namespace stampede::broker {
 void Relay::on_push(std::string_view kind, std::string_view pattern, std::string_view channel,
                     std::string_view payload) {
     if (kind == "subscribe" || kind == "psubscribe") {
+        if (kind == "subscribe" && presence_rooms_ != nullptr && channel == presence_channel_) {
+            presence_listening_ = true;
+            presence_try_sync();
+            return;
+        }
         const bool is_pattern = kind == "psubscribe";
         auto& entries = table(is_pattern);
         const auto it = entries.find(std::string(is_pattern ? pattern : channel));
@@ -29,6 +34,9 @@ void Relay::on_push(std::string_view kind, std::string_view pattern, std::string
     if (channel == ping_channel_) {
         last_ping_seen_ = ev_now(loop_);
         return;
+    }
+    if (channel == presence_channel_ && presence_rooms_ != nullptr) {
+        return on_presence_notice(payload);
     }
     if (channel == publish_channel_) {
         return handle_backend_publish(payload);

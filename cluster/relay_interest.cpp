@@ -7,6 +7,9 @@ namespace stampede::broker {
 
 void Relay::resubscribe() {
     std::vector<std::string_view> channels{publish_channel_, ping_channel_};
+    if (presence_rooms_ != nullptr) {
+        channels.push_back(presence_channel_);
+    }
     for (const auto& [name, interest] : channels_) {
         channels.push_back(name);
     }

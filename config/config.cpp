@@ -453,7 +453,6 @@ void resolve_room_storage(Config& c, Where rooms, Where backend, Diagnostics& di
                    "in that Redis");
         return;
     }
-    yaml::refuse_presence_on_cluster(c, rooms, diag);
     if (c.redis.url.empty() || c.destinations.rooms.empty() ||
         (c.storage.backend != "memory" && c.storage.backend != "file")) {
         return;

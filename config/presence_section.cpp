@@ -1,8 +1,7 @@
 // Config loader, a room's `presence` key (DESIGN.md "Rooms"): `true`, `false` or a map of
 // { enabled, notices, node_ttl_s, info_claim, ephemeral_per_s, notice_body: { enter, leave } }.
 // Templates are checked here, so a typo in a placeholder is an error at its line rather than
-// a notice that shows `{usr}` to every client; so is presence on a cluster, which is not
-// built yet. Main thread only.
+// a notice that shows `{usr}` to every client. Main thread only.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -54,29 +53,6 @@ void read_presence(Section& room, PresenceConfig& p, const std::vector<std::stri
     read_template(body, "leave", p.leave_body, captures);
     body.check_unknown();
     s.check_unknown();
-}
-
-// Presence is counted by this node alone: on a cluster, every node would count only its own
-// sessions and call that the room's members.
-void refuse_presence_on_cluster(const Config& c, Where rooms, Diagnostics& diag) {
-    if (c.redis.url.empty()) {
-        return;
-    }
-    for (std::size_t i = 0; i < c.destinations.rooms.size(); ++i) {
-        const RoomConfig& room = c.destinations.rooms[i];
-        if (room.presence.enabled) {
-            YAML::Mark at = rooms.value_or(YAML::Mark());
-            if (room.presence_line >= 0) {
-                at.line = room.presence_line;
-            }
-            diag.error(at,
-                       fmt::format("destinations.rooms[{}].presence with a cluster "
-                                   "(cluster.redis.url): presence on a cluster is not built yet "
-                                   "(each node would count only its own sessions); turn it off "
-                                   "or run a single node",
-                                   i));
-        }
-    }
 }
 
 }  // namespace stampede::config::yaml

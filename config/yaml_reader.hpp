@@ -220,8 +220,5 @@ void read_presence(Section& room, PresenceConfig& presence,
                    const std::vector<std::string>& captures);
 /// cluster.redis.laravel (laravel_section.cpp): the prefix and the channel -> destination map.
 void read_laravel(Section s, LaravelIngress& laravel);
-/// Presence on with cluster.redis.url: an error at each such room's `presence` line
-/// (`rooms`: where destinations.rooms is, for a room whose line is unknown).
-void refuse_presence_on_cluster(const Config& c, Where rooms, Diagnostics& diag);
 
 }  // namespace stampede::config::yaml

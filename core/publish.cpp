@@ -179,7 +179,7 @@ PublishResult Publisher::publish(PublishRequest& request) {
             result.dropped = true;
             return result;
         }
-        stamp.user_count = shard_.rooms().presence().count(request.destination);
+        stamp.user_count = shard_.rooms().member_count(request.destination);
     }
     result.message = make(request, request.destination, presence ? &stamp : nullptr);
     shard_.count_message_in();
@@ -204,7 +204,7 @@ void Publisher::publish_to_room(PublishRequest& request, const rooms::RoomRule& 
                 return make(request, request.destination, &stamp);
             }
             protocol::RoomStamp counted = stamp;  // the members when it was published
-            counted.user_count = shard_.rooms().presence().count(request.destination);
+            counted.user_count = shard_.rooms().member_count(request.destination);
             return make(request, request.destination, &counted);
         },
         [this, &request, prefix_length](const protocol::MessagePtr& message) {
@@ -265,7 +265,13 @@ void Publisher::publish_to_room_in_redis(PublishRequest& request, const rooms::R
     }
     // Numbered, kept and published by one script in Redis; every node, this one too, delivers
     // it from the room's channel in number order (no local delivery here, no relay PUBLISH).
-    result.message = make(request, request.destination, nullptr);
+    // With presence, the members now go with it (Redis adds the number): every node's
+    // subscribers see the same x-user-count.
+    protocol::RoomStamp counted;
+    if (rule.presence.enabled) {
+        counted.user_count = shard_.rooms().member_count(request.destination);
+    }
+    result.message = make(request, request.destination, rule.presence.enabled ? &counted : nullptr);
     shard_.count_message_in();
     storage::AppendDone stored =
         request.on_stored ? std::move(request.on_stored) : [](bool /*stored*/) {};

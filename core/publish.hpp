@@ -45,12 +45,19 @@ class Publisher {
 
     /// A presence change (rooms/presence.hpp, DESIGN.md "Rooms"): one more (`enter`) or one
     /// fewer subscription of `member` to `room`, a room of `rule` with presence on. When the
-    /// room's members changed, its notice (unless notices are off) and the event for its
-    /// /stampede/presence/ watchers go out, made and handed to the other shards under the
-    /// presence lock. The broker's own messages: no ACL, no x-seq, no history. While the
-    /// shard drains, the count changes and nothing is sent. (publish_presence.cpp)
+    /// node's members of the room changed: on one node, announce_presence under the presence
+    /// lock; on a cluster, the change goes to Redis (ShardServices::report_presence) and comes
+    /// back announced. The broker's own messages: no ACL, no x-seq, no history.
+    /// (publish_presence.cpp)
     void publish_presence(std::string_view room, const rooms::RoomRule& rule,
                           std::string_view member, std::string_view info, bool enter);
+    /// Sends a change of `room`'s members (`count` after it; `version` its number for the
+    /// /stampede/presence/ watchers) to every shard: the room's notice, unless notices are
+    /// off, and the watchers' event. On a cluster the home shard calls it for each change
+    /// Redis published (rooms/presence_mirror.hpp). Nothing while the shard drains.
+    void announce_presence(std::string_view room, const rooms::RoomRule& rule,
+                           std::string_view member, std::uint64_t count, std::uint64_t version,
+                           bool enter);
 
     Router& router() { return router_; }
     /// This shard's /stampede/unread subscriptions (unread_watchers.hpp).

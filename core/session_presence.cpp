@@ -20,6 +20,11 @@ void Session::change_presence(const std::string& room, const rooms::RoomRule& ru
     const std::string info = enter && !rule.presence.info_claim.empty()
                                  ? auth::claim_json(principal_.claims, rule.presence.info_claim)
                                  : std::string();
+    if (principal_.anonymous && host_.rooms().cluster_presence()) {
+        // Session ids are unique on one node only: on a cluster, the node names it too.
+        const std::string member = principal_.name + "@" + host_.node_id();
+        return host_.publisher().publish_presence(room, rule, member, info, enter);
+    }
     host_.publisher().publish_presence(room, rule, principal_.name, info, enter);
 }
 
@@ -67,7 +72,7 @@ void Session::subscribe_broker_destination(const protocol::Frame& frame,
     host_.add_topic_subscription(raw);
     // The snapshot is taken once the watcher is indexed: this shard's later changes reach it
     // live, and the other shards' changes that the snapshot already had are skipped by number.
-    const rooms::PresenceSnapshot snapshot = host_.rooms().presence().snapshot(*room);
+    const rooms::PresenceSnapshot snapshot = host_.rooms().presence_snapshot(*room);
     raw->presence_through = snapshot.version;
     protocol::RoomStamp stamp;
     stamp.user_count = snapshot.users.size();

@@ -79,6 +79,10 @@ class ShardServices {
     }
     /// Whether the node is configured with a cluster (cluster.redis.url), up or not.
     virtual bool cluster_configured() const { return false; }
+    /// Presence on a cluster: `member`'s subscriptions to `room` on this node began or ended;
+    /// the home shard's relay reports it to Redis. Called under the room's presence lock, so
+    /// it only posts.
+    virtual void report_presence(std::string /*room*/, std::string /*member*/) {}
     /// A user-queue message on a cluster (storage/redis_user_queue.hpp): sent through Redis,
     /// kept there while no node has a subscriber. `done` runs on this shard once Redis
     /// answered (nullopt: it did not).

@@ -100,6 +100,7 @@ class Shard final : public ShardServices, public ConnectionSlots {
     void read_room_in_redis(const std::string& room, const rooms::RoomRule& rule, bool since,
                             std::uint64_t count_or_seq, RoomReadDone done) override;
     bool cluster_configured() const override { return clustered(); }
+    void report_presence(std::string room, std::string member) override;
     void publish_user_in_redis(const protocol::MessagePtr& message, std::uint64_t max_messages,
                                bool drop_oldest, std::string dedupe, UserSendDone done) override;
     bool watch_user_queue(const Subscription& sub, bool watch, std::string_view receipt) override;

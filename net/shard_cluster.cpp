@@ -97,6 +97,16 @@ void Shard::start_relay() {
     relay_ = std::make_unique<Relay>(*config_, node_.node_id, node_.log, node_.relay_counters,
                                      std::move(deliver), std::move(ingress), std::move(receipt),
                                      std::move(post_home));
+    if (node_.rooms.cluster_presence()) {
+        // A change of the cluster's presence, applied to the mirror: every shard announces it.
+        relay_->enable_presence(node_.rooms, [this](const rooms::PresenceMirror::Change& change) {
+            const rooms::RoomRule* rule = node_.rooms.rule_for(change.room);
+            if (rule != nullptr && rule->presence.enabled) {
+                publisher_.announce_presence(change.room, *rule, change.member, change.count,
+                                             change.version, change.enter);
+            }
+        });
+    }
     relay_->on_revoked([this](std::shared_ptr<const std::vector<std::string>> revoked) {
         for (auto& shard : node_.shards) {
             InboxItem item;
@@ -198,6 +208,22 @@ void Shard::read_room_in_redis(const std::string& room, const rooms::RoomRule& r
         }
         relay->read_room(room, since, count_or_seq, max_messages, max_age_ms, std::move(answer));
     });
+}
+
+// ---------------------------------------------------------------------------------------
+// Presence on a cluster: the relay (home shard) reports each change to Redis.
+
+void Shard::report_presence(std::string room, std::string member) {
+    // Always through the home shard's inbox, this shard's too: the caller holds a presence
+    // lock, and the relay's work is not for under it.
+    InboxItem item;
+    item.kind = InboxItem::Kind::Run;
+    item.task = [room = std::move(room), member = std::move(member)](Shard& home) {
+        if (Relay* relay = home.relay_link()) {
+            relay->presence_changed(room, member);
+        }
+    };
+    node_.shards.front()->post(std::move(item));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "protocol/destination.hpp"
 
 namespace stampede::rooms {
@@ -34,6 +36,7 @@ std::unique_ptr<RoomRegistry> open_rooms(const config::Config& config, std::stri
         presence.enter_body = room.presence.enter_body;
         presence.leave_body = room.presence.leave_body;
         presence.ephemeral_per_s = room.presence.ephemeral_per_s;
+        presence.node_ttl_s = room.presence.node_ttl_s;
         rules.push_back({std::move(*pattern), room.history.max_messages,
                          std::int64_t{room.history.max_age_s} * 1000, std::move(presence)});
     }
@@ -62,7 +65,12 @@ std::unique_ptr<RoomRegistry> open_rooms(const config::Config& config, std::stri
     }
     const RoomStorage storage =
         config.storage.backend == "redis" ? RoomStorage::Redis : RoomStorage::Local;
-    return std::make_unique<RoomRegistry>(std::move(rules), std::move(log), storage);
+    const bool presence = std::any_of(rules.begin(), rules.end(),
+                                      [](const RoomRule& rule) { return rule.presence.enabled; });
+    auto registry = std::make_unique<RoomRegistry>(std::move(rules), std::move(log), storage);
+    // On a cluster the members are the cluster's: counted in Redis, mirrored on every node.
+    registry->set_cluster_presence(presence && !config.redis.url.empty());
+    return registry;
 }
 
 }  // namespace stampede::rooms

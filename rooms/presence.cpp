@@ -110,6 +110,32 @@ PresenceSnapshot Presence::snapshot(std::string_view room) const {
     return snapshot;
 }
 
+std::optional<std::string> Presence::local_info(std::string_view room,
+                                                std::string_view member) const {
+    const Room* r = find(room);
+    if (r == nullptr) {
+        return std::nullopt;
+    }
+    const std::lock_guard lock(r->lock);
+    const auto it = r->members.find(member);
+    if (it == r->members.end()) {
+        return std::nullopt;
+    }
+    return it->second.info;
+}
+
+std::vector<Presence::Entry> Presence::entries() const {
+    const std::shared_lock lock(rooms_lock_);
+    std::vector<Entry> out;
+    for (const auto& [name, room] : rooms_) {
+        const std::lock_guard room_lock(room->lock);
+        for (const auto& [member, state] : room->members) {
+            out.push_back({name, member, state.info});
+        }
+    }
+    return out;
+}
+
 bool Presence::allow_ephemeral(std::string_view room, std::string_view sender, std::uint32_t per_s,
                                std::int64_t now_ms) {
     if (per_s == 0) {

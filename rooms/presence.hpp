@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@ struct PresenceRule {
     std::string enter_body;  // templates (protocol/notice_template.hpp); "" = the default JSON
     std::string leave_body;
     std::uint32_t ephemeral_per_s = 10;  // 0 = no limit
+    std::uint32_t node_ttl_s = 15;       // a cluster: how long a silent node's members stay
 };
 
 /// What an enter or a leave did.
@@ -64,6 +66,17 @@ class Presence {
 
     std::uint64_t count(std::string_view room) const;
     PresenceSnapshot snapshot(std::string_view room) const;
+
+    /// One member of one room on this node, with its info (a cluster's node reports these).
+    struct Entry {
+        std::string room;
+        std::string member;
+        std::string info;
+    };
+    /// The member's info when it has a subscription to `room` on this node, else nullopt.
+    std::optional<std::string> local_info(std::string_view room, std::string_view member) const;
+    /// Every member of every room on this node.
+    std::vector<Entry> entries() const;
 
     /// x-ephemeral SENDs: whether `sender` may send one more to `room` this second (at most
     /// `per_s`; 0 = no limit). A refusal is counted in ephemeral_dropped().

@@ -30,6 +30,7 @@
 #include "rooms/members.hpp"
 #include "rooms/offline_tracker.hpp"
 #include "rooms/presence.hpp"
+#include "rooms/presence_mirror.hpp"
 #include "storage/history_log.hpp"
 
 namespace stampede::rooms {
@@ -79,6 +80,18 @@ class RoomRegistry {
     /// Who is in the rooms with presence enabled (presence.hpp).
     Presence& presence() { return presence_; }
     const Presence& presence() const { return presence_; }
+    /// On a cluster: the cluster's presence (presence_mirror.hpp), which counts and snapshots
+    /// read; this node's own sessions are still counted by presence().
+    PresenceMirror& mirror() { return mirror_; }
+    void set_cluster_presence(bool on) { cluster_presence_ = on; }
+    bool cluster_presence() const { return cluster_presence_; }
+    /// The room's members now: the cluster's on a cluster, else this node's.
+    std::uint64_t member_count(std::string_view room) const {
+        return cluster_presence_ ? mirror_.count(room) : presence_.count(room);
+    }
+    PresenceSnapshot presence_snapshot(std::string_view room) const {
+        return cluster_presence_ ? mirror_.snapshot(room) : presence_.snapshot(room);
+    }
     /// Who is a member of which room, and how far each has read (members.hpp).
     Members& members() { return members_; }
     const Members& members() const { return members_; }
@@ -158,6 +171,8 @@ class RoomRegistry {
     std::atomic<std::uint64_t> storage_errors_{0};
     std::function<void(std::string_view)> reporter_;
     Presence presence_;
+    PresenceMirror mirror_;
+    bool cluster_presence_ = false;
     Members members_;
     OfflineTracker offline_;
 };

@@ -111,6 +111,12 @@ std::string render_metrics(const NodeContext& node, const OfflineWebhook* webhoo
     metric(text, "stampede_room_presence_members", "gauge",
            "Members of presence rooms on this node (a principal counts once per room).",
            node.rooms.presence().members());
+    if (node.rooms.cluster_presence()) {
+        metric(text, "stampede_room_presence_cluster_members", "gauge",
+               "Members of presence rooms on every node of the cluster, as this node's mirror "
+               "of Redis has them.",
+               node.rooms.mirror().members());
+    }
     metric(text, "stampede_room_ephemeral_dropped_total", "counter",
            "x-ephemeral messages to presence rooms dropped over their sender's "
            "presence.ephemeral_per_s.",

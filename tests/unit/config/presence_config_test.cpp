@@ -1,5 +1,5 @@
 // destinations.rooms[].presence: true or a map, its defaults, notice templates checked for
-// unknown placeholders at their line, and presence refused on a cluster (not built yet).
+// unknown placeholders at their line; presence on a cluster accepted with its node_ttl_s.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -85,23 +85,18 @@ destinations:
                     "'maybe'"));
 }
 
-TEST(PresenceConfigTest, RefusedOnACluster) {
+TEST(PresenceConfigTest, AcceptedOnACluster) {
     ConfigResult r = load(R"(
 listeners: [ { name: web } ]
 cluster: { redis: { url: "redis://127.0.0.1:6379" } }
 destinations:
   rooms:
-    - pattern: "/topic/room.*"
     - pattern: "/topic/chat.*"
-      presence: { enabled: true }
-    - pattern: "/topic/off.*"
-      presence: false
+      presence: { enabled: true, node_ttl_s: 5 }
 )");
-    EXPECT_THAT(r.errors,
-                ElementsAre("t.yaml:7: destinations.rooms[1].presence with a cluster "
-                            "(cluster.redis.url): presence on a cluster is not built yet (each "
-                            "node would count only its own sessions); turn it off or run a "
-                            "single node"));
+    EXPECT_THAT(r.errors, ElementsAre());
+    ASSERT_TRUE(r.config);
+    EXPECT_EQ(r.config->destinations.rooms[0].presence.node_ttl_s, 5u);
 }
 
 }  // namespace
